@@ -1,0 +1,305 @@
+package io.millrace.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The durable {@link ShardLog}: a directory of segment files, each named by its base offset and holding
+ * records back to back in the format of {@link RecordCodec} after the header of {@link SegmentFormat}.
+ *
+ * <p><b>Threading.</b> Blocking; call off the event loop. One appender thread at a time calls {@link #append},
+ * {@link #sync} and {@link #close}; {@link #read} and {@link #offsetForTime} may run on any threads concurrently.
+ * After each append the log publishes an immutable {@code State} (segment list, end position of the active
+ * segment, next offset) through a volatile field; readers work from one such snapshot and use positional
+ * reads only, so they see exactly the records of appends that have returned.
+ *
+ * <p><b>Writing.</b> Each {@link #append} encodes the batch into one buffer and writes it with one positional
+ * write (looped until complete) at the end of the active segment. Before the write, if the active segment
+ * already holds records and the batch would take it past {@code maxSegmentBytes}, the log rolls: it fsyncs
+ * the active segment, creates the next one (named by the next offset, header fsynced) and fsyncs the directory.
+ * A batch is never split across segments, so a batch larger than {@code maxSegmentBytes} gets a segment alone.
+ *
+ * <p><b>Durability.</b> An appended record is durable once {@link #sync()} (fdatasync of the active segment)
+ * has returned; earlier segments were fsynced when they were rolled.
+ *
+ * <p><b>Failures.</b> An IOException from a write, fsync or roll fences the log: that call and every later
+ * {@link #append} or {@link #sync} throws IOException, while reads of what was published keep working. Nothing
+ * is retried onto a half-written file; reopening the log runs recovery, which truncates any torn tail.
+ *
+ * <p><b>Opening.</b> {@link #open} runs {@link SegmentRecovery}; {@link #recoveryReport()} tells what it found.
+ */
+public final class FileShardLog implements ShardLog {
+
+  /** Default size past which the active segment is rolled: 128 MiB. */
+  public static final long DEFAULT_MAX_SEGMENT_BYTES = 128L * 1024 * 1024;
+
+  /** What readers see. {@code segments} is immutable; its last element is the active segment. */
+  private record State(List<Segment> segments, long activeEndPosition, long nextOffset) {
+    Segment active() {
+      return segments.get(segments.size() - 1);
+    }
+
+    long endPosition(int segmentIndex) {
+      return segmentIndex == segments.size() - 1 ? activeEndPosition : segments.get(segmentIndex).sealedEndPosition;
+    }
+
+    long endOffset(int segmentIndex) {
+      return segmentIndex == segments.size() - 1 ? nextOffset : segments.get(segmentIndex + 1).baseOffset;
+    }
+
+    long startOffset() {
+      return segments.get(0).baseOffset;
+    }
+  }
+
+  private final Path directory;
+  private final long maxSegmentBytes;
+  private final SegmentIo segmentIo;
+  private final RecoveryReport recoveryReport;
+  private volatile State state;
+  /** Appender only: the failure that fenced this log, or null. */
+  private IOException fencedBy;
+  private boolean closed;
+
+  private FileShardLog(Path directory, long maxSegmentBytes, SegmentIo segmentIo,
+                       SegmentRecovery.Recovered recovered) {
+    this.directory = directory;
+    this.maxSegmentBytes = maxSegmentBytes;
+    this.segmentIo = segmentIo;
+    this.recoveryReport = recovered.report();
+    this.state = new State(recovered.segments(), recovered.activeEndPosition(), recovered.nextOffset());
+  }
+
+  /** Opens (recovering) or creates the log in {@code directory} with 128 MiB segments and real file I/O. */
+  public static FileShardLog open(Path directory) throws IOException {
+    return open(directory, DEFAULT_MAX_SEGMENT_BYTES, SegmentIo.standard());
+  }
+
+  /** Opens (recovering) or creates the log in {@code directory} with real file I/O. */
+  public static FileShardLog open(Path directory, long maxSegmentBytes) throws IOException {
+    return open(directory, maxSegmentBytes, SegmentIo.standard());
+  }
+
+  /**
+   * Opens (recovering) or creates the log in {@code directory}. Blocking: scans every segment.
+   *
+   * @param maxSegmentBytes size past which the active segment is rolled, at least one header plus one byte
+   * @param segmentIo       the file operations to use; {@link SegmentIo#standard()} outside fault tests
+   * @throws CorruptSegmentException if damage is found that truncating the tail cannot repair
+   */
+  public static FileShardLog open(Path directory, long maxSegmentBytes, SegmentIo segmentIo) throws IOException {
+    if (maxSegmentBytes <= SegmentFormat.HEADER_BYTES) {
+      throw new IllegalArgumentException("maxSegmentBytes must exceed the " + SegmentFormat.HEADER_BYTES
+          + "-byte segment header, was " + maxSegmentBytes);
+    }
+    SegmentRecovery.Recovered recovered = SegmentRecovery.recover(directory, segmentIo);
+    return new FileShardLog(directory, maxSegmentBytes, segmentIo, recovered);
+  }
+
+  @Override
+  public long nextOffset() {
+    return state.nextOffset();
+  }
+
+  @Override
+  public long startOffset() {
+    return state.startOffset();
+  }
+
+  /** Number of segment files, for metrics and tests. */
+  public int segmentCount() {
+    return state.segments().size();
+  }
+
+  @Override
+  public void append(List<LogRecord> records) throws IOException {
+    requireWritable();
+    State current = state;
+    ReadBatch.requireDenseRun(records, current.nextOffset());
+    if (records.isEmpty()) {
+      return;
+    }
+    ByteBuffer encoded = RecordCodec.encode(records); // may refuse oversize records: before any I/O
+    long writePosition;
+    try {
+      if (current.activeEndPosition() > SegmentFormat.HEADER_BYTES
+          && current.activeEndPosition() + encoded.remaining() > maxSegmentBytes) {
+        current = roll(current);
+      }
+      writePosition = current.activeEndPosition();
+      current.active().file.writeFully(encoded.duplicate(), writePosition);
+    } catch (IOException e) {
+      throw fence(e);
+    }
+    SparseIndex index = current.active().index;
+    long position = writePosition;
+    for (LogRecord record : records) {
+      index.maybeAdd(record.offset(), position, record.arrivalMillis());
+      position += RecordCodec.FRAME_OVERHEAD_BYTES + encoded.getInt((int) (position - writePosition));
+    }
+    state = new State(current.segments(), position, current.nextOffset() + records.size());
+  }
+
+  @Override
+  public void sync() throws IOException {
+    requireWritable();
+    try {
+      state.active().file.force();
+    } catch (IOException e) {
+      throw fence(e);
+    }
+  }
+
+  @Override
+  public List<LogRecord> read(long fromOffset, int maxRecords, long maxBytes) throws IOException {
+    ReadBatch batch = new ReadBatch(maxRecords, maxBytes);
+    State current = state;
+    long offset = Math.max(fromOffset, current.startOffset());
+    for (int i = segmentIndexOf(current, offset); i < current.segments().size()
+        && offset < current.nextOffset(); i++) {
+      Segment segment = current.segments().get(i);
+      SparseIndex.Entry start = segment.index.floor(offset);
+      long position = start == null ? SegmentFormat.HEADER_BYTES : start.position();
+      SegmentReader reader = new SegmentReader(segment.file, position, current.endPosition(i));
+      while (reader.hasMore()) {
+        RecordCodec.Frame frame = checkWhileReading(reader, segment);
+        if (frame.offset() < offset) {
+          reader.skip();
+          continue;
+        }
+        if (!batch.tryAdd(reader.decode()) || batch.full()) {
+          return batch.records();
+        }
+      }
+      offset = current.endOffset(i);
+    }
+    return batch.records();
+  }
+
+  /**
+   * Walks segments from the newest to the oldest to find the last one holding a record that arrived before
+   * {@code epochMillis}, binary-searches its index, then scans forward from the index entry.
+   */
+  @Override
+  public long offsetForTime(long epochMillis) throws IOException {
+    State current = state;
+    for (int i = current.segments().size() - 1; i >= 0; i--) {
+      Segment segment = current.segments().get(i);
+      SparseIndex.Entry before = segment.index.lastArrivedBefore(epochMillis, current.nextOffset());
+      if (before == null) {
+        continue; // no visible record of this segment arrived before the time: look further back
+      }
+      SegmentReader reader = new SegmentReader(segment.file, before.position(), current.endPosition(i));
+      while (reader.hasMore()) {
+        RecordCodec.Frame frame = checkWhileReading(reader, segment);
+        if (frame.arrivalMillis() >= epochMillis) {
+          return frame.offset();
+        }
+        reader.skip();
+      }
+      return current.endOffset(i);
+    }
+    return current.startOffset(); // every record arrived at or after the time, or there are none
+  }
+
+  @Override
+  public RecoveryReport recoveryReport() {
+    return recoveryReport;
+  }
+
+  /** Fsyncs the active segment unless fenced, then closes every segment file. Idempotent. */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    IOException failure = null;
+    State current = state;
+    if (fencedBy == null) {
+      try {
+        current.active().file.force();
+      } catch (IOException e) {
+        failure = e;
+      }
+    }
+    for (Segment segment : current.segments()) {
+      try {
+        segment.file.close();
+      } catch (IOException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FileShardLog[" + directory + ", nextOffset=" + nextOffset() + "]";
+  }
+
+  /** Seals the active segment and publishes a state with a fresh, empty active segment. */
+  private State roll(State current) throws IOException {
+    Segment sealed = current.active();
+    sealed.file.force();
+    sealed.sealedEndPosition = current.activeEndPosition();
+    Segment next = Segment.create(directory, current.nextOffset(), segmentIo);
+    List<Segment> segments = new ArrayList<>(current.segments());
+    segments.add(next);
+    State rolled = new State(List.copyOf(segments), SegmentFormat.HEADER_BYTES, current.nextOffset());
+    state = rolled; // publish before the directory fsync, so close() can release the new file if it fails
+    segmentIo.forceDirectory(directory);
+    return rolled;
+  }
+
+  private RecordCodec.Frame checkWhileReading(SegmentReader reader, Segment segment) throws IOException {
+    long position = reader.position();
+    RecordCodec.Frame frame = reader.check();
+    if (!frame.ok()) {
+      throw new CorruptSegmentException("segment " + segment.name() + " of " + directory + " is unreadable at "
+          + "position " + position + ": " + frame.outcome() + ", " + frame.problem());
+    }
+    return frame;
+  }
+
+  /** The index of the segment holding {@code offset}: the last one whose base offset is at or below it. */
+  private static int segmentIndexOf(State current, long offset) {
+    List<Segment> segments = current.segments();
+    int low = 0;
+    int high = segments.size() - 1;
+    while (low < high) {
+      int middle = (low + high + 1) >>> 1;
+      if (segments.get(middle).baseOffset <= offset) {
+        low = middle;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return low;
+  }
+
+  private void requireWritable() throws IOException {
+    if (closed) {
+      throw new IllegalStateException(this + " is closed");
+    }
+    if (fencedBy != null) {
+      throw new IOException("shard log " + directory + " is fenced after an earlier write or fsync failure; "
+          + "reopen it to recover", fencedBy);
+    }
+  }
+
+  private IOException fence(IOException failure) {
+    fencedBy = failure;
+    return new IOException("write or fsync failed, shard log " + directory + " is now fenced: "
+        + failure.getMessage(), failure);
+  }
+}

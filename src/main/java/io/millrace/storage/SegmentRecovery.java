@@ -1,0 +1,188 @@
+package io.millrace.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Opens the segments of a shard log directory: checks every header, scans every record (CRC32C and dense
+ * offsets, in all segments), rebuilds the sparse indexes and truncates a torn or corrupt tail of the
+ * <em>last</em> segment at the last good record boundary.
+ *
+ * <p><b>Threading.</b> Runs once, on the thread opening the log, before the log is published.
+ *
+ * <p>Design note: only the last segment can legitimately end badly, because a segment is fsynced before the
+ * next one is created. A bad record in an earlier segment, or a gap between segments, would mean dropping
+ * records from the middle of the log, so recovery refuses with {@link CorruptSegmentException} instead.
+ *
+ * <p>Counting dropped records: from the first bad frame, recovery walks the dropped region by its length
+ * fields; each length-delimited frame counts as one record, and a remainder with a nonsensical length or one
+ * that runs past the end of the file (a torn record, or garbage) counts as one.
+ */
+final class SegmentRecovery {
+
+  /** What recovery produced: the open segments (last = active), where the next record goes, and the report. */
+  record Recovered(List<Segment> segments, long activeEndPosition, long nextOffset, RecoveryReport report) {}
+
+  /** Where the good records of a scanned segment end: file position and the offset after the last one. */
+  private record Scanned(long endPosition, long endOffset) {}
+
+  private final Path directory;
+  private final SegmentIo segmentIo;
+  private final List<Segment> opened = new ArrayList<>();
+  private long recordsRecovered;
+  private long recordsDropped;
+  private long bytesDropped;
+  private String detail = "";
+
+  private SegmentRecovery(Path directory, SegmentIo segmentIo) {
+    this.directory = directory;
+    this.segmentIo = segmentIo;
+  }
+
+  /** Recovers {@code directory}, creating it and an empty first segment (base offset 0) if there is none. */
+  static Recovered recover(Path directory, SegmentIo segmentIo) throws IOException {
+    return new SegmentRecovery(directory, segmentIo).run();
+  }
+
+  private Recovered run() throws IOException {
+    try {
+      Files.createDirectories(directory);
+      List<Long> baseOffsets = listBaseOffsets();
+      if (baseOffsets.isEmpty()) {
+        opened.add(Segment.create(directory, 0, segmentIo));
+        segmentIo.forceDirectory(directory);
+        return new Recovered(List.copyOf(opened), SegmentFormat.HEADER_BYTES, 0, RecoveryReport.clean(0));
+      }
+      long nextOffset = baseOffsets.get(0);
+      long activeEndPosition = 0;
+      for (int i = 0; i < baseOffsets.size(); i++) {
+        long baseOffset = baseOffsets.get(i);
+        Path path = directory.resolve(SegmentFormat.fileName(baseOffset));
+        if (baseOffset != nextOffset) {
+          throw new CorruptSegmentException("segment " + path.getFileName() + " starts at offset " + baseOffset
+              + " but the segment before it ends at " + nextOffset);
+        }
+        Segment segment = new Segment(baseOffset, path, segmentIo.open(path));
+        opened.add(segment);
+        boolean last = i == baseOffsets.size() - 1;
+        Scanned scanned = scan(segment, last);
+        activeEndPosition = scanned.endPosition();
+        nextOffset = scanned.endOffset();
+        if (!last) {
+          segment.sealedEndPosition = scanned.endPosition();
+        }
+      }
+      RecoveryReport report = new RecoveryReport(recordsRecovered, recordsDropped, bytesDropped, detail);
+      return new Recovered(List.copyOf(opened), activeEndPosition, nextOffset, report);
+    } catch (IOException | RuntimeException e) {
+      for (Segment segment : opened) {
+        Segment.closeAfterFailure(segment.file, e);
+      }
+      throw e;
+    }
+  }
+
+  private List<Long> listBaseOffsets() throws IOException {
+    try (Stream<Path> files = Files.list(directory)) {
+      return files.map(SegmentFormat::baseOffsetOf).filter(base -> base >= 0).sorted().toList();
+    }
+  }
+
+  /** Checks the header and every record of {@code segment}, indexes it, and returns where its good records end. */
+  private Scanned scan(Segment segment, boolean last) throws IOException {
+    long sizeBytes = segment.file.size();
+    if (!headerIsValid(segment, last, sizeBytes)) {
+      return new Scanned(SegmentFormat.HEADER_BYTES, segment.baseOffset);
+    }
+    SegmentReader reader = new SegmentReader(segment.file, SegmentFormat.HEADER_BYTES, sizeBytes);
+    long expectedOffset = segment.baseOffset;
+    while (reader.hasMore()) {
+      long position = reader.position();
+      RecordCodec.Frame frame = reader.check();
+      String problem = !frame.ok() ? frame.problem()
+          : frame.offset() != expectedOffset ? "offset " + frame.offset() + " where " + expectedOffset + " was expected"
+          : null;
+      if (problem != null) {
+        if (!last) {
+          throw new CorruptSegmentException("segment " + segment.name() + " is corrupt at position " + position
+              + ": " + problem + "; only the last segment may have a torn tail");
+        }
+        truncateTail(segment, position, sizeBytes, "record at position " + position + " (offset "
+            + expectedOffset + "): " + problem);
+        return new Scanned(position, expectedOffset);
+      }
+      segment.index.maybeAdd(frame.offset(), position, frame.arrivalMillis());
+      reader.skip();
+      expectedOffset++;
+      recordsRecovered++;
+    }
+    return new Scanned(reader.position(), expectedOffset);
+  }
+
+  /** Returns true if the header is fine; rewrites a torn header of the last segment; throws otherwise. */
+  private boolean headerIsValid(Segment segment, boolean last, long sizeBytes) throws IOException {
+    String problem;
+    if (sizeBytes < SegmentFormat.HEADER_BYTES) {
+      problem = "file is " + sizeBytes + " bytes, shorter than its header";
+    } else {
+      ByteBuffer header = ByteBuffer.allocate(SegmentFormat.HEADER_BYTES);
+      while (header.hasRemaining() && segment.file.read(header, header.position()) >= 0) {
+        // positional reads until the header is complete
+      }
+      problem = SegmentFormat.headerProblem(header, segment.baseOffset);
+    }
+    if (problem == null) {
+      return true;
+    }
+    if (!last || sizeBytes > SegmentFormat.HEADER_BYTES) {
+      throw new CorruptSegmentException("segment " + segment.name() + " has a bad header: " + problem);
+    }
+    // A crash while rolling can leave the newest segment with a torn header and no records: start it afresh.
+    segment.file.truncate(0);
+    segment.file.writeFully(SegmentFormat.header(segment.baseOffset), 0);
+    segment.file.force();
+    bytesDropped += sizeBytes;
+    detail = "segment " + segment.name() + ": torn header rewritten (" + problem + ")";
+    return false;
+  }
+
+  private void truncateTail(Segment segment, long position, long sizeBytes, String problem) throws IOException {
+    long droppedRecords = countFrames(segment.file, position, sizeBytes);
+    segment.file.truncate(position);
+    segment.file.force();
+    recordsDropped += droppedRecords;
+    bytesDropped += sizeBytes - position;
+    detail = "segment " + segment.name() + ": " + problem + "; truncated " + (sizeBytes - position)
+        + " bytes holding " + droppedRecords + " record(s)";
+  }
+
+  /** Counts the frames in [position, sizeBytes) by their length fields; see the class note. */
+  private static long countFrames(SegmentIo.SegmentFile file, long position, long sizeBytes) throws IOException {
+    long frames = 0;
+    long at = position;
+    ByteBuffer lengthField = ByteBuffer.allocate(RecordCodec.LENGTH_FIELD_BYTES);
+    while (at < sizeBytes) {
+      frames++;
+      if (sizeBytes - at < RecordCodec.LENGTH_FIELD_BYTES) {
+        break;
+      }
+      lengthField.clear();
+      while (lengthField.hasRemaining() && file.read(lengthField, at + lengthField.position()) >= 0) {
+        // positional reads until the length field is complete
+      }
+      int bodyLength = lengthField.getInt(0);
+      long frameBytes = RecordCodec.FRAME_OVERHEAD_BYTES + (long) bodyLength;
+      if (bodyLength < RecordCodec.MIN_BODY_BYTES || bodyLength > RecordCodec.MAX_BODY_BYTES
+          || at + frameBytes > sizeBytes) {
+        break;
+      }
+      at += frameBytes;
+    }
+    return frames;
+  }
+}

@@ -1,0 +1,106 @@
+package io.millrace.storage;
+
+import java.util.Arrays;
+
+/**
+ * The in-memory sparse index of one segment: for the segment's first record and then for one record about every
+ * {@value #INTERVAL_BYTES} bytes, its offset, file position and arrival time. Rebuilt by scanning the segment
+ * on open; never written to disk, so it needs no checksum.
+ *
+ * <p><b>Threading.</b> One writer ({@link #maybeAdd}) and any number of concurrent readers. Entries are
+ * published through a volatile snapshot; a slot is written before the snapshot that first includes it and
+ * never changed afterwards, so readers need no lock. Readers may see entries for records appended after the
+ * log state they are working from and must ignore entries at or beyond their visible end offset.
+ */
+final class SparseIndex {
+
+  /** Aim for one entry per this many bytes of records. */
+  static final int INTERVAL_BYTES = 4096;
+
+  /** An index entry, or a starting point for a scan. */
+  record Entry(long offset, long position, long arrivalMillis) {}
+
+  private record Entries(long[] offsets, long[] positions, long[] arrivalMillis, int count) {}
+
+  private volatile Entries published = new Entries(new long[16], new long[16], new long[16], 0);
+  /** Writer only. Starts one interval before position 0 so the first record is always indexed. */
+  private long lastIndexedPosition = -INTERVAL_BYTES;
+
+  /** Writer only: indexes the record at {@code position} if it is the first or far enough from the last entry. */
+  void maybeAdd(long offset, long position, long arrivalMillis) {
+    if (position - lastIndexedPosition < INTERVAL_BYTES) {
+      return;
+    }
+    Entries current = published;
+    int count = current.count();
+    long[] offsets = current.offsets();
+    long[] positions = current.positions();
+    long[] arrivals = current.arrivalMillis();
+    if (count == offsets.length) {
+      offsets = Arrays.copyOf(offsets, count * 2);
+      positions = Arrays.copyOf(positions, count * 2);
+      arrivals = Arrays.copyOf(arrivals, count * 2);
+    }
+    offsets[count] = offset;
+    positions[count] = position;
+    arrivals[count] = arrivalMillis;
+    lastIndexedPosition = position;
+    published = new Entries(offsets, positions, arrivals, count + 1);
+  }
+
+  /** The first indexed record (the segment's first record), if it is below {@code visibleEndOffset}. */
+  Entry first(long visibleEndOffset) {
+    Entries entries = published;
+    if (entries.count() == 0 || entries.offsets()[0] >= visibleEndOffset) {
+      return null;
+    }
+    return entry(entries, 0);
+  }
+
+  /** The last entry with an offset at or below {@code offset}, or null if there is none. */
+  Entry floor(long offset) {
+    Entries entries = published;
+    int low = 0;
+    int high = entries.count() - 1;
+    int found = -1;
+    while (low <= high) {
+      int middle = (low + high) >>> 1;
+      if (entries.offsets()[middle] <= offset) {
+        found = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return found < 0 ? null : entry(entries, found);
+  }
+
+  /**
+   * The last entry below {@code visibleEndOffset} that arrived before {@code epochMillis}, or null. Relies on
+   * arrival times being non-decreasing.
+   */
+  Entry lastArrivedBefore(long epochMillis, long visibleEndOffset) {
+    Entries entries = published;
+    int low = 0;
+    int high = entries.count() - 1;
+    int found = -1;
+    while (low <= high) {
+      int middle = (low + high) >>> 1;
+      if (entries.arrivalMillis()[middle] < epochMillis && entries.offsets()[middle] < visibleEndOffset) {
+        found = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return found < 0 ? null : entry(entries, found);
+  }
+
+  int size() {
+    return published.count();
+  }
+
+  private static Entry entry(Entries entries, int index) {
+    return new Entry(entries.offsets()[index], entries.positions()[index], entries.arrivalMillis()[index]);
+  }
+}

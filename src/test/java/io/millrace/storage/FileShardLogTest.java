@@ -1,0 +1,358 @@
+package io.millrace.storage;
+
+import static io.millrace.storage.TestRecords.batch;
+import static io.millrace.storage.TestRecords.record;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileShardLogTest extends ShardLogContractTest {
+
+  /** Small enough that the contract tests roll across segments too. */
+  private static final long SMALL_SEGMENT_BYTES = 16 * 1024;
+
+  @TempDir
+  Path directory;
+
+  @Override
+  protected ShardLog createLog() throws IOException {
+    return FileShardLog.open(directory, SMALL_SEGMENT_BYTES);
+  }
+
+  private FileShardLog reopen() throws IOException {
+    log.close();
+    FileShardLog reopened = FileShardLog.open(directory, SMALL_SEGMENT_BYTES);
+    log = reopened;
+    return reopened;
+  }
+
+  @Test
+  void readsBackEveryRecordInOrderAfterReopen() throws Exception {
+    List<LogRecord> written = new ArrayList<>();
+    for (int offset = 0; offset < 120; offset += 12) {
+      List<LogRecord> records = batch(offset, 12, 400);
+      log.append(records);
+      written.addAll(records);
+    }
+    log.sync();
+    FileShardLog reopened = reopen();
+    assertEquals(RecoveryReport.clean(120), reopened.recoveryReport());
+    assertEquals(120, reopened.nextOffset());
+    assertEquals(written, reopened.read(0, Integer.MAX_VALUE, Long.MAX_VALUE));
+    assertEquals(96, reopened.offsetForTime(96_000));
+    reopened.append(batch(120, 1, 10));
+    assertEquals(batch(120, 1, 10), reopened.read(120, 10, Long.MAX_VALUE));
+  }
+
+  @Test
+  void rollsIntoSeveralSegmentsNamedByBaseOffsetAndReadsAcrossTheirBoundaries() throws Exception {
+    log.close();
+    log = FileShardLog.open(directory, 4096);
+    List<LogRecord> written = new ArrayList<>();
+    for (int offset = 0; offset < 90; offset += 3) {
+      List<LogRecord> records = batch(offset, 3, 500);
+      log.append(records);
+      written.addAll(records);
+    }
+    List<String> names = segmentNames();
+    assertTrue(names.size() >= 10, "expected many segments, got " + names);
+    assertEquals("00000000000000000000.log", names.get(0));
+    assertEquals(names.size(), ((FileShardLog) log).segmentCount());
+    for (int from = 0; from < 90; from += 5) {
+      assertEquals(written.subList(from, Math.min(90, from + 7)), log.read(from, 7, Long.MAX_VALUE));
+    }
+    assertEquals(written, log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE));
+    for (long offset = 0; offset < 90; offset += 4) {
+      assertEquals(offset, log.offsetForTime(1_000 * offset));
+    }
+    log.close();
+    log = FileShardLog.open(directory, 4096);
+    assertEquals(RecoveryReport.clean(90), log.recoveryReport());
+    assertEquals(written, log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE));
+    assertEquals(names, segmentNames());
+  }
+
+  @Test
+  void givesABatchLargerThanASegmentASegmentOfItsOwn() throws Exception {
+    log.append(batch(0, 1, 10));
+    log.append(batch(1, 40, 1_000)); // ~41 KB, more than the 16 KiB segment size
+    log.append(batch(41, 1, 10));
+    assertEquals(List.of("00000000000000000000.log", "00000000000000000001.log", "00000000000000000041.log"),
+        segmentNames());
+    assertEquals(42, log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE).size());
+  }
+
+  @Test
+  void truncatesATornLastRecordAndContinuesAtItsOffset() throws Exception {
+    log.append(batch(0, 10, 100));
+    log.close();
+    Path segment = lastSegment();
+    long sizeBytes = Files.size(segment);
+    truncate(segment, sizeBytes - 20);
+
+    FileShardLog reopened = reopen();
+    RecoveryReport report = reopened.recoveryReport();
+    assertEquals(9, report.recordsRecovered());
+    assertEquals(1, report.recordsDropped());
+    assertEquals(RecordCodec.encodedBytes(record(9, 100)) - 20, report.bytesDropped());
+    assertTrue(report.detail().contains("offset 9"), report.detail());
+    assertEquals(9, reopened.nextOffset());
+    assertEquals(sizeBytes - RecordCodec.encodedBytes(record(9, 100)), Files.size(segment));
+
+    reopened.append(batch(9, 2, 100));
+    assertEquals(RecoveryReport.clean(11), reopen().recoveryReport());
+    assertEquals(batch(0, 11, 100), log.read(0, 100, Long.MAX_VALUE));
+  }
+
+  @Test
+  void dropsALastRecordWhoseCrcNoLongerMatches() throws Exception {
+    log.append(batch(0, 10, 100));
+    log.close();
+    Path segment = lastSegment();
+    long sizeBytes = Files.size(segment);
+    flipByte(segment, sizeBytes - 30); // inside the data of offset 9
+
+    RecoveryReport report = reopen().recoveryReport();
+    assertEquals(9, report.recordsRecovered());
+    assertEquals(1, report.recordsDropped());
+    assertEquals(RecordCodec.encodedBytes(record(9, 100)), report.bytesDropped());
+    assertTrue(report.detail().contains("CRC32C mismatch"), report.detail());
+    assertEquals(batch(0, 9, 100), log.read(0, 100, Long.MAX_VALUE));
+  }
+
+  @Test
+  void dropsACorruptRecordAndEverythingAfterItInTheLastSegment() throws Exception {
+    log.append(batch(0, 10, 100));
+    log.close();
+    long offset5Position = SegmentFormat.HEADER_BYTES + encodedBytes(batch(0, 5, 100));
+    flipByte(lastSegment(), offset5Position + 40);
+
+    RecoveryReport report = reopen().recoveryReport();
+    assertEquals(new RecoveryReport(5, 5, encodedBytes(batch(5, 5, 100)), report.detail()), report);
+    assertTrue(report.detail().contains("position " + offset5Position), report.detail());
+    assertEquals(5, log.nextOffset());
+  }
+
+  @Test
+  void truncatesGarbageAfterTheLastRecord() throws Exception {
+    log.append(batch(0, 4, 100));
+    log.close();
+    Path segment = lastSegment();
+    byte[] garbage = new byte[100];
+    java.util.Arrays.fill(garbage, (byte) 0xFF);
+    Files.write(segment, garbage, java.nio.file.StandardOpenOption.APPEND);
+
+    RecoveryReport report = reopen().recoveryReport();
+    assertEquals(new RecoveryReport(4, 1, 100, report.detail()), report);
+    assertTrue(report.detail().contains("body length -1"), report.detail());
+    assertEquals(batch(0, 4, 100), log.read(0, 100, Long.MAX_VALUE));
+  }
+
+  @Test
+  void truncatesZeroBytesLeftByAPreallocatedTail() throws Exception {
+    log.append(batch(0, 4, 100));
+    log.close();
+    Files.write(lastSegment(), new byte[3], java.nio.file.StandardOpenOption.APPEND);
+
+    assertEquals(new RecoveryReport(4, 1, 3, log.recoveryReport().detail()).recordsDropped(),
+        reopen().recoveryReport().recordsDropped());
+    assertEquals(3, log.recoveryReport().bytesDropped());
+  }
+
+  @Test
+  void rewritesTheTornHeaderOfASegmentCreatedJustBeforeACrash() throws Exception {
+    log.append(batch(0, 4, 100));
+    log.close();
+    Files.write(directory.resolve(SegmentFormat.fileName(4)), new byte[] {0x4D, 0x4C});
+
+    FileShardLog reopened = reopen();
+    assertEquals(4, reopened.recoveryReport().recordsRecovered());
+    assertEquals(0, reopened.recoveryReport().recordsDropped());
+    assertEquals(2, reopened.recoveryReport().bytesDropped());
+    reopened.append(batch(4, 2, 100));
+    assertEquals(RecoveryReport.clean(6), reopen().recoveryReport());
+    assertEquals(batch(0, 6, 100), log.read(0, 100, Long.MAX_VALUE));
+  }
+
+  @Test
+  void refusesToOpenWhenASegmentBeforeTheLastIsCorrupt() throws Exception {
+    log.close();
+    log = FileShardLog.open(directory, 4096);
+    for (int offset = 0; offset < 30; offset += 3) {
+      log.append(batch(offset, 3, 500));
+    }
+    log.close();
+    flipByte(directory.resolve(segmentNames().get(0)), SegmentFormat.HEADER_BYTES + 40);
+    assertThrows(CorruptSegmentException.class, () -> FileShardLog.open(directory, 4096));
+    log = new MemoryShardLog(); // so the common teardown has something to close
+  }
+
+  @Test
+  void refusesASegmentOfAnotherFormatVersion() throws Exception {
+    log.append(batch(0, 2, 100));
+    log.close();
+    try (RandomAccessFile file = new RandomAccessFile(lastSegment().toFile(), "rw")) {
+      file.seek(4);
+      file.write(2);
+    }
+    IOException refused = assertThrows(CorruptSegmentException.class, () -> FileShardLog.open(directory));
+    assertTrue(refused.getMessage().contains("unsupported format version 2"), refused.getMessage());
+    log = new MemoryShardLog();
+  }
+
+  @Test
+  void failedWriteFencesAppendsButReadsKeepWorking() throws Exception {
+    log.close();
+    FaultySegmentIo faulty = new FaultySegmentIo();
+    log = FileShardLog.open(directory, SMALL_SEGMENT_BYTES, faulty);
+    log.append(batch(0, 3, 100));
+    faulty.failWrites = true;
+
+    assertThrows(IOException.class, () -> log.append(batch(3, 1, 100)));
+    faulty.failWrites = false;
+    IOException fenced = assertThrows(IOException.class, () -> log.append(batch(3, 1, 100)));
+    assertTrue(fenced.getMessage().contains("fenced"), fenced.getMessage());
+    assertThrows(IOException.class, () -> log.sync());
+    assertEquals(3, log.nextOffset());
+    assertEquals(batch(0, 3, 100), log.read(0, 100, Long.MAX_VALUE));
+    assertEquals(2, log.offsetForTime(2_000));
+
+    RecoveryReport report = reopen().recoveryReport(); // the failed write left half a record behind
+    assertEquals(new RecoveryReport(3, 1, RecordCodec.encodedBytes(record(3, 100)) / 2, report.detail()), report);
+    log.append(batch(3, 1, 100));
+    assertEquals(batch(0, 4, 100), log.read(0, 100, Long.MAX_VALUE));
+  }
+
+  @Test
+  void failedFsyncFencesAppends() throws Exception {
+    log.close();
+    FaultySegmentIo faulty = new FaultySegmentIo();
+    log = FileShardLog.open(directory, SMALL_SEGMENT_BYTES, faulty);
+    log.append(batch(0, 2, 100));
+    faulty.failForces = true;
+
+    assertThrows(IOException.class, () -> log.sync());
+    faulty.failForces = false;
+    IOException fenced = assertThrows(IOException.class, () -> log.append(batch(2, 1, 100)));
+    assertTrue(fenced.getMessage().contains("fenced"), fenced.getMessage());
+    assertEquals(batch(0, 2, 100), log.read(0, 100, Long.MAX_VALUE));
+  }
+
+  @Test
+  void refusesOversizeRecordsWithoutFencing() throws Exception {
+    LogRecord oversize = new LogRecord(0, 0, "k", null, 0, new byte[RecordCodec.MAX_DATA_BYTES + 1]);
+    assertThrows(IllegalArgumentException.class, () -> log.append(List.of(oversize)));
+    log.append(batch(0, 1, 10));
+    assertEquals(1, log.nextOffset());
+  }
+
+  private static long encodedBytes(List<LogRecord> records) {
+    return RecordCodec.encode(records).remaining();
+  }
+
+  private List<String> segmentNames() throws IOException {
+    try (Stream<Path> files = Files.list(directory)) {
+      return files.map(path -> path.getFileName().toString()).filter(name -> name.endsWith(".log")).sorted()
+          .toList();
+    }
+  }
+
+  private Path lastSegment() throws IOException {
+    List<String> names = segmentNames();
+    return directory.resolve(names.get(names.size() - 1));
+  }
+
+  private static void truncate(Path file, long sizeBytes) throws IOException {
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+      raf.setLength(sizeBytes);
+    }
+  }
+
+  private static void flipByte(Path file, long position) throws IOException {
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+      raf.seek(position);
+      int value = raf.read();
+      raf.seek(position);
+      raf.write(value ^ 0x10);
+    }
+  }
+
+  /** Real file I/O, except that writes can be made to stop halfway and throw, and forces to throw. */
+  private static final class FaultySegmentIo implements SegmentIo {
+    volatile boolean failWrites;
+    volatile boolean failForces;
+
+    @Override
+    public SegmentFile open(Path path) throws IOException {
+      return new FaultyFile(SegmentIo.standard().open(path));
+    }
+
+    @Override
+    public SegmentFile create(Path path) throws IOException {
+      return new FaultyFile(SegmentIo.standard().create(path));
+    }
+
+    @Override
+    public void forceDirectory(Path directory) throws IOException {
+      SegmentIo.standard().forceDirectory(directory);
+    }
+
+    private final class FaultyFile implements SegmentFile {
+      private final SegmentFile delegate;
+
+      FaultyFile(SegmentFile delegate) {
+        this.delegate = delegate;
+      }
+
+      @Override
+      public long size() throws IOException {
+        return delegate.size();
+      }
+
+      @Override
+      public void writeFully(ByteBuffer source, long position) throws IOException {
+        if (failWrites) {
+          ByteBuffer firstHalf = source.duplicate();
+          firstHalf.limit(firstHalf.position() + firstHalf.remaining() / 2);
+          delegate.writeFully(firstHalf, position);
+          throw new IOException("injected: no space left on device");
+        }
+        delegate.writeFully(source, position);
+      }
+
+      @Override
+      public int read(ByteBuffer target, long position) throws IOException {
+        return delegate.read(target, position);
+      }
+
+      @Override
+      public void force() throws IOException {
+        if (failForces) {
+          throw new IOException("injected: fsync failed");
+        }
+        delegate.force();
+      }
+
+      @Override
+      public void truncate(long sizeBytes) throws IOException {
+        delegate.truncate(sizeBytes);
+      }
+
+      @Override
+      public void close() throws IOException {
+        delegate.close();
+      }
+    }
+  }
+}
