@@ -165,9 +165,37 @@ class FileShardLogTest extends ShardLogContractTest {
     log.close();
     Files.write(lastSegment(), new byte[3], java.nio.file.StandardOpenOption.APPEND);
 
-    assertEquals(new RecoveryReport(4, 1, 3, log.recoveryReport().detail()).recordsDropped(),
-        reopen().recoveryReport().recordsDropped());
-    assertEquals(3, log.recoveryReport().bytesDropped());
+    RecoveryReport report = reopen().recoveryReport();
+    assertEquals(new RecoveryReport(4, 1, 3, report.detail()), report);
+  }
+
+  @Test
+  void recoversExactlyTheCompleteRecordsBeforeACrashAtAnyByte() throws Exception {
+    List<LogRecord> records = batch(0, 4, 40);
+    log.append(records);
+    log.close();
+    Path segment = lastSegment();
+    byte[] intact = Files.readAllBytes(segment);
+    long[] recordEnds = new long[records.size() + 1];
+    recordEnds[0] = SegmentFormat.HEADER_BYTES;
+    for (int i = 0; i < records.size(); i++) {
+      recordEnds[i + 1] = recordEnds[i] + RecordCodec.encodedBytes(records.get(i));
+    }
+    for (int cut = SegmentFormat.HEADER_BYTES; cut <= intact.length; cut += 3) {
+      Files.write(segment, java.util.Arrays.copyOf(intact, cut));
+      int complete = 0;
+      while (complete < records.size() && recordEnds[complete + 1] <= cut) {
+        complete++;
+      }
+      long tornBytes = cut - recordEnds[complete];
+      try (FileShardLog reopened = FileShardLog.open(directory, SMALL_SEGMENT_BYTES)) {
+        assertEquals(new RecoveryReport(complete, tornBytes > 0 ? 1 : 0, tornBytes,
+            reopened.recoveryReport().detail()), reopened.recoveryReport(), "cut at byte " + cut);
+        assertEquals(records.subList(0, complete), reopened.read(0, 100, Long.MAX_VALUE));
+        assertEquals(complete, reopened.nextOffset());
+      }
+    }
+    log = new MemoryShardLog();
   }
 
   @Test

@@ -93,6 +93,17 @@ abstract class ShardLogContractTest {
   }
 
   @Test
+  void readsRecordsLargerThanAnyReadBufferBetweenSmallOnes() throws Exception {
+    List<LogRecord> records = List.of(record(0, 10), record(1, 3 * 1024 * 1024), record(2, 10),
+        record(3, 200_000), record(4, 10));
+    log.append(records.subList(0, 2));
+    log.append(records.subList(2, 5));
+    assertEquals(records, log.read(0, 10, Long.MAX_VALUE));
+    assertEquals(records.subList(1, 2), log.read(1, 10, 1_000));
+    assertEquals(records.subList(3, 5), log.read(3, 10, Long.MAX_VALUE));
+  }
+
+  @Test
   void refusesOffsetsThatDoNotContinueDensely() throws Exception {
     log.append(batch(0, 2, 10));
     assertThrows(IllegalArgumentException.class, () -> log.append(batch(3, 1, 10)));

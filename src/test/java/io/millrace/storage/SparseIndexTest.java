@@ -1,0 +1,50 @@
+package io.millrace.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
+
+class SparseIndexTest {
+
+  /** 1,000 records of 1 KiB each from position 13, record N arriving at 10 * (N / 2). */
+  private static SparseIndex indexOfKibibyteRecords() {
+    SparseIndex index = new SparseIndex();
+    for (int offset = 0; offset < 1_000; offset++) {
+      index.maybeAdd(offset, 13 + 1024L * offset, 10L * (offset / 2));
+    }
+    return index;
+  }
+
+  @Test
+  void indexesTheFirstRecordAndThenOneRecordPerIntervalOfBytes() {
+    SparseIndex index = indexOfKibibyteRecords();
+    assertEquals(250, index.size());
+    assertEquals(new SparseIndex.Entry(0, 13, 0), index.first(Long.MAX_VALUE));
+    assertEquals(new SparseIndex.Entry(4, 13 + 4096, 20), index.floor(4));
+  }
+
+  @Test
+  void floorFindsTheEntryAtOrBelowAnOffset() {
+    SparseIndex index = indexOfKibibyteRecords();
+    assertEquals(new SparseIndex.Entry(0, 13, 0), index.floor(3));
+    assertEquals(new SparseIndex.Entry(996, 13 + 1024L * 996, 4_980), index.floor(999));
+    assertNull(index.floor(-1));
+  }
+
+  @Test
+  void findsTheLastEntryThatArrivedBeforeATime() {
+    SparseIndex index = indexOfKibibyteRecords();
+    assertNull(index.lastArrivedBefore(0, Long.MAX_VALUE));
+    assertEquals(0, index.lastArrivedBefore(1, Long.MAX_VALUE).offset());
+    assertEquals(0, index.lastArrivedBefore(20, Long.MAX_VALUE).offset());
+    assertEquals(4, index.lastArrivedBefore(21, Long.MAX_VALUE).offset());
+  }
+
+  @Test
+  void ignoresEntriesAtOrBeyondTheVisibleEnd() {
+    SparseIndex index = indexOfKibibyteRecords();
+    assertEquals(96, index.lastArrivedBefore(Long.MAX_VALUE, 100).offset());
+    assertNull(index.first(0));
+  }
+}
