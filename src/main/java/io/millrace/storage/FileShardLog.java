@@ -118,7 +118,7 @@ public final class FileShardLog implements ShardLog {
   public void append(List<LogRecord> records) throws IOException {
     requireWritable();
     State current = state;
-    ReadBatch.requireDenseRun(records, current.nextOffset());
+    DenseOffsets.require(records, current.nextOffset());
     if (records.isEmpty()) {
       return;
     }

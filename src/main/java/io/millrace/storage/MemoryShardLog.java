@@ -36,7 +36,7 @@ public final class MemoryShardLog implements ShardLog {
       throw new IllegalStateException("memory shard log is closed");
     }
     Snapshot current = snapshot;
-    ReadBatch.requireDenseRun(records, current.count());
+    DenseOffsets.require(records, current.count());
     records.forEach(RecordCodec::requireEncodable);
     LogRecord[] slots = current.records();
     int count = current.count();

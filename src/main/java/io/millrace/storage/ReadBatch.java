@@ -44,15 +44,4 @@ final class ReadBatch {
   List<LogRecord> records() {
     return records;
   }
-
-  /** Throws {@link IllegalArgumentException} unless {@code batch} carries offsets nextOffset, nextOffset+1, .... */
-  static void requireDenseRun(List<LogRecord> batch, long nextOffset) {
-    for (int i = 0; i < batch.size(); i++) {
-      long offset = batch.get(i).offset();
-      if (offset != nextOffset + i) {
-        throw new IllegalArgumentException("record " + i + " of the batch has offset " + offset + " but "
-            + (nextOffset + i) + " was expected (offsets must continue densely from " + nextOffset + ")");
-      }
-    }
-  }
 }
