@@ -278,6 +278,26 @@ class FileShardLogTest extends ShardLogContractTest {
   }
 
   @Test
+  void failedRollFencesAppendsAndKeepsTheRecordsWrittenBefore() throws Exception {
+    log.close();
+    FaultySegmentIo faulty = new FaultySegmentIo();
+    log = FileShardLog.open(directory, 4096, faulty);
+    log.append(batch(0, 5, 500));
+    faulty.failDirectoryForces = true;
+
+    assertThrows(IOException.class, () -> log.append(batch(5, 5, 500)));
+    faulty.failDirectoryForces = false;
+    IOException fenced = assertThrows(IOException.class, () -> log.append(batch(5, 1, 500)));
+    assertTrue(fenced.getMessage().contains("fenced"), fenced.getMessage());
+    assertEquals(batch(0, 5, 500), log.read(0, 100, Long.MAX_VALUE));
+
+    RecoveryReport report = reopen().recoveryReport(); // the new segment exists, with a header and no records
+    assertEquals(RecoveryReport.clean(5), report);
+    log.append(batch(5, 5, 500));
+    assertEquals(batch(0, 10, 500), log.read(0, 100, Long.MAX_VALUE));
+  }
+
+  @Test
   void refusesOversizeRecordsWithoutFencing() throws Exception {
     LogRecord oversize = new LogRecord(0, 0, "k", null, 0, new byte[RecordCodec.MAX_DATA_BYTES + 1]);
     assertThrows(IllegalArgumentException.class, () -> log.append(List.of(oversize)));
@@ -320,6 +340,7 @@ class FileShardLogTest extends ShardLogContractTest {
   private static final class FaultySegmentIo implements SegmentIo {
     volatile boolean failWrites;
     volatile boolean failForces;
+    volatile boolean failDirectoryForces;
 
     @Override
     public SegmentFile open(Path path) throws IOException {
@@ -333,6 +354,9 @@ class FileShardLogTest extends ShardLogContractTest {
 
     @Override
     public void forceDirectory(Path directory) throws IOException {
+      if (failDirectoryForces) {
+        throw new IOException("injected: directory fsync failed");
+      }
       SegmentIo.standard().forceDirectory(directory);
     }
 
