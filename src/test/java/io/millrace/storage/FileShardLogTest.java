@@ -8,10 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -150,8 +151,8 @@ class FileShardLogTest extends ShardLogContractTest {
     log.close();
     Path segment = lastSegment();
     byte[] garbage = new byte[100];
-    java.util.Arrays.fill(garbage, (byte) 0xFF);
-    Files.write(segment, garbage, java.nio.file.StandardOpenOption.APPEND);
+    Arrays.fill(garbage, (byte) 0xFF);
+    Files.write(segment, garbage, StandardOpenOption.APPEND);
 
     RecoveryReport report = reopen().recoveryReport();
     assertEquals(new RecoveryReport(4, 1, 100, report.detail()), report);
@@ -163,7 +164,7 @@ class FileShardLogTest extends ShardLogContractTest {
   void truncatesZeroBytesLeftByAPreallocatedTail() throws Exception {
     log.append(batch(0, 4, 100));
     log.close();
-    Files.write(lastSegment(), new byte[3], java.nio.file.StandardOpenOption.APPEND);
+    Files.write(lastSegment(), new byte[3], StandardOpenOption.APPEND);
 
     RecoveryReport report = reopen().recoveryReport();
     assertEquals(new RecoveryReport(4, 1, 3, report.detail()), report);
@@ -182,7 +183,7 @@ class FileShardLogTest extends ShardLogContractTest {
       recordEnds[i + 1] = recordEnds[i] + RecordCodec.encodedBytes(records.get(i));
     }
     for (int cut = SegmentFormat.HEADER_BYTES; cut <= intact.length; cut += 3) {
-      Files.write(segment, java.util.Arrays.copyOf(intact, cut));
+      Files.write(segment, Arrays.copyOf(intact, cut));
       int complete = 0;
       while (complete < records.size() && recordEnds[complete + 1] <= cut) {
         complete++;
@@ -333,78 +334,6 @@ class FileShardLogTest extends ShardLogContractTest {
       int value = raf.read();
       raf.seek(position);
       raf.write(value ^ 0x10);
-    }
-  }
-
-  /** Real file I/O, except that writes can be made to stop halfway and throw, and forces to throw. */
-  private static final class FaultySegmentIo implements SegmentIo {
-    volatile boolean failWrites;
-    volatile boolean failForces;
-    volatile boolean failDirectoryForces;
-
-    @Override
-    public SegmentFile open(Path path) throws IOException {
-      return new FaultyFile(SegmentIo.standard().open(path));
-    }
-
-    @Override
-    public SegmentFile create(Path path) throws IOException {
-      return new FaultyFile(SegmentIo.standard().create(path));
-    }
-
-    @Override
-    public void forceDirectory(Path directory) throws IOException {
-      if (failDirectoryForces) {
-        throw new IOException("injected: directory fsync failed");
-      }
-      SegmentIo.standard().forceDirectory(directory);
-    }
-
-    private final class FaultyFile implements SegmentFile {
-      private final SegmentFile delegate;
-
-      FaultyFile(SegmentFile delegate) {
-        this.delegate = delegate;
-      }
-
-      @Override
-      public long size() throws IOException {
-        return delegate.size();
-      }
-
-      @Override
-      public void writeFully(ByteBuffer source, long position) throws IOException {
-        if (failWrites) {
-          ByteBuffer firstHalf = source.duplicate();
-          firstHalf.limit(firstHalf.position() + firstHalf.remaining() / 2);
-          delegate.writeFully(firstHalf, position);
-          throw new IOException("injected: no space left on device");
-        }
-        delegate.writeFully(source, position);
-      }
-
-      @Override
-      public int read(ByteBuffer target, long position) throws IOException {
-        return delegate.read(target, position);
-      }
-
-      @Override
-      public void force() throws IOException {
-        if (failForces) {
-          throw new IOException("injected: fsync failed");
-        }
-        delegate.force();
-      }
-
-      @Override
-      public void truncate(long sizeBytes) throws IOException {
-        delegate.truncate(sizeBytes);
-      }
-
-      @Override
-      public void close() throws IOException {
-        delegate.close();
-      }
     }
   }
 }
