@@ -1,0 +1,148 @@
+package io.millrace.api.op;
+
+import io.millrace.api.model.Requests.ListShardsRequest;
+import io.millrace.api.model.Requests.ShardFilter;
+import io.millrace.api.model.Responses;
+import io.millrace.error.KinesisException;
+import io.millrace.shard.TokenSigner;
+import io.millrace.stream.ShardMeta;
+import io.millrace.stream.StreamKey;
+import io.millrace.stream.StreamMeta;
+import io.millrace.stream.StreamRegistry;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * ListShards with every ShardFilter type and NextToken pagination. A NextToken remembers the stream, the filter and
+ * the last shard returned; follow-up calls carry it alone (as in AWS, naming the stream as well is refused), and it
+ * expires after 300 s.
+ */
+final class ListShards extends BaseOperation<ListShardsRequest, Responses.ListShardsResponse> {
+
+  private static final int DEFAULT_MAX_RESULTS = 1000;
+
+  private final StreamRegistry registry;
+  private final TokenSigner signer;
+
+  ListShards(StreamRegistry registry, TokenSigner signer) {
+    super("ListShards", ListShardsRequest.class);
+    this.registry = registry;
+    this.signer = signer;
+  }
+
+  @Override
+  public Future<Responses.ListShardsResponse> handle(ListShardsRequest r, RequestScope scope) {
+    long now = registry.clock().millis();
+    StreamKey key;
+    String filterType;
+    String filterShardId;
+    Long filterMillis;
+    String after;
+    int max = r.maxResults() == null ? DEFAULT_MAX_RESULTS : Math.min(r.maxResults(), DEFAULT_MAX_RESULTS);
+    if (r.nextToken() != null) {
+      if (r.streamName() != null || r.streamARN() != null || r.exclusiveStartShardId() != null
+          || r.streamCreationTimestamp() != null) {
+        throw new KinesisException.InvalidArgument("NextToken and StreamName cannot be provided together.");
+      }
+      PageToken token = PageToken.decode(r.nextToken(), signer)
+          .filter(t -> t.scope().startsWith("shards|"))
+          .orElseThrow(() -> new KinesisException.InvalidArgument("Invalid NextToken."));
+      if (now - token.issuedMillis() > PageToken.TTL_MILLIS) {
+        throw new KinesisException.ExpiredNextToken("The NextToken has expired: it was issued more than "
+            + PageToken.TTL_MILLIS / 1000 + " seconds ago. Call ListShards again with the stream name.");
+      }
+      String[] parts = token.scope().split("\\|", -1);
+      key = new StreamKey(parts[1], parts[2], parts[3]);
+      long created = Long.parseLong(parts[4]);
+      filterType = parts[5];
+      filterShardId = parts[6].isEmpty() ? null : parts[6];
+      filterMillis = parts[7].isEmpty() ? null : Long.parseLong(parts[7]);
+      after = token.position();
+      max = r.maxResults() == null ? token.limit() : max;
+      if (registry.require(key).createdMillis() != created) {
+        throw StreamRegistry.notFound(key);
+      }
+    } else {
+      key = scope.streamKey(r);
+      ShardFilter f = r.shardFilter();
+      filterType = f == null ? "FROM_TRIM_HORIZON" : f.type();
+      filterShardId = f == null ? null : f.shardId();
+      filterMillis = f == null || f.timestamp() == null ? null : f.timestamp().toEpochMilli();
+      after = r.exclusiveStartShardId();
+      checkFilter(filterType, filterShardId, filterMillis, after);
+      if (filterType.equals("AFTER_SHARD_ID")) {
+        after = filterShardId;
+      }
+    }
+    StreamMeta stream = registry.require(key);
+    if (r.streamCreationTimestamp() != null
+        && r.streamCreationTimestamp().toEpochMilli() != stream.createdMillis()) {
+      throw StreamRegistry.notFound(key);
+    }
+    Predicate<ShardMeta> wanted = filter(stream, filterType, filterMillis, now);
+    List<Responses.Shard> page = new ArrayList<>();
+    String last = null;
+    boolean more = false;
+    for (ShardMeta s : stream.shards()) {
+      if ((after != null && s.shardId().compareTo(after) <= 0) || !wanted.test(s)) {
+        continue;
+      }
+      if (page.size() == max) {
+        more = true;
+        break;
+      }
+      page.add(Shapes.shard(stream, s));
+      last = s.shardId();
+    }
+    String next = null;
+    if (more) {
+      String tokenScope = String.join("|", "shards", key.account(), key.region(), key.name(),
+          Long.toString(stream.createdMillis()), filterType, filterShardId == null ? "" : filterShardId,
+          filterMillis == null ? "" : filterMillis.toString());
+      next = new PageToken(now, tokenScope, last, max).encode(signer);
+    }
+    return Future.succeededFuture(new Responses.ListShardsResponse(page, next));
+  }
+
+  private static void checkFilter(String type, String shardId, Long millis, String exclusiveStart) {
+    boolean needsShard = type.equals("AFTER_SHARD_ID");
+    boolean needsTime = type.equals("AT_TIMESTAMP") || type.equals("FROM_TIMESTAMP");
+    if (needsShard && shardId == null) {
+      throw new KinesisException.InvalidArgument("ShardFilter type AFTER_SHARD_ID requires ShardId.");
+    }
+    if (!needsShard && shardId != null) {
+      throw new KinesisException.InvalidArgument("ShardId may only be given with ShardFilter type AFTER_SHARD_ID.");
+    }
+    if (needsTime && millis == null) {
+      throw new KinesisException.InvalidArgument("ShardFilter type " + type + " requires Timestamp.");
+    }
+    if (!needsTime && millis != null) {
+      throw new KinesisException.InvalidArgument("Timestamp may only be given with ShardFilter types AT_TIMESTAMP "
+          + "and FROM_TIMESTAMP.");
+    }
+    if (needsShard && exclusiveStart != null) {
+      throw new KinesisException.InvalidArgument("ExclusiveStartShardId and ShardFilter type AFTER_SHARD_ID cannot "
+          + "be provided together.");
+    }
+  }
+
+  /** Which shards a filter selects; the trim horizon is {@code now - retention}. */
+  private static Predicate<ShardMeta> filter(StreamMeta stream, String type, Long millis, long now) {
+    long trimHorizon = now - stream.retentionHours() * 3_600_000L;
+    Predicate<ShardMeta> withinRetention = s -> s.open() || s.closedMillis() >= trimHorizon;
+    return switch (type) {
+      case "AT_LATEST" -> ShardMeta::open;
+      case "AT_TRIM_HORIZON" -> openAt(trimHorizon);
+      case "AT_TIMESTAMP" -> openAt(millis);
+      case "FROM_TIMESTAMP" -> s -> s.open() || s.closedMillis() >= millis;
+      default -> withinRetention; // FROM_TRIM_HORIZON and AFTER_SHARD_ID
+    };
+  }
+
+  /** Shards open at {@code t}; shards created after it count when they have no parent (the stream's first set). */
+  private static Predicate<ShardMeta> openAt(long t) {
+    return s -> (s.createdMillis() <= t || s.parentIndex() == null) && (s.open() || s.closedMillis() > t);
+  }
+}

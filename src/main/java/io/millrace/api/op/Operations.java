@@ -1,0 +1,45 @@
+package io.millrace.api.op;
+
+import io.millrace.shard.TokenSigner;
+import io.millrace.stream.DataPlane;
+import io.millrace.stream.StreamRegistry;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The dispatch table: action name to {@link Operation}. Immutable once built. */
+public final class Operations {
+
+  /**
+   * Kinesis actions that exist in AWS but that this version does not serve yet; they answer a clear
+   * UnknownOperationException naming the action rather than a generic one.
+   */
+  public static final Set<String> NOT_YET_SERVED = Set.of("SplitShard", "MergeShards", "UpdateShardCount",
+      "RegisterStreamConsumer", "DeregisterStreamConsumer", "ListStreamConsumers", "DescribeStreamConsumer",
+      "SubscribeToShard", "UpdateStreamWarmThroughput");
+
+  private final Map<String, Operation<?, ?>> byName = new HashMap<>();
+
+  public Operations(StreamRegistry registry, DataPlane data, TokenSigner signer) {
+    List<List<Operation<?, ?>>> families = List.of(StreamOps.all(registry, signer),
+        List.of(new ListShards(registry, signer)), RecordOps.all(data), TagOps.all(registry),
+        StreamSettingsOps.all(registry), AccountOps.all(registry));
+    for (List<Operation<?, ?>> family : families) {
+      for (Operation<?, ?> op : family) {
+        if (byName.put(op.name(), op) != null) {
+          throw new IllegalStateException("two operations named " + op.name());
+        }
+      }
+    }
+  }
+
+  /** The operation, or null if there is none by that name. */
+  public Operation<?, ?> find(String name) {
+    return byName.get(name);
+  }
+
+  public Set<String> names() {
+    return Set.copyOf(byName.keySet());
+  }
+}

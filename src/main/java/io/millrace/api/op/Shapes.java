@@ -1,0 +1,48 @@
+package io.millrace.api.op;
+
+import io.millrace.api.model.Responses;
+import io.millrace.stream.ShardMeta;
+import io.millrace.stream.StreamMeta;
+import java.time.Instant;
+import java.util.List;
+
+/** Conversions from core metadata to response shapes, shared by the operations. */
+final class Shapes {
+
+  private Shapes() {}
+
+  static Responses.Shard shard(StreamMeta stream, ShardMeta s) {
+    String ending = null;
+    if (s.endOffset() != null) {
+      // The last sequence number the shard can hold: its last record's, or the one just before its end offset.
+      ending = s.sequenceNumber(Math.max(0, s.endOffset() - 1), s.closedMillis() == null ? s.createdMillis()
+          : s.closedMillis()).toDecimal();
+    }
+    return new Responses.Shard(s.shardId(),
+        s.parentIndex() == null ? null : ShardMeta.shardId(s.parentIndex()),
+        s.adjacentParentIndex() == null ? null : ShardMeta.shardId(s.adjacentParentIndex()),
+        hashKeyRange(s), new Responses.SequenceNumberRange(s.startingSequenceNumber(), ending));
+  }
+
+  static Responses.HashKeyRange hashKeyRange(ShardMeta s) {
+    return new Responses.HashKeyRange(s.startingHashKey().toString(), s.endingHashKey().toString());
+  }
+
+  static Responses.ChildShard childShard(ShardMeta child) {
+    List<String> parents = child.adjacentParentIndex() == null ? List.of(ShardMeta.shardId(child.parentIndex()))
+        : List.of(ShardMeta.shardId(child.parentIndex()), ShardMeta.shardId(child.adjacentParentIndex()));
+    return new Responses.ChildShard(child.shardId(), parents, hashKeyRange(child));
+  }
+
+  static Responses.StreamModeDetails mode(StreamMeta s) {
+    return new Responses.StreamModeDetails(s.mode().name());
+  }
+
+  static List<Responses.EnhancedMetrics> monitoring(StreamMeta s) {
+    return List.of(new Responses.EnhancedMetrics(s.shardLevelMetrics()));
+  }
+
+  static Instant created(StreamMeta s) {
+    return Instant.ofEpochMilli(s.createdMillis());
+  }
+}

@@ -1,0 +1,140 @@
+package io.millrace.api.validate;
+
+import io.millrace.error.KinesisException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Collects constraint violations in AWS's exact wording and turns them into one {@code ValidationException}:
+ * {@code "2 validation errors detected: Value '...' at 'streamName' failed to satisfy constraint: Member must ...;
+ * Value null at 'shardId' failed to satisfy constraint: Member must not be null"}. At most 10 are reported, one per
+ * member (its first failed constraint), in the order the shape declares its members.
+ *
+ * <p>Shapes call the checks in {@code validate(Validator)}; each rule is declared once, there.
+ */
+public final class Validator {
+
+  private static final int MAX_REPORTED = 10;
+  public static final String NAME_PATTERN = "[a-zA-Z0-9_.-]+";
+  public static final String HASH_KEY_PATTERN = "0|([1-9]\\d{0,38})";
+  public static final String SEQUENCE_NUMBER_PATTERN = "0|([1-9]\\d{0,128})";
+  public static final String STREAM_ARN_PATTERN = "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+";
+  public static final String RESOURCE_ARN_PATTERN = "arn:aws.*:kinesis:.*:\\d{12}:.+";
+
+  private final List<String> errors = new ArrayList<>();
+
+  /** Throws the collected violations, if any. */
+  public void throwIfInvalid() {
+    if (errors.isEmpty()) {
+      return;
+    }
+    int n = errors.size();
+    List<String> shown = errors.subList(0, Math.min(n, MAX_REPORTED));
+    throw new KinesisException.Validation(n + " validation error" + (n == 1 ? "" : "s") + " detected: "
+        + String.join("; ", shown));
+  }
+
+  public List<String> errors() {
+    return List.copyOf(errors);
+  }
+
+  private void fail(Object value, String path, String rule) {
+    String shown = value == null ? "null" : "'" + display(value) + "'";
+    errors.add("Value " + shown + " at '" + path + "' failed to satisfy constraint: Member must " + rule);
+  }
+
+  private static String display(Object value) {
+    if (value instanceof byte[] b) {
+      // What AWS prints for a blob (it shows the server-side buffer).
+      return "java.nio.HeapByteBuffer[pos=0 lim=" + b.length + " cap=" + b.length + "]";
+    }
+    return String.valueOf(value);
+  }
+
+  /** A member that must be present. Returns whether it is, so callers can skip further checks. */
+  public boolean required(String path, Object value) {
+    if (value == null) {
+      fail(null, path, "not be null");
+      return false;
+    }
+    return true;
+  }
+
+  /** A string member with a length range and, optionally, a pattern. Null passes (use {@link #required}). */
+  public Validator string(String path, String value, int minLength, int maxLength, String pattern) {
+    if (value == null) {
+      return this;
+    }
+    int length = value.codePointCount(0, value.length());
+    if (length < minLength) {
+      fail(value, path, "have length greater than or equal to " + minLength);
+    } else if (length > maxLength) {
+      fail(value, path, "have length less than or equal to " + maxLength);
+    } else if (pattern != null && !Pattern.matches(pattern, value)) {
+      fail(value, path, "satisfy regular expression pattern: " + pattern);
+    }
+    return this;
+  }
+
+  /** A required string member. */
+  public Validator requiredString(String path, String value, int minLength, int maxLength, String pattern) {
+    if (required(path, value)) {
+      string(path, value, minLength, maxLength, pattern);
+    }
+    return this;
+  }
+
+  /** A stream name member (optional when a StreamARN may stand in for it). */
+  public Validator streamName(String path, String value) {
+    return string(path, value, 1, 128, NAME_PATTERN);
+  }
+
+  public Validator streamArn(String path, String value) {
+    return string(path, value, 1, 2048, STREAM_ARN_PATTERN);
+  }
+
+  public Validator blob(String path, byte[] value, int maxLength) {
+    if (value != null && value.length > maxLength) {
+      fail(value, path, "have length less than or equal to " + maxLength);
+    }
+    return this;
+  }
+
+  /** An integer member with a range. Null passes. */
+  public Validator range(String path, Integer value, long min, long max) {
+    if (value == null) {
+      return this;
+    }
+    if (value < min) {
+      fail(value, path, "have value greater than or equal to " + min);
+    } else if (value > max) {
+      fail(value, path, "have value less than or equal to " + max);
+    }
+    return this;
+  }
+
+  /** An enum member. Null passes. */
+  public Validator oneOf(String path, String value, List<String> allowed) {
+    if (value != null && !allowed.contains(value)) {
+      fail(value, path, "satisfy enum value set: " + allowed);
+    }
+    return this;
+  }
+
+  /** A list or map member with a size range. Null passes. */
+  public Validator size(String path, Object collection, int min, int max) {
+    if (collection == null) {
+      return this;
+    }
+    int size = collection instanceof Map<?, ?> m ? m.size() : ((Collection<?>) collection).size();
+    if (size < min) {
+      fail(collection, path, "have length greater than or equal to " + min);
+    } else if (size > max) {
+      fail(collection, path, "have length less than or equal to " + max);
+    }
+    return this;
+  }
+}

@@ -1,0 +1,160 @@
+package io.millrace.app;
+
+import io.millrace.api.http.HttpApiVerticle;
+import io.millrace.api.op.Operations;
+import io.millrace.config.MillraceConfig;
+import io.millrace.shard.ShardSettings;
+import io.millrace.shard.TokenSigner;
+import io.millrace.stream.DataPlane;
+import io.millrace.stream.MetadataStore;
+import io.millrace.stream.ShardDirectory;
+import io.millrace.stream.StreamRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.DeploymentOptions;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running Millrace server: the wiring of configuration, storage, registry, shards and the HTTP API. Used by
+ * {@link Main} and by tests, which start servers in-process.
+ */
+public final class Millrace {
+
+  private final MillraceConfig config;
+  private final Vertx vertx;
+  private final StreamRegistry registry;
+  private final List<String> apiDeployments = new ArrayList<>();
+  private int port;
+
+  private Millrace(MillraceConfig config, Vertx vertx, StreamRegistry registry) {
+    this.config = config;
+    this.vertx = vertx;
+    this.registry = registry;
+  }
+
+  /** Starts a server; the future completes once it listens. Blocking set-up runs on workers. */
+  public static Future<Millrace> start(MillraceConfig config, Clock clock) {
+    VertxOptions options = new VertxOptions().setEventLoopPoolSize(config.eventLoops())
+        .setMaxEventLoopExecuteTime(config.blockedThreadWarnMillis())
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+        .setWarningExceptionTime(config.blockedThreadWarnMillis())
+        .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
+    Vertx vertx = Vertx.vertx(options);
+    Path dataDir = config.inMemory() ? null : config.dataDir().toAbsolutePath();
+    return vertx.executeBlocking(() -> secret(config, dataDir)).compose(secret -> {
+      ShardSettings settings = new ShardSettings(config.durability(), config.fsyncIntervalMillis(),
+          config.tailCacheBytesPerShard(), config.enforceThroughputLimits(), clock);
+      ShardDirectory shards = new ShardDirectory(vertx, dataDir, config.segmentMaxBytes(), settings);
+      MetadataStore store = dataDir == null ? MetadataStore.inMemory() : new MetadataStore(dataDir.resolve("meta"));
+      StreamRegistry registry = new StreamRegistry(vertx, store, shards, new StreamRegistry.Limits(
+          config.shardLimit(), config.onDemandStreamLimit(), config.createStreamMillis(),
+          config.deleteStreamMillis(), config.updateStreamMillis()), clock);
+      TokenSigner signer = new TokenSigner(secret);
+      Operations operations = new Operations(registry, new DataPlane(registry, signer), signer);
+      Millrace millrace = new Millrace(config, vertx, registry);
+      return registry.start().compose(v -> millrace.deployApi(operations)).map(millrace);
+    }).onFailure(e -> vertx.close());
+  }
+
+  private Future<Void> deployApi(Operations operations) {
+    port = config.port() == 0 ? freePort() : config.port();
+    List<Future<String>> deployed = new ArrayList<>();
+    for (int i = 0; i < config.eventLoops(); i++) {
+      deployed.add(vertx.deployVerticle(new HttpApiVerticle(operations, config.host(), port,
+          config.maxRequestBytes(), config.defaultAccountId(), config.defaultRegion()),
+          new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)));
+    }
+    return Future.all(deployed).map(all -> {
+      for (Future<String> f : deployed) {
+        apiDeployments.add(f.result());
+      }
+      return null;
+    });
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port", e);
+    }
+  }
+
+  /**
+   * The token secret: the configured one, else a random one kept in {@code meta/iterator.key} so that iterators
+   * survive restarts, else (in memory) a random one. Blocking.
+   */
+  private static byte[] secret(MillraceConfig config, Path dataDir) throws IOException {
+    if (!config.iteratorSecret().isEmpty()) {
+      try {
+        return MessageDigest.getInstance("SHA-256").digest(config.iteratorSecret().getBytes(StandardCharsets.UTF_8));
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    byte[] random = new byte[32];
+    new SecureRandom().nextBytes(random);
+    if (dataDir == null) {
+      return random;
+    }
+    Path meta = dataDir.resolve("meta");
+    Path key = meta.resolve("iterator.key");
+    if (Files.exists(key) && Files.size(key) == 32) {
+      return Files.readAllBytes(key);
+    }
+    Files.createDirectories(meta);
+    Path tmp = meta.resolve("iterator.key.tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ch.write(ByteBuffer.wrap(random));
+      ch.force(true);
+    }
+    Files.move(tmp, key, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    MetadataStore.syncDirectory(meta);
+    return random;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public MillraceConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public StreamRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Shuts down cleanly: stops taking requests (those in flight finish), then stops every shard (flushing, fsyncing
+   * and closing its files), then Vert.x.
+   */
+  public Future<Void> close() {
+    List<Future<Void>> apis = new ArrayList<>();
+    for (String id : apiDeployments) {
+      apis.add(vertx.undeploy(id));
+    }
+    return Future.join(apis).transform(v -> vertx.close());
+  }
+}

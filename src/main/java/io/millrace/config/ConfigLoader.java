@@ -1,0 +1,258 @@
+package io.millrace.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Builds a {@link MillraceConfig} from, in rising precedence: built-in defaults, a YAML file
+ * ({@code conf/millrace.yaml} or {@code --config FILE}), environment variables ({@code MILLRACE_<UPPER_SNAKE>}) and
+ * command-line flags ({@code --kebab-name value}, {@code --flag} for booleans, plus kinesalite's spellings).
+ *
+ * <p>Each setting is declared once in {@link #SETTINGS}; a bad value stops the start with a message naming it.
+ */
+public final class ConfigLoader {
+
+  /** A setting's name (as in the YAML file), its default, and its check. */
+  private record Setting(String name, String defaultValue, Check check) {}
+
+  private enum Check { HOST, PORT, PATH, BOOL, DURABILITY, NON_NEGATIVE_LONG, POSITIVE_LONG, POSITIVE_INT, ACCOUNT, REGION, TEXT }
+
+  private static final List<Setting> SETTINGS = List.of(
+      new Setting("host", "127.0.0.1", Check.HOST),
+      new Setting("port", "4567", Check.PORT),
+      new Setting("dataDir", "data", Check.PATH),
+      new Setting("inMemory", "false", Check.BOOL),
+      new Setting("durability", "always", Check.DURABILITY),
+      new Setting("fsyncIntervalMillis", "1000", Check.POSITIVE_LONG),
+      new Setting("segmentMaxBytes", String.valueOf(128L * 1024 * 1024), Check.POSITIVE_LONG),
+      new Setting("tailCacheBytesPerShard", String.valueOf(4L * 1024 * 1024), Check.NON_NEGATIVE_LONG),
+      new Setting("maxRequestBytes", String.valueOf(16L * 1024 * 1024), Check.POSITIVE_LONG),
+      new Setting("defaultAccountId", "000000000000", Check.ACCOUNT),
+      new Setting("defaultRegion", "us-east-1", Check.REGION),
+      new Setting("shardLimit", "1000", Check.POSITIVE_INT),
+      new Setting("onDemandStreamLimit", "50", Check.POSITIVE_INT),
+      new Setting("createStreamMillis", "0", Check.NON_NEGATIVE_LONG),
+      new Setting("deleteStreamMillis", "0", Check.NON_NEGATIVE_LONG),
+      new Setting("updateStreamMillis", "0", Check.NON_NEGATIVE_LONG),
+      new Setting("enforceThroughputLimits", "false", Check.BOOL),
+      new Setting("iteratorSecret", "", Check.TEXT),
+      new Setting("eventLoops", String.valueOf(Math.max(2, 2 * Runtime.getRuntime().availableProcessors())),
+          Check.POSITIVE_INT),
+      new Setting("blockedThreadWarnMillis", "2000", Check.POSITIVE_LONG));
+
+  /** kinesalite's flag names, for people moving over. */
+  private static final Map<String, String> FLAG_ALIASES = Map.of(
+      "path", "dataDir",
+      "createStreamMs", "createStreamMillis",
+      "deleteStreamMs", "deleteStreamMillis",
+      "updateStreamMs", "updateStreamMillis",
+      "shardLimit", "shardLimit");
+
+  private ConfigLoader() {}
+
+  /** Thrown for any bad setting or flag; its message names the setting and the value. */
+  public static final class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Loads the configuration for a server started with {@code args}, reading {@code env} for
+   * {@code MILLRACE_*} variables. The YAML file is {@code --config FILE} if given, else {@code conf/millrace.yaml}
+   * if it exists.
+   */
+  public static MillraceConfig load(String[] args, Map<String, String> env) {
+    Map<String, String> flags = parseFlags(args);
+    Map<String, String> values = new LinkedHashMap<>();
+    String file = flags.remove("config");
+    if (file == null) {
+      file = env.get("MILLRACE_CONFIG");
+    }
+    Path yaml = file != null ? Path.of(file) : Path.of("conf", "millrace.yaml");
+    if (file != null || Files.isRegularFile(yaml)) {
+      values.putAll(readYaml(yaml));
+    }
+    for (Setting s : SETTINGS) {
+      String fromEnv = env.get(envName(s.name()));
+      if (fromEnv != null) {
+        values.put(s.name(), fromEnv);
+      }
+    }
+    values.putAll(flags);
+    return fromValues(values);
+  }
+
+  /** Builds a configuration from defaults overridden by {@code overrides} (setting name to value); used by tests. */
+  public static MillraceConfig fromValues(Map<String, String> overrides) {
+    Map<String, String> v = new LinkedHashMap<>();
+    for (Setting s : SETTINGS) {
+      v.put(s.name(), s.defaultValue());
+    }
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      if (!v.containsKey(e.getKey())) {
+        throw new ConfigException("Unknown setting '" + e.getKey() + "'. Known settings: " + names());
+      }
+      v.put(e.getKey(), e.getValue());
+    }
+    for (Setting s : SETTINGS) {
+      check(s, v.get(s.name()).trim());
+    }
+    return new MillraceConfig(
+        v.get("host").trim(),
+        Integer.parseInt(v.get("port").trim()),
+        Path.of(v.get("dataDir").trim()),
+        Boolean.parseBoolean(v.get("inMemory").trim()),
+        Durability.valueOf(v.get("durability").trim().toUpperCase(Locale.ROOT)),
+        longOf(v, "fsyncIntervalMillis"),
+        longOf(v, "segmentMaxBytes"),
+        longOf(v, "tailCacheBytesPerShard"),
+        longOf(v, "maxRequestBytes"),
+        v.get("defaultAccountId").trim(),
+        v.get("defaultRegion").trim(),
+        (int) longOf(v, "shardLimit"),
+        (int) longOf(v, "onDemandStreamLimit"),
+        longOf(v, "createStreamMillis"),
+        longOf(v, "deleteStreamMillis"),
+        longOf(v, "updateStreamMillis"),
+        Boolean.parseBoolean(v.get("enforceThroughputLimits").trim()),
+        v.get("iteratorSecret"),
+        (int) longOf(v, "eventLoops"),
+        longOf(v, "blockedThreadWarnMillis"));
+  }
+
+  /** {@code createStreamMillis} becomes {@code MILLRACE_CREATE_STREAM_MILLIS}. */
+  static String envName(String setting) {
+    return "MILLRACE_" + setting.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT);
+  }
+
+  /** {@code createStreamMillis} becomes {@code create-stream-millis}. */
+  static String flagName(String setting) {
+    return setting.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+  }
+
+  private static long longOf(Map<String, String> v, String name) {
+    return Long.parseLong(v.get(name).trim());
+  }
+
+  private static List<String> names() {
+    return SETTINGS.stream().map(Setting::name).toList();
+  }
+
+  private static Map<String, String> parseFlags(String[] args) {
+    Map<String, String> byFlag = new LinkedHashMap<>();
+    for (Setting s : SETTINGS) {
+      byFlag.put(flagName(s.name()), s.name());
+    }
+    byFlag.putAll(FLAG_ALIASES);
+    byFlag.put("config", "config");
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (!arg.startsWith("--")) {
+        throw new ConfigException("Unexpected argument '" + arg + "'. Flags look like --port 4567.");
+      }
+      String flag = arg.substring(2);
+      String inline = null;
+      int eq = flag.indexOf('=');
+      if (eq >= 0) {
+        inline = flag.substring(eq + 1);
+        flag = flag.substring(0, eq);
+      }
+      String name = byFlag.get(flag);
+      if (name == null) {
+        throw new ConfigException("Unknown flag '--" + flag + "'. Known flags: --"
+            + String.join(", --", byFlag.keySet()));
+      }
+      boolean isBool = SETTINGS.stream().anyMatch(s -> s.name().equals(name) && s.check() == Check.BOOL);
+      if (inline != null) {
+        out.put(name, inline);
+      } else if (isBool && (i + 1 >= args.length || args[i + 1].startsWith("--"))) {
+        out.put(name, "true");
+      } else if (i + 1 < args.length) {
+        out.put(name, args[++i]);
+      } else {
+        throw new ConfigException("Flag '--" + flag + "' needs a value.");
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, String> readYaml(Path file) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+    } catch (IOException e) {
+      throw new ConfigException("Cannot read configuration file " + file + ": " + e.getMessage());
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      return out;
+    }
+    if (!root.isObject()) {
+      throw new ConfigException("Configuration file " + file + " must hold a map of settings.");
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getValue().isValueNode()) {
+        throw new ConfigException("Setting '" + e.getKey() + "' in " + file + " must be a single value.");
+      }
+      out.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText());
+    }
+    return out;
+  }
+
+  private static void check(Setting s, String value) {
+    List<String> problems = new ArrayList<>();
+    switch (s.check()) {
+      case HOST -> { if (value.isEmpty()) problems.add("must not be empty"); }
+      case PORT -> {
+        long p = parse(s, value);
+        if (p < 0 || p > 65535) problems.add("must be a port number between 0 and 65535 (0 picks a free port)");
+      }
+      case PATH -> { if (value.isEmpty()) problems.add("must be a directory path"); }
+      case BOOL -> {
+        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) problems.add("must be true or false");
+      }
+      case DURABILITY -> {
+        try {
+          Durability.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          problems.add("must be one of always, interval, none");
+        }
+      }
+      case NON_NEGATIVE_LONG -> { if (parse(s, value) < 0) problems.add("must be 0 or more"); }
+      case POSITIVE_LONG -> { if (parse(s, value) < 1) problems.add("must be 1 or more"); }
+      case POSITIVE_INT -> {
+        long n = parse(s, value);
+        if (n < 1 || n > Integer.MAX_VALUE) problems.add("must be between 1 and " + Integer.MAX_VALUE);
+      }
+      case ACCOUNT -> { if (!value.matches("\\d{12}")) problems.add("must be a 12-digit AWS account id"); }
+      case REGION -> { if (!value.matches("[a-z0-9-]{1,32}")) problems.add("must be a region name like us-east-1"); }
+      case TEXT -> { }
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException("Invalid setting " + s.name() + "='" + value + "': " + String.join("; ", problems)
+          + " (environment variable " + envName(s.name()) + ", flag --" + flagName(s.name()) + ").");
+    }
+  }
+
+  private static long parse(Setting s, String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new ConfigException("Invalid setting " + s.name() + "='" + value + "': must be a whole number"
+          + " (environment variable " + envName(s.name()) + ", flag --" + flagName(s.name()) + ").");
+    }
+  }
+}

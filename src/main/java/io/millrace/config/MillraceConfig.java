@@ -1,0 +1,31 @@
+package io.millrace.config;
+
+import java.nio.file.Path;
+
+/**
+ * Every setting of a Millrace server, validated once at boot ({@link ConfigLoader}). Units are in the names.
+ * {@code conf/millrace.yaml} documents each one with its default.
+ */
+public record MillraceConfig(
+    String host,
+    int port,
+    Path dataDir,
+    boolean inMemory,
+    Durability durability,
+    long fsyncIntervalMillis,
+    long segmentMaxBytes,
+    long tailCacheBytesPerShard,
+    long maxRequestBytes,
+    String defaultAccountId,
+    String defaultRegion,
+    int shardLimit,
+    int onDemandStreamLimit,
+    long createStreamMillis,
+    long deleteStreamMillis,
+    long updateStreamMillis,
+    boolean enforceThroughputLimits,
+    String iteratorSecret,
+    int eventLoops,
+    long blockedThreadWarnMillis) {
+
+}

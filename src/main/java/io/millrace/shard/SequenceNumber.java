@@ -1,0 +1,102 @@
+package io.millrace.shard;
+
+import java.math.BigInteger;
+import java.util.Optional;
+
+/**
+ * A Kinesis sequence number, decodable to its shard and log offset without a lookup.
+ *
+ * <p>Layout (the 56-decimal-digit shape real Kinesis and the popular emulators share): 47 hex digits
+ * <pre>
+ *   2 | shard creation epoch seconds (9) | shard index &amp; 0xF (1) | log offset (16) | 00 | record epoch seconds (9)
+ *     | shard index (8) | 2
+ * </pre>
+ * printed in decimal. Within a shard the offset field orders numbers; across a shard's children the creation time
+ * (the most significant field) makes children's numbers greater than their parents'. A shard's
+ * StartingSequenceNumber is the same layout with offset 0 and record time = creation time.
+ *
+ * @param shardCreatedSeconds creation time of the shard, epoch seconds
+ * @param shardIndex          the number in {@code shardId-%012d}
+ * @param offset              the record's log offset
+ * @param recordSeconds       the record's arrival time, epoch seconds
+ */
+public record SequenceNumber(long shardCreatedSeconds, int shardIndex, long offset, long recordSeconds)
+    implements Comparable<SequenceNumber> {
+
+  private static final long MAX_SECONDS = 0xF_FFFF_FFFFL;
+
+  public SequenceNumber {
+    if (shardCreatedSeconds < 0 || shardCreatedSeconds > MAX_SECONDS || recordSeconds < 0
+        || recordSeconds > MAX_SECONDS || shardIndex < 0 || offset < 0) {
+      throw new IllegalArgumentException("sequence number fields out of range");
+    }
+  }
+
+  /** The decimal wire form. */
+  public String toDecimal() {
+    // hi = 2 | created(36 bits) | idx nibble (4) | offset high 16 bits ; lo = offset low 48 bits | 00 | rec(36) | idx(32) | 2
+    BigInteger v = BigInteger.valueOf(2).shiftLeft(36).or(BigInteger.valueOf(shardCreatedSeconds))
+        .shiftLeft(4).or(BigInteger.valueOf(shardIndex & 0xF))
+        .shiftLeft(64).or(unsigned(offset))
+        .shiftLeft(8)
+        .shiftLeft(36).or(BigInteger.valueOf(recordSeconds))
+        .shiftLeft(32).or(BigInteger.valueOf(shardIndex & 0xFFFF_FFFFL))
+        .shiftLeft(4).or(BigInteger.valueOf(2));
+    return v.toString();
+  }
+
+  @Override
+  public String toString() {
+    return toDecimal();
+  }
+
+  /** Decodes a decimal sequence number in this layout, or empty if it is not one (any other in-range number). */
+  public static Optional<SequenceNumber> parse(String decimal) {
+    if (decimal == null || decimal.isEmpty() || decimal.length() > 129) {
+      return Optional.empty();
+    }
+    BigInteger v;
+    try {
+      v = new BigInteger(decimal);
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+    if (v.signum() <= 0 || v.bitLength() != 186) {
+      return Optional.empty();
+    }
+    // Walk from the least significant end.
+    if (v.and(BigInteger.valueOf(0xF)).intValue() != 2) {
+      return Optional.empty();
+    }
+    v = v.shiftRight(4);
+    long indexFull = v.and(BigInteger.valueOf(0xFFFF_FFFFL)).longValue();
+    v = v.shiftRight(32);
+    long recordSeconds = v.and(BigInteger.valueOf(MAX_SECONDS)).longValue();
+    v = v.shiftRight(36);
+    if (v.and(BigInteger.valueOf(0xFF)).signum() != 0) {
+      return Optional.empty();
+    }
+    v = v.shiftRight(8);
+    BigInteger offset = v.and(BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE));
+    v = v.shiftRight(64);
+    int nibble = v.and(BigInteger.valueOf(0xF)).intValue();
+    v = v.shiftRight(4);
+    long created = v.and(BigInteger.valueOf(MAX_SECONDS)).longValue();
+    v = v.shiftRight(36);
+    if (v.intValue() != 2 || (indexFull & 0xF) != nibble || indexFull > Integer.MAX_VALUE
+        || offset.bitLength() > 63) {
+      return Optional.empty();
+    }
+    return Optional.of(new SequenceNumber(created, (int) indexFull, offset.longValue(), recordSeconds));
+  }
+
+  private static BigInteger unsigned(long value) {
+    return BigInteger.valueOf(value);
+  }
+
+  /** Orders by the wire value, as clients do (they compare sequence numbers as big integers). */
+  @Override
+  public int compareTo(SequenceNumber o) {
+    return new BigInteger(toDecimal()).compareTo(new BigInteger(o.toDecimal()));
+  }
+}

@@ -1,0 +1,43 @@
+package io.millrace.shard;
+
+import io.millrace.concurrent.OnContext;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.util.function.Supplier;
+
+/**
+ * The typed, asynchronous way to reach one shard from any context. Each call hops onto the shard's own context,
+ * runs there, and completes on the caller's context (or on the shard's, for callers that are not on a Vert.x
+ * context). Immutable records in, {@link Future} out; nothing here touches shard state directly.
+ */
+public final class ShardHandle {
+
+  private final ShardVerticle shard;
+  private final Context owner;
+
+  public ShardHandle(ShardVerticle shard, Context owner) {
+    this.shard = shard;
+    this.owner = owner;
+  }
+
+  public Future<AppendResult> append(AppendRequest request) {
+    return hop(() -> shard.append(request));
+  }
+
+  public Future<ReadResult> read(long offset, int maxRecords, long maxBytes, boolean throttled) {
+    return hop(() -> shard.read(offset, maxRecords, maxBytes, throttled));
+  }
+
+  public Future<Long> offsetForTime(long epochMillis) {
+    return hop(() -> shard.offsetForTime(epochMillis));
+  }
+
+  /** The oldest readable offset and the tip, read together on the shard's context: {@code [start, tip]}. */
+  public Future<long[]> bounds() {
+    return hop(() -> Future.succeededFuture(new long[] {shard.startOffset(), shard.tipOffset()}));
+  }
+
+  private <T> Future<T> hop(Supplier<Future<T>> action) {
+    return OnContext.call(owner, action);
+  }
+}

@@ -1,0 +1,16 @@
+package io.millrace.shard;
+
+import io.millrace.config.Durability;
+import java.time.Clock;
+
+/**
+ * What every shard verticle of a server shares.
+ *
+ * @param durability             when appends are acknowledged (see {@link Durability})
+ * @param fsyncIntervalMillis    the fsync period for {@link Durability#INTERVAL}
+ * @param tailCacheBytes         bytes of newest records kept in memory per shard
+ * @param enforceThroughputLimits whether AWS's per-shard limits answer ProvisionedThroughputExceeded
+ * @param clock                  the time source (tests inject their own)
+ */
+public record ShardSettings(Durability durability, long fsyncIntervalMillis, long tailCacheBytes,
+                            boolean enforceThroughputLimits, Clock clock) {}

@@ -1,0 +1,284 @@
+package io.millrace.shard;
+
+import io.millrace.config.Durability;
+import io.millrace.error.KinesisException;
+import io.millrace.storage.LogRecord;
+import io.millrace.storage.RecoveryReport;
+import io.millrace.storage.ShardLog;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of one shard's log.
+ *
+ * <p><b>Threading.</b> Every field is owned by this verticle's event-loop context; the public methods must be called
+ * on it (asserted) and are reached from elsewhere through {@link ShardHandle}. File writes and fsync run as ordered
+ * blocking tasks of this context, cold reads on the shared {@code storage-io} worker pool; nothing here blocks the
+ * event loop.
+ *
+ * <p><b>Group commit.</b> An append assigns offsets and arrival times at once and joins the pending batch. At most
+ * one flush (one write, plus one fsync under {@link Durability#ALWAYS}) runs at a time; appends arriving meanwhile
+ * form the next batch, so under load many producers share each fsync. A batch is acknowledged, made visible to
+ * readers and put in the tail cache only after its flush completed: readers never see a record that could vanish.
+ *
+ * <p><b>Faults.</b> A failed write or fsync fences the shard: pending and later appends fail with InternalFailure,
+ * reads of acknowledged records go on. Reopening the log (a restart) runs recovery.
+ */
+public final class ShardVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ShardVerticle.class);
+
+  private final String name;
+  private final Callable<ShardLog> opener;
+  private final ShardSettings settings;
+  private final ThroughputLimiter writeLimiter = ThroughputLimiter.writes();
+  private final ThroughputLimiter readLimiter = ThroughputLimiter.reads();
+
+  private Context owner;
+  private WorkerExecutor coldReads;
+  private ShardLog log;
+  private TailCache tail;
+  private long nextOffset;
+  private long visibleOffset;
+  private long lastArrivalMillis;
+  private List<LogRecord> pending = new ArrayList<>();
+  private List<Waiter> waiters = new ArrayList<>();
+  private boolean flushing;
+  private String fencedReason;
+  private long fsyncTimer = -1;
+  private boolean unsyncedWrites;
+  private Promise<Void> drained;
+
+  private record Waiter(Promise<AppendResult> promise, AppendResult result) {}
+
+  /**
+   * @param name     {@code stream/shardId}, for log lines and errors
+   * @param opener   opens (and recovers) the log; called once, on a worker
+   * @param settings shared shard settings
+   */
+  public ShardVerticle(String name, Callable<ShardLog> opener, ShardSettings settings) {
+    this.name = name;
+    this.opener = opener;
+    this.settings = settings;
+  }
+
+  @Override
+  public Future<?> start() {
+    owner = context;
+    coldReads = vertx.createSharedWorkerExecutor("storage-io");
+    return owner.executeBlocking(opener, true).map(opened -> {
+      log = opened;
+      nextOffset = opened.nextOffset();
+      visibleOffset = nextOffset;
+      tail = new TailCache(settings.tailCacheBytes(), nextOffset);
+      RecoveryReport report = opened.recoveryReport();
+      if (report.droppedAnything()) {
+        LOG.warn("Recovered {}: kept {} records, dropped a torn tail of {} bytes ({} records): {}", name,
+            report.recordsRecovered(), report.bytesDropped(), report.recordsDropped(), report.detail());
+      }
+      if (settings.durability() == Durability.INTERVAL) {
+        fsyncTimer = vertx.setPeriodic(settings.fsyncIntervalMillis(), id -> maybeSync());
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (fsyncTimer >= 0) {
+      vertx.cancelTimer(fsyncTimer);
+    }
+    Future<Void> idle = Future.succeededFuture();
+    if (flushing) {
+      drained = Promise.promise();
+      idle = drained.future();
+    }
+    return idle.compose(v -> owner.executeBlocking(() -> {
+      if (log != null) {
+        if (fencedReason == null) {
+          log.sync();
+        }
+        log.close();
+      }
+      return null;
+    }, true)).eventually(() -> coldReads.close());
+  }
+
+  private void assertOwner() {
+    assert Vertx.currentContext() == owner : "shard " + name + " touched off its context";
+  }
+
+  /** The context this shard runs on, for {@link ShardHandle}. Valid once started. */
+  public Context ownerContext() {
+    return owner;
+  }
+
+  /** The recovery report of the log this shard opened. */
+  public RecoveryReport recoveryReport() {
+    return log.recoveryReport();
+  }
+
+  /** Offsets {@code [startOffset, tip)} readable now. Call on the owner context. */
+  public long tipOffset() {
+    assertOwner();
+    return visibleOffset;
+  }
+
+  /** Accepts records, completing once they are acknowledged under the configured durability. */
+  public Future<AppendResult> append(AppendRequest request) {
+    assertOwner();
+    if (fencedReason != null) {
+      return Future.failedFuture(fenced());
+    }
+    long now = Math.max(settings.clock().millis(), lastArrivalMillis);
+    lastArrivalMillis = now;
+    int flags = request.encrypted() ? LogRecord.FLAG_ENCRYPTED : 0;
+    List<AppendRequest.Entry> entries = request.entries();
+    long[] offsets = new long[entries.size()];
+    for (int i = 0; i < offsets.length; i++) {
+      AppendRequest.Entry e = entries.get(i);
+      LogRecord record = new LogRecord(nextOffset, now, e.partitionKey(), e.explicitHashKey(), flags, e.data());
+      if (settings.enforceThroughputLimits() && !writeLimiter.tryAcquireRecord(record.billedBytes(), now)) {
+        offsets[i] = AppendResult.THROTTLED;
+        continue;
+      }
+      offsets[i] = nextOffset++;
+      pending.add(record);
+    }
+    Promise<AppendResult> promise = Promise.promise();
+    waiters.add(new Waiter(promise, new AppendResult(offsets, now)));
+    if (!flushing) {
+      flush();
+    }
+    return promise.future();
+  }
+
+  private void flush() {
+    List<LogRecord> batch = pending;
+    List<Waiter> acks = waiters;
+    pending = new ArrayList<>();
+    waiters = new ArrayList<>();
+    flushing = true;
+    boolean syncNow = settings.durability() == Durability.ALWAYS;
+    Future<Void> written = batch.isEmpty() ? Future.succeededFuture() : owner.executeBlocking(() -> {
+      log.append(batch);
+      if (syncNow) {
+        log.sync();
+      }
+      return null;
+    }, true);
+    written.onComplete(ar -> {
+      flushing = false;
+      if (ar.succeeded()) {
+        unsyncedWrites |= !syncNow && !batch.isEmpty();
+        visibleOffset += batch.size();
+        tail.addAll(batch);
+        acks.forEach(w -> w.promise().complete(w.result()));
+      } else {
+        fence(ar.cause());
+        acks.forEach(w -> w.promise().fail(fenced()));
+      }
+      if (fencedReason != null && !pending.isEmpty()) {
+        pending.clear();
+        List<Waiter> late = waiters;
+        waiters = new ArrayList<>();
+        late.forEach(w -> w.promise().fail(fenced()));
+      }
+      if (!waiters.isEmpty()) {
+        flush();
+      } else if (drained != null) {
+        drained.tryComplete();
+      }
+    });
+  }
+
+  private void maybeSync() {
+    if (!unsyncedWrites || fencedReason != null) {
+      return;
+    }
+    unsyncedWrites = false;
+    owner.executeBlocking(() -> {
+      log.sync();
+      return null;
+    }, true).onFailure(this::fence);
+  }
+
+  private void fence(Throwable cause) {
+    if (fencedReason == null) {
+      fencedReason = String.valueOf(cause.getMessage());
+      LOG.error("Shard {} is fenced after a storage failure; its writes fail until a restart: {}", name,
+          fencedReason, cause);
+    }
+  }
+
+  private KinesisException fenced() {
+    return new KinesisException.InternalFailure("Shard " + name + " cannot accept writes after a storage failure ("
+        + fencedReason + "); reads still work. Restart the server once the fault is fixed.");
+  }
+
+  /**
+   * Reads acknowledged records from {@code offset}. Served from the tail cache when it covers the offset, otherwise
+   * from the log on a worker.
+   *
+   * @param throttled whether this read counts against the shard's read limit (GetRecords)
+   */
+  public Future<ReadResult> read(long offset, int maxRecords, long maxBytes, boolean throttled) {
+    assertOwner();
+    long now = settings.clock().millis();
+    if (throttled && settings.enforceThroughputLimits() && !readLimiter.tryAcquireCall(now)) {
+      return Future.failedFuture(new KinesisException.ProvisionedThroughputExceeded(
+          "Rate exceeded for shard " + name + "."));
+    }
+    long start = log.startOffset();
+    long from = Math.max(offset, start);
+    long tip = visibleOffset;
+    if (from >= tip) {
+      return Future.succeededFuture(new ReadResult(List.of(), Math.max(from, offset), tip, start));
+    }
+    Future<List<LogRecord>> records = tail.covers(from)
+        ? Future.succeededFuture(tail.read(from, maxRecords, maxBytes))
+        : coldReads.executeBlocking(() -> visible(log.read(from, maxRecords, maxBytes), tip), false);
+    return records.map(list -> {
+      long served = 0;
+      for (LogRecord r : list) {
+        served += r.billedBytes();
+      }
+      readLimiter.addBytes(served);
+      long next = list.isEmpty() ? from : list.get(list.size() - 1).offset() + 1;
+      return new ReadResult(list, next, tip, start);
+    });
+  }
+
+  private static List<LogRecord> visible(List<LogRecord> records, long tip) {
+    int n = records.size();
+    while (n > 0 && records.get(n - 1).offset() >= tip) {
+      n--;
+    }
+    return n == records.size() ? records : records.subList(0, n);
+  }
+
+  /** The first offset that arrived at or after {@code epochMillis}, or the tip. */
+  public Future<Long> offsetForTime(long epochMillis) {
+    assertOwner();
+    long tip = visibleOffset;
+    if (epochMillis > lastArrivalMillis) {
+      return Future.succeededFuture(tip);
+    }
+    return coldReads.executeBlocking(() -> Math.min(log.offsetForTime(epochMillis), tip), false);
+  }
+
+  /** The oldest readable offset. */
+  public long startOffset() {
+    assertOwner();
+    return log.startOffset();
+  }
+}

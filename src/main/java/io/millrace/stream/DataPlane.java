@@ -1,0 +1,272 @@
+package io.millrace.stream;
+
+import io.millrace.error.KinesisException;
+import io.millrace.shard.AppendRequest;
+import io.millrace.shard.AppendResult;
+import io.millrace.shard.HashKey;
+import io.millrace.shard.ReadResult;
+import io.millrace.shard.SequenceNumber;
+import io.millrace.shard.ShardHandle;
+import io.millrace.shard.ShardIterator;
+import io.millrace.shard.TokenSigner;
+import io.millrace.storage.LogRecord;
+import io.vertx.core.Future;
+import java.text.SimpleDateFormat;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.TimeZone;
+
+/**
+ * The Kinesis data plane over the registry and the shards: routing puts to shards, issuing shard iterators and
+ * reading with them. Stateless and thread-safe; futures complete on the caller's context.
+ */
+public final class DataPlane {
+
+  /** Largest GetRecords response, as in AWS. */
+  public static final long MAX_READ_BYTES = 10L * 1024 * 1024;
+
+  private final StreamRegistry registry;
+  private final TokenSigner signer;
+
+  public DataPlane(StreamRegistry registry, TokenSigner signer) {
+    this.registry = registry;
+    this.signer = signer;
+  }
+
+  public TokenSigner signer() {
+    return signer;
+  }
+
+  /** One record to put: the explicit hash key was validated syntactically (decimal) or is null. */
+  public record PutEntry(String partitionKey, String explicitHashKey, byte[] data) {}
+
+  /** Where a put record went, or why it failed (throttled, or the shard is fenced). */
+  public record PutOutcome(String shardId, String sequenceNumber, KinesisException error) {}
+
+  /** A GetRecords answer; {@code nextIterator} is null at the end of a closed shard, which has children then. */
+  public record RecordsPage(List<LogRecord> records, List<String> sequenceNumbers, String nextIterator,
+                            long millisBehindLatest, List<ShardMeta> childShards) {}
+
+  /** The shard types GetShardIterator understands. */
+  public enum IteratorType { AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP }
+
+  /** The stream if the data plane serves it (ACTIVE or UPDATING), else ResourceNotFound as AWS answers. */
+  public StreamMeta requireServing(StreamKey key) {
+    StreamMeta s = registry.require(key);
+    if (!s.status().readableAndWritable()) {
+      throw StreamRegistry.notFound(key);
+    }
+    return s;
+  }
+
+  /**
+   * Puts records, routing each by its hash key to the open shard covering it. Records for one shard keep their
+   * order and are appended together. Per-entry outcomes come back in request order.
+   */
+  public Future<List<PutOutcome>> put(StreamKey key, List<PutEntry> entries) {
+    StreamMeta stream = requireServing(key);
+    long maxRecordBytes = stream.maxRecordBytes();
+    List<ShardMeta> open = stream.openShards();
+    int[] target = new int[entries.size()];
+    byte[][] explicit = new byte[entries.size()][];
+    for (int i = 0; i < entries.size(); i++) {
+      PutEntry e = entries.get(i);
+      long size = e.data().length + (long) io.millrace.storage.Utf8.length(e.partitionKey());
+      if (size > maxRecordBytes) {
+        throw new KinesisException.InvalidArgument("Record size (data plus partition key) of " + size
+            + " bytes exceeds the maximum record size of " + maxRecordBytes + " bytes of stream " + key.name()
+            + ". UpdateMaxRecordSize raises it up to 10 MiB.");
+      }
+      HashKey hash;
+      if (e.explicitHashKey() != null) {
+        hash = HashKey.parseExplicit(e.explicitHashKey());
+        explicit[i] = hash.toBytes();
+      } else {
+        hash = HashKey.ofPartitionKey(e.partitionKey());
+      }
+      target[i] = route(open, hash);
+    }
+    List<Future<AppendResult>> appends = new ArrayList<>();
+    List<int[]> groups = new ArrayList<>();
+    for (int s = 0; s < open.size(); s++) {
+      int count = 0;
+      for (int t : target) {
+        count += t == s ? 1 : 0;
+      }
+      if (count == 0) {
+        continue;
+      }
+      int[] members = new int[count];
+      List<AppendRequest.Entry> batch = new ArrayList<>(count);
+      for (int i = 0, m = 0; i < target.length; i++) {
+        if (target[i] == s) {
+          members[m++] = i;
+          batch.add(new AppendRequest.Entry(entries.get(i).partitionKey(), explicit[i], entries.get(i).data()));
+        }
+      }
+      ShardHandle handle = registry.shards().find(key, open.get(s).index());
+      groups.add(members);
+      appends.add(handle == null
+          ? Future.failedFuture(new KinesisException.InternalFailure("Shard " + open.get(s).shardId()
+              + " of stream " + key.name() + " is not running."))
+          : handle.append(new AppendRequest(batch, stream.encrypted())));
+    }
+    return Future.join(appends).transform(ignored -> {
+      PutOutcome[] outcomes = new PutOutcome[entries.size()];
+      for (int g = 0; g < groups.size(); g++) {
+        int[] members = groups.get(g);
+        ShardMeta shard = open.get(target[members[0]]);
+        Future<AppendResult> f = appends.get(g);
+        for (int m = 0; m < members.length; m++) {
+          outcomes[members[m]] = outcome(key, shard, f, m);
+        }
+      }
+      return Future.succeededFuture(List.of(outcomes));
+    });
+  }
+
+  private static PutOutcome outcome(StreamKey key, ShardMeta shard, Future<AppendResult> f, int position) {
+    if (f.failed()) {
+      KinesisException error = f.cause() instanceof KinesisException k ? k
+          : new KinesisException.InternalFailure("Internal service failure.");
+      return new PutOutcome(shard.shardId(), null, error);
+    }
+    AppendResult r = f.result();
+    long offset = r.offsets()[position];
+    if (offset == AppendResult.THROTTLED) {
+      return new PutOutcome(shard.shardId(), null, new KinesisException.ProvisionedThroughputExceeded(
+          "Rate exceeded for shard " + shard.shardId() + " in stream " + key.name() + " under account "
+              + key.account() + "."));
+    }
+    return new PutOutcome(shard.shardId(), shard.sequenceNumber(offset, r.arrivalMillis()).toDecimal(), null);
+  }
+
+  private static int route(List<ShardMeta> open, HashKey hash) {
+    for (int s = 0; s < open.size(); s++) {
+      if (open.get(s).covers(hash)) {
+        return s;
+      }
+    }
+    throw new KinesisException.InternalFailure("No open shard covers hash key " + hash);
+  }
+
+  /** Issues an iterator for GetShardIterator. {@code timestampMillis} is used by AT_TIMESTAMP only. */
+  public Future<String> shardIterator(StreamKey key, String shardId, IteratorType type, String sequenceNumber,
+                                      Long timestampMillis) {
+    StreamMeta stream = requireServing(key);
+    ShardMeta shard = stream.shard(shardId).orElseThrow(() -> shardNotFound(key, shardId));
+    ShardHandle handle = registry.shards().find(key, shard.index());
+    if (handle == null) {
+      throw shardNotFound(key, shardId);
+    }
+    long now = registry.clock().millis();
+    Future<Long> offset = switch (type) {
+      case TRIM_HORIZON -> handle.bounds().map(b -> b[0]);
+      case LATEST -> handle.bounds().map(b -> b[1]);
+      case AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER -> {
+        if (sequenceNumber == null) {
+          throw new KinesisException.InvalidArgument("Must specify StartingSequenceNumber for ShardIteratorType "
+              + type + ".");
+        }
+        long at = offsetOf(key, shard, sequenceNumber);
+        yield Future.succeededFuture(type == IteratorType.AFTER_SEQUENCE_NUMBER ? at + 1 : at);
+      }
+      case AT_TIMESTAMP -> {
+        if (timestampMillis == null) {
+          throw new KinesisException.InvalidArgument("Must specify timestampInMillis parameter for iterator of "
+              + "type AT_TIMESTAMP. Current request has no timestamp parameter.");
+        }
+        if (timestampMillis > now) {
+          throw new KinesisException.InvalidArgument("The timestampInMillis parameter cannot be greater than the "
+              + "currentTimestampInMillis. timestampInMillis: " + timestampMillis + ", currentTimestampInMillis: "
+              + now);
+        }
+        yield handle.offsetForTime(timestampMillis);
+      }
+    };
+    return offset.map(o -> new ShardIterator(key.account(), key.region(), key.name(), stream.createdMillis(),
+        shard.index(), o, now).encode(signer));
+  }
+
+  private static long offsetOf(StreamKey key, ShardMeta shard, String sequenceNumber) {
+    Optional<SequenceNumber> parsed = SequenceNumber.parse(sequenceNumber);
+    String prefix = "StartingSequenceNumber " + sequenceNumber + " used in GetShardIterator on shard "
+        + shard.shardId() + " in stream " + key.name() + " under account " + key.account() + " is invalid";
+    if (parsed.isEmpty()) {
+      throw new KinesisException.InvalidArgument(prefix + ".");
+    }
+    SequenceNumber s = parsed.get();
+    if (s.shardIndex() != shard.index() || s.shardCreatedSeconds() != shard.createdSeconds()) {
+      throw new KinesisException.InvalidArgument(prefix + " because it did not come from this stream.");
+    }
+    return s.offset();
+  }
+
+  public static KinesisException shardNotFound(StreamKey key, String shardId) {
+    return new KinesisException.ResourceNotFound("Shard " + shardId + " in stream " + key.name()
+        + " under account " + key.account() + " does not exist");
+  }
+
+  /** GetRecords: reads up to {@code limit} records at the iterator's position. */
+  public Future<RecordsPage> records(String token, int limit, String streamArn) {
+    ShardIterator it = ShardIterator.decode(token, signer)
+        .orElseThrow(() -> new KinesisException.InvalidArgument("Invalid ShardIterator."));
+    long now = registry.clock().millis();
+    if (it.expiredAt(now)) {
+      throw new KinesisException.ExpiredIterator("Iterator expired. The iterator was created at time "
+          + awsDate(it.issuedMillis()) + " while right now it is " + awsDate(now) + " which is further in the "
+          + "future than the tolerated delay of " + ShardIterator.TTL_MILLIS + " milliseconds.");
+    }
+    StreamKey key = new StreamKey(it.account(), it.region(), it.streamName());
+    if (streamArn != null && !streamArn.equals(key.arn())) {
+      throw new KinesisException.InvalidArgument("StreamARN " + streamArn + " does not match the stream of the "
+          + "shard iterator (" + key.arn() + ").");
+    }
+    StreamMeta stream = requireServing(key);
+    if (stream.createdMillis() != it.streamCreatedMillis()) {
+      throw StreamRegistry.notFound(key);
+    }
+    ShardMeta shard = stream.shard(it.shardIndex())
+        .orElseThrow(() -> shardNotFound(key, ShardMeta.shardId(it.shardIndex())));
+    ShardHandle handle = registry.shards().find(key, shard.index());
+    if (handle == null) {
+      throw shardNotFound(key, shard.shardId());
+    }
+    long maxRecords = shard.endOffset() == null ? limit : Math.max(0, Math.min(limit, shard.endOffset() - it.offset()));
+    return handle.read(it.offset(), (int) Math.max(1, maxRecords), MAX_READ_BYTES, true).map(r -> page(key, stream,
+        shard, it, r, now));
+  }
+
+  private RecordsPage page(StreamKey key, StreamMeta stream, ShardMeta shard, ShardIterator it, ReadResult r,
+                           long now) {
+    List<LogRecord> records = r.records();
+    if (shard.endOffset() != null) {
+      records = records.stream().filter(rec -> rec.offset() < shard.endOffset()).toList();
+    }
+    List<String> sequenceNumbers = new ArrayList<>(records.size());
+    for (LogRecord rec : records) {
+      sequenceNumbers.add(shard.sequenceNumber(rec.offset(), rec.arrivalMillis()).toDecimal());
+    }
+    long next = records.isEmpty() ? Math.max(it.offset(), r.startOffset())
+        : records.get(records.size() - 1).offset() + 1;
+    long behind = next >= r.tipOffset() || records.isEmpty() ? 0
+        : Math.max(0, now - records.get(records.size() - 1).arrivalMillis());
+    if (shard.endOffset() != null && next >= shard.endOffset()) {
+      List<ShardMeta> children = stream.shards().stream()
+          .filter(c -> Integer.valueOf(shard.index()).equals(c.parentIndex())
+              || Integer.valueOf(shard.index()).equals(c.adjacentParentIndex())).toList();
+      return new RecordsPage(records, sequenceNumbers, null, 0, children);
+    }
+    return new RecordsPage(records, sequenceNumbers, it.at(next, now).encode(signer), behind, null);
+  }
+
+  /** Dates in iterator-expiry messages, as AWS prints them ({@code Sat Jun 13 02:55:44 UTC 2020}). */
+  static String awsDate(long millis) {
+    SimpleDateFormat format = new SimpleDateFormat("EEE MMM dd HH:mm:ss zzz yyyy", Locale.ROOT);
+    format.setTimeZone(TimeZone.getTimeZone("UTC"));
+    return format.format(new Date(millis));
+  }
+}

@@ -1,0 +1,112 @@
+package io.millrace.stream;
+
+import io.millrace.shard.ShardHandle;
+import io.millrace.shard.ShardSettings;
+import io.millrace.shard.ShardVerticle;
+import io.millrace.storage.FileShardLog;
+import io.millrace.storage.MemoryShardLog;
+import io.millrace.storage.ShardLog;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * Deploys one {@link ShardVerticle} per shard and finds its {@link ShardHandle}. Each shard's log lives in
+ * {@code <dataDir>/streams/<account>/<region>/<stream>/<shardId>/}, or in memory.
+ *
+ * <p>Thread-safe: the map is concurrent; deploy and undeploy are called by the registry's context only.
+ */
+public final class ShardDirectory {
+
+  private record Address(StreamKey stream, int index) {}
+
+  private record Deployed(String deploymentId, ShardHandle handle) {}
+
+  private final Vertx vertx;
+  private final Path dataDir;
+  private final long segmentMaxBytes;
+  private final ShardSettings settings;
+  private final Map<Address, Deployed> shards = new ConcurrentHashMap<>();
+
+  /**
+   * @param dataDir         the data directory, or null for in-memory shards
+   * @param segmentMaxBytes segment size at which a shard log rolls to a new file
+   */
+  public ShardDirectory(Vertx vertx, Path dataDir, long segmentMaxBytes, ShardSettings settings) {
+    this.vertx = vertx;
+    this.dataDir = dataDir;
+    this.segmentMaxBytes = segmentMaxBytes;
+    this.settings = settings;
+  }
+
+  /** The handle of a deployed shard, or null while it is not (yet, or any longer) deployed. */
+  public ShardHandle find(StreamKey stream, int index) {
+    Deployed d = shards.get(new Address(stream, index));
+    return d == null ? null : d.handle();
+  }
+
+  /** Opens (recovering) and deploys the shard's verticle; idempotent. */
+  public Future<ShardHandle> deploy(StreamKey stream, ShardMeta shard) {
+    Address address = new Address(stream, shard.index());
+    Deployed existing = shards.get(address);
+    if (existing != null) {
+      return Future.succeededFuture(existing.handle());
+    }
+    Path dir = shardDir(stream, shard.shardId());
+    Callable<ShardLog> opener = dir == null ? MemoryShardLog::new : () -> {
+      Files.createDirectories(dir);
+      return FileShardLog.open(dir, segmentMaxBytes);
+    };
+    ShardVerticle verticle = new ShardVerticle(stream.name() + "/" + shard.shardId(), opener, settings);
+    return vertx.deployVerticle(verticle).map(id -> {
+      ShardHandle handle = new ShardHandle(verticle, verticle.ownerContext());
+      shards.put(address, new Deployed(id, handle));
+      return handle;
+    });
+  }
+
+  /** Stops every deployed shard of the stream (flushing and closing their logs). */
+  public Future<Void> undeployAll(StreamKey stream) {
+    List<Future<Void>> stops = new ArrayList<>();
+    shards.entrySet().removeIf(e -> {
+      if (e.getKey().stream().equals(stream)) {
+        stops.add(vertx.undeploy(e.getValue().deploymentId()));
+        return true;
+      }
+      return false;
+    });
+    return Future.all(stops).mapEmpty();
+  }
+
+  /** Deletes the stream's files. Blocking; call on a worker after {@link #undeployAll}. */
+  public void deleteFiles(StreamKey stream) throws IOException {
+    Path dir = streamDir(stream);
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  private Path streamDir(StreamKey stream) {
+    return dataDir == null ? null
+        : dataDir.resolve("streams").resolve(stream.account()).resolve(stream.region()).resolve(stream.name());
+  }
+
+  private Path shardDir(StreamKey stream, String shardId) {
+    Path s = streamDir(stream);
+    return s == null ? null : s.resolve(shardId);
+  }
+}

@@ -1,0 +1,278 @@
+package io.millrace.stream;
+
+import io.millrace.concurrent.OnContext;
+import io.millrace.error.KinesisException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane's source of truth: streams, their shards, resource policies and account settings.
+ *
+ * <p><b>Threading.</b> Reads ({@link #find}, {@link #list}, ...) are lock-free from any thread: the maps hold
+ * immutable values. Every change runs on the registry's own context, one at a time, is published at once and then
+ * persisted by {@link MetadataStore} on an ordered worker; the caller's future completes only after the metadata is
+ * durable. State checks that need the current value (exists, ACTIVE, limits) run inside the change.
+ *
+ * <p><b>Lifecycle.</b> CreateStream publishes CREATING, deploys the shards, waits {@code createStreamMillis}, then
+ * publishes ACTIVE. DeleteStream publishes DELETING, waits {@code deleteStreamMillis}, stops the shards, deletes
+ * their files and forgets the stream. Changes that AWS reports as UPDATING hold that state for
+ * {@code updateStreamMillis}. After a restart, interrupted transitions are completed.
+ */
+public final class StreamRegistry {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StreamRegistry.class);
+
+  /** Transition delays and account limits. */
+  public record Limits(int shardLimit, int onDemandStreamLimit, long createStreamMillis, long deleteStreamMillis,
+                       long updateStreamMillis) {}
+
+  private final Vertx vertx;
+  private final Context context;
+  private final MetadataStore store;
+  private final ShardDirectory shards;
+  private final Limits limits;
+  private final Clock clock;
+  private final Map<StreamKey, StreamMeta> streams = new ConcurrentHashMap<>();
+  private final Map<String, String> policies = new ConcurrentHashMap<>();
+  private final Map<String, AccountSettings> accounts = new ConcurrentHashMap<>();
+
+  public StreamRegistry(Vertx vertx, MetadataStore store, ShardDirectory shards, Limits limits, Clock clock) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.store = store;
+    this.shards = shards;
+    this.limits = limits;
+    this.clock = clock;
+  }
+
+  public ShardDirectory shards() {
+    return shards;
+  }
+
+  public Limits limits() {
+    return limits;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  /** Loads the persisted metadata, redeploys every shard and finishes interrupted transitions. */
+  public Future<Void> start() {
+    return OnContext.call(context, () -> context.executeBlocking(store::load, true).compose(snapshot -> {
+      snapshot.streams().forEach(s -> streams.put(s.key(), s));
+      policies.putAll(snapshot.resourcePolicies());
+      accounts.putAll(snapshot.accountSettings());
+      List<Future<?>> starts = new ArrayList<>();
+      for (StreamMeta s : snapshot.streams()) {
+        if (s.status() == StreamStatus.DELETING) {
+          starts.add(finishDelete(s.key()));
+        } else {
+          starts.add(deployShards(s).compose(v -> s.status() == StreamStatus.ACTIVE ? Future.succeededFuture()
+              : change(s.key(), m -> m.toBuilder().status(StreamStatus.ACTIVE).build())));
+        }
+      }
+      LOG.info("Loaded {} streams", snapshot.streams().size());
+      return Future.all(starts).mapEmpty();
+    }));
+  }
+
+  // ---- reads (any thread) ----
+
+  public Optional<StreamMeta> find(StreamKey key) {
+    return Optional.ofNullable(streams.get(key));
+  }
+
+  /** The stream, or ResourceNotFound in AWS's words. */
+  public StreamMeta require(StreamKey key) {
+    StreamMeta m = streams.get(key);
+    if (m == null) {
+      throw notFound(key);
+    }
+    return m;
+  }
+
+  public static KinesisException notFound(StreamKey key) {
+    return new KinesisException.ResourceNotFound(key.describe() + " not found.");
+  }
+
+  /** The account's streams in a region, sorted by name. */
+  public List<StreamMeta> list(String account, String region) {
+    return streams.values().stream()
+        .filter(s -> s.key().account().equals(account) && s.key().region().equals(region))
+        .sorted(Comparator.comparing(StreamMeta::name)).toList();
+  }
+
+  public int openShardCount(String account, String region) {
+    return list(account, region).stream().mapToInt(s -> s.openShards().size()).sum();
+  }
+
+  public int onDemandStreamCount(String account, String region) {
+    return (int) list(account, region).stream().filter(s -> s.mode() == StreamMode.ON_DEMAND).count();
+  }
+
+  public Optional<String> policy(String arn) {
+    return Optional.ofNullable(policies.get(arn));
+  }
+
+  public AccountSettings accountSettings(String account) {
+    return accounts.getOrDefault(account, AccountSettings.DISABLED);
+  }
+
+  // ---- changes (run on the registry context, durable before they complete) ----
+
+  /** Creates a stream in CREATING; it turns ACTIVE once its shards are up and the create delay passed. */
+  public Future<StreamMeta> create(StreamMeta proposed) {
+    return OnContext.call(context, () -> {
+      StreamKey key = proposed.key();
+      if (streams.containsKey(key)) {
+        throw new KinesisException.ResourceInUse(key.describe() + " already exists.");
+      }
+      checkShardLimit(key.account(), key.region(), proposed.openShards().size());
+      if (proposed.mode() == StreamMode.ON_DEMAND
+          && onDemandStreamCount(key.account(), key.region()) >= limits.onDemandStreamLimit()) {
+        throw new KinesisException.LimitExceeded("This request would exceed the on-demand stream count limit of "
+            + limits.onDemandStreamLimit() + " for the account " + key.account() + " in " + key.region() + ".");
+      }
+      streams.put(key, proposed);
+      return persist().map(proposed).onSuccess(created -> deployShards(created)
+          .compose(v -> delay(limits.createStreamMillis()))
+          .compose(v -> change(key, m -> m.toBuilder().status(StreamStatus.ACTIVE).build()))
+          .onFailure(e -> LOG.error("Stream {} could not be started; it stays CREATING", key.arn(), e)));
+    });
+  }
+
+  /** AWS's shard limit check, with its exact wording. */
+  public void checkShardLimit(String account, String region, int additionalShards) {
+    int current = openShardCount(account, region);
+    if (current + additionalShards > limits.shardLimit()) {
+      throw new KinesisException.LimitExceeded("This request would exceed the shard limit for the account "
+          + account + " in " + region + ". Current shard count for the account: " + current + ". Limit: "
+          + limits.shardLimit() + ". Number of additional shards that would have resulted from this request: "
+          + additionalShards + ". Refer to the AWS Service Limits page "
+          + "(https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to "
+          + "request higher limits.");
+    }
+  }
+
+  /** Moves the stream to DELETING; its data goes after the delete delay. */
+  public Future<Void> delete(StreamKey key) {
+    return OnContext.call(context, () -> {
+      StreamMeta m = require(key);
+      if (m.status() == StreamStatus.DELETING) {
+        return Future.succeededFuture();
+      }
+      streams.put(key, m.toBuilder().status(StreamStatus.DELETING).build());
+      policies.remove(key.arn());
+      return persist().onSuccess(v -> delay(limits.deleteStreamMillis()).compose(x -> finishDelete(key))
+          .onFailure(e -> LOG.error("Stream {} could not be deleted; it stays DELETING", key.arn(), e)));
+    });
+  }
+
+  private Future<Void> finishDelete(StreamKey key) {
+    return shards.undeployAll(key)
+        .compose(v -> context.executeBlocking(() -> {
+          shards.deleteFiles(key);
+          return null;
+        }, true))
+        .compose(v -> OnContext.call(context, () -> {
+          streams.remove(key);
+          return persist();
+        }));
+  }
+
+  /**
+   * Applies {@code change} to the current stream (it may throw a {@link KinesisException} to refuse) and persists
+   * the result.
+   */
+  public Future<StreamMeta> change(StreamKey key, UnaryOperator<StreamMeta> change) {
+    return OnContext.call(context, () -> {
+      StreamMeta updated = change.apply(require(key));
+      streams.put(key, updated);
+      return persist().map(updated);
+    });
+  }
+
+  /**
+   * Applies {@code change} to an ACTIVE stream and shows it UPDATING for the update delay, as AWS does for
+   * encryption and mode changes.
+   */
+  public Future<StreamMeta> changeWhileUpdating(StreamKey key, UnaryOperator<StreamMeta> change) {
+    return change(key, m -> {
+      requireActive(m);
+      StreamMeta updated = change.apply(m);
+      return limits.updateStreamMillis() == 0 ? updated : updated.toBuilder().status(StreamStatus.UPDATING).build();
+    }).onSuccess(m -> {
+      if (m.status() == StreamStatus.UPDATING) {
+        delay(limits.updateStreamMillis()).compose(v -> change(key, s -> s.status() == StreamStatus.UPDATING
+            ? s.toBuilder().status(StreamStatus.ACTIVE).build() : s));
+      }
+    });
+  }
+
+  /** ResourceInUse unless the stream is ACTIVE, in AWS's words. */
+  public static void requireActive(StreamMeta m) {
+    if (m.status() != StreamStatus.ACTIVE) {
+      throw new KinesisException.ResourceInUse(m.key().describe() + " not ACTIVE, instead in state "
+          + m.status() + ".");
+    }
+  }
+
+  public Future<Void> putPolicy(String arn, String policy) {
+    return OnContext.call(context, () -> {
+      policies.put(arn, policy);
+      return persist();
+    });
+  }
+
+  public Future<Void> deletePolicy(String arn) {
+    return OnContext.call(context, () -> {
+      policies.remove(arn);
+      return persist();
+    });
+  }
+
+  public Future<AccountSettings> putAccountSettings(String account, AccountSettings settings) {
+    return OnContext.call(context, () -> {
+      accounts.put(account, settings);
+      return persist().map(settings);
+    });
+  }
+
+  private Future<Void> deployShards(StreamMeta stream) {
+    List<Future<?>> deployed = new ArrayList<>();
+    for (ShardMeta shard : stream.shards()) {
+      deployed.add(shards.deploy(stream.key(), shard));
+    }
+    return Future.all(deployed).mapEmpty();
+  }
+
+  private Future<Void> delay(long millis) {
+    if (millis <= 0) {
+      return Future.succeededFuture();
+    }
+    return Future.future(p -> vertx.setTimer(millis, id -> p.complete()));
+  }
+
+  /** Captures the current state (on the registry context) and writes it durably (on an ordered worker). */
+  private Future<Void> persist() {
+    RegistrySnapshot snapshot = new RegistrySnapshot(RegistrySnapshot.VERSION, new ArrayList<>(streams.values()),
+        new HashMap<>(policies), new HashMap<>(accounts));
+    return context.executeBlocking(() -> {
+      store.save(snapshot);
+      return null;
+    }, true);
+  }
+}
