@@ -34,15 +34,29 @@ public record SequenceNumber(long shardCreatedSeconds, int shardIndex, long offs
 
   /** The decimal wire form. */
   public String toDecimal() {
-    // hi = 2 | created(36 bits) | idx nibble (4) | offset high 16 bits ; lo = offset low 48 bits | 00 | rec(36) | idx(32) | 2
-    BigInteger v = BigInteger.valueOf(2).shiftLeft(36).or(BigInteger.valueOf(shardCreatedSeconds))
-        .shiftLeft(4).or(BigInteger.valueOf(shardIndex & 0xF))
-        .shiftLeft(64).or(unsigned(offset))
-        .shiftLeft(8)
-        .shiftLeft(36).or(BigInteger.valueOf(recordSeconds))
-        .shiftLeft(32).or(BigInteger.valueOf(shardIndex & 0xFFFF_FFFFL))
-        .shiftLeft(4).or(BigInteger.valueOf(2));
-    return v.toString();
+    // 188 bits = 47 hex digits, packed big-endian into 24 bytes (the top 4 bits stay 0).
+    byte[] b = new byte[24];
+    int bit = 0;
+    bit = put(b, bit, 4, 2);
+    bit = put(b, bit, 36, shardCreatedSeconds);
+    bit = put(b, bit, 4, shardIndex & 0xF);
+    bit = put(b, bit, 64, offset);
+    bit = put(b, bit, 8, 0);
+    bit = put(b, bit, 36, recordSeconds);
+    bit = put(b, bit, 32, shardIndex & 0xFFFF_FFFFL);
+    put(b, bit, 4, 2);
+    return new BigInteger(1, b).toString();
+  }
+
+  /** Writes the low {@code bits} of {@code value} at bit position {@code at} (counted from bit 4 of byte 0). */
+  private static int put(byte[] b, int at, int bits, long value) {
+    for (int i = bits - 1; i >= 0; i--, at++) {
+      if (((value >>> i) & 1) != 0) {
+        int pos = at + 4;
+        b[pos >>> 3] |= (byte) (0x80 >>> (pos & 7));
+      }
+    }
+    return at;
   }
 
   @Override
@@ -88,10 +102,6 @@ public record SequenceNumber(long shardCreatedSeconds, int shardIndex, long offs
       return Optional.empty();
     }
     return Optional.of(new SequenceNumber(created, (int) indexFull, offset.longValue(), recordSeconds));
-  }
-
-  private static BigInteger unsigned(long value) {
-    return BigInteger.valueOf(value);
   }
 
   /** Orders by the wire value, as clients do (they compare sequence numbers as big integers). */

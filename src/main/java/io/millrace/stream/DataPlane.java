@@ -12,7 +12,9 @@ import io.millrace.shard.TokenSigner;
 import io.millrace.storage.LogRecord;
 import io.vertx.core.Future;
 import java.text.SimpleDateFormat;
+import io.millrace.storage.Utf8;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
@@ -69,12 +71,14 @@ public final class DataPlane {
   public Future<List<PutOutcome>> put(StreamKey key, List<PutEntry> entries) {
     StreamMeta stream = requireServing(key);
     long maxRecordBytes = stream.maxRecordBytes();
-    List<ShardMeta> open = stream.openShards();
+    List<ShardMeta> open = new ArrayList<>(stream.openShards());
+    open.sort(Comparator.comparing(ShardMeta::startingHashKey));
     int[] target = new int[entries.size()];
+    int[] perShard = new int[open.size()];
     byte[][] explicit = new byte[entries.size()][];
     for (int i = 0; i < entries.size(); i++) {
       PutEntry e = entries.get(i);
-      long size = e.data().length + (long) io.millrace.storage.Utf8.length(e.partitionKey());
+      long size = e.data().length + (long) Utf8.length(e.partitionKey());
       if (size > maxRecordBytes) {
         throw new KinesisException.InvalidArgument("Record size (data plus partition key) of " + size
             + " bytes exceeds the maximum record size of " + maxRecordBytes + " bytes of stream " + key.name()
@@ -88,40 +92,43 @@ public final class DataPlane {
         hash = HashKey.ofPartitionKey(e.partitionKey());
       }
       target[i] = route(open, hash);
+      perShard[target[i]]++;
+    }
+    // Group entries by shard, keeping their order within each shard.
+    int[][] members = new int[open.size()][];
+    List<List<AppendRequest.Entry>> batches = new ArrayList<>(open.size());
+    for (int s = 0; s < open.size(); s++) {
+      members[s] = new int[perShard[s]];
+      batches.add(new ArrayList<>(perShard[s]));
+    }
+    int[] filled = new int[open.size()];
+    for (int i = 0; i < target.length; i++) {
+      int s = target[i];
+      members[s][filled[s]++] = i;
+      PutEntry e = entries.get(i);
+      batches.get(s).add(new AppendRequest.Entry(e.partitionKey(), explicit[i], e.data()));
     }
     List<Future<AppendResult>> appends = new ArrayList<>();
     List<int[]> groups = new ArrayList<>();
     for (int s = 0; s < open.size(); s++) {
-      int count = 0;
-      for (int t : target) {
-        count += t == s ? 1 : 0;
-      }
-      if (count == 0) {
+      if (perShard[s] == 0) {
         continue;
       }
-      int[] members = new int[count];
-      List<AppendRequest.Entry> batch = new ArrayList<>(count);
-      for (int i = 0, m = 0; i < target.length; i++) {
-        if (target[i] == s) {
-          members[m++] = i;
-          batch.add(new AppendRequest.Entry(entries.get(i).partitionKey(), explicit[i], entries.get(i).data()));
-        }
-      }
       ShardHandle handle = registry.shards().find(key, open.get(s).index());
-      groups.add(members);
+      groups.add(members[s]);
       appends.add(handle == null
           ? Future.failedFuture(new KinesisException.InternalFailure("Shard " + open.get(s).shardId()
               + " of stream " + key.name() + " is not running."))
-          : handle.append(new AppendRequest(batch, stream.encrypted())));
+          : handle.append(new AppendRequest(batches.get(s), stream.encrypted())));
     }
     return Future.join(appends).transform(ignored -> {
       PutOutcome[] outcomes = new PutOutcome[entries.size()];
       for (int g = 0; g < groups.size(); g++) {
-        int[] members = groups.get(g);
-        ShardMeta shard = open.get(target[members[0]]);
+        int[] group = groups.get(g);
+        ShardMeta shard = open.get(target[group[0]]);
         Future<AppendResult> f = appends.get(g);
-        for (int m = 0; m < members.length; m++) {
-          outcomes[members[m]] = outcome(key, shard, f, m);
+        for (int m = 0; m < group.length; m++) {
+          outcomes[group[m]] = outcome(key, shard, f, m);
         }
       }
       return Future.succeededFuture(List.of(outcomes));
@@ -144,13 +151,22 @@ public final class DataPlane {
     return new PutOutcome(shard.shardId(), shard.sequenceNumber(offset, r.arrivalMillis()).toDecimal(), null);
   }
 
+  /** Binary search over the open shards sorted by their starting hash key (they tile the key space). */
   private static int route(List<ShardMeta> open, HashKey hash) {
-    for (int s = 0; s < open.size(); s++) {
-      if (open.get(s).covers(hash)) {
-        return s;
+    int low = 0;
+    int high = open.size() - 1;
+    while (low < high) {
+      int mid = (low + high + 1) >>> 1;
+      if (open.get(mid).startingHashKey().compareTo(hash.value()) <= 0) {
+        low = mid;
+      } else {
+        high = mid - 1;
       }
     }
-    throw new KinesisException.InternalFailure("No open shard covers hash key " + hash);
+    if (!open.get(low).covers(hash)) {
+      throw new KinesisException.InternalFailure("No open shard covers hash key " + hash);
+    }
+    return low;
   }
 
   /** Issues an iterator for GetShardIterator. {@code timestampMillis} is used by AT_TIMESTAMP only. */
