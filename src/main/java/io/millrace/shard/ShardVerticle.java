@@ -75,7 +75,15 @@ public final class ShardVerticle extends VerticleBase {
   public Future<?> start() {
     owner = context;
     coldReads = vertx.createSharedWorkerExecutor("storage-io");
-    return owner.executeBlocking(opener, true).map(opened -> {
+    return owner.executeBlocking(() -> {
+      ShardLog opened = opener.call();
+      long next = opened.nextOffset();
+      if (next > opened.startOffset()) {
+        // Arrival times never go backwards, across restarts too (time lookups rely on it).
+        lastArrivalMillis = opened.read(next - 1, 1, Long.MAX_VALUE).get(0).arrivalMillis();
+      }
+      return opened;
+    }, true).map(opened -> {
       log = opened;
       nextOffset = opened.nextOffset();
       visibleOffset = nextOffset;
