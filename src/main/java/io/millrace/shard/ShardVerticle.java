@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * blocking tasks of this context, cold reads on the shared {@code storage-io} worker pool; nothing here blocks the
  * event loop.
  *
- * <p><b>Group commit.</b> An append assigns offsets and arrival times at once and joins the pending batch. At most
+ * <p><b>Group commit.</b> An append assigns offsets and arrival times at once and joins the pending batch, which is
+ * flushed at the end of the event-loop turn, so appends of one turn are written and acknowledged together. At most
  * one flush (one write, plus one fsync under {@link Durability#ALWAYS}) runs at a time; appends arriving meanwhile
  * form the next batch, so under load many producers share each fsync. A batch is acknowledged, made visible to
  * readers and put in the tail cache only after its flush completed: readers never see a record that could vanish.
@@ -53,6 +54,7 @@ public final class ShardVerticle extends VerticleBase {
   private List<LogRecord> pending = new ArrayList<>();
   private List<Waiter> waiters = new ArrayList<>();
   private boolean flushing;
+  private boolean flushScheduled;
   private String fencedReason;
   private long fsyncTimer = -1;
   private boolean unsyncedWrites;
@@ -106,7 +108,7 @@ public final class ShardVerticle extends VerticleBase {
       vertx.cancelTimer(fsyncTimer);
     }
     Future<Void> idle = Future.succeededFuture();
-    if (flushing) {
+    if (flushing || flushScheduled) {
       drained = Promise.promise();
       idle = drained.future();
     }
@@ -164,8 +166,21 @@ public final class ShardVerticle extends VerticleBase {
     }
     Promise<AppendResult> promise = Promise.promise();
     waiters.add(new Waiter(promise, new AppendResult(offsets, now)));
-    if (!flushing) {
-      flush();
+    if (!flushing && !flushScheduled) {
+      // Flush at the end of this event-loop turn, not now: appends arriving in the same turn then share one write
+      // (and one fsync) and are acknowledged together.
+      flushScheduled = true;
+      owner.runOnContext(v -> {
+        flushScheduled = false;
+        if (flushing) {
+          return; // the running flush takes the waiters when it completes
+        }
+        if (!waiters.isEmpty()) {
+          flush();
+        } else if (drained != null) {
+          drained.tryComplete();
+        }
+      });
     }
     return promise.future();
   }

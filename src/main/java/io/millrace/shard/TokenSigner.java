@@ -58,7 +58,9 @@ public final class TokenSigner {
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
-    if (raw.length <= MAC_BYTES) {
+    // Java's decoder ignores the unused low bits of the last character ("...gg==" and "...gh==" decode alike):
+    // accept only the canonical spelling, so that every changed character is refused.
+    if (raw.length <= MAC_BYTES || !Base64.getEncoder().encodeToString(raw).equals(token)) {
       return Optional.empty();
     }
     int payloadLength = raw.length - MAC_BYTES;

@@ -1,0 +1,123 @@
+package io.millrace.shard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.util.Optional;
+import java.util.Random;
+import net.jqwik.api.Assume;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+
+class SequenceNumberTest {
+
+  private static final long MAX_SECONDS = 0xF_FFFF_FFFFL;
+  /** 2026-11-26, a realistic creation and arrival time. */
+  private static final long NOW_SECONDS = 1_795_651_200L;
+
+  @Property
+  void every_sequence_number_parses_back_to_itself(
+      @ForAll @LongRange(min = 0, max = MAX_SECONDS) long createdSeconds,
+      @ForAll @IntRange(min = 0) int shardIndex,
+      @ForAll @LongRange(min = 0) long offset,
+      @ForAll @LongRange(min = 0, max = MAX_SECONDS) long recordSeconds) {
+    SequenceNumber n = new SequenceNumber(createdSeconds, shardIndex, offset, recordSeconds);
+    assertEquals(Optional.of(n), SequenceNumber.parse(n.toDecimal()));
+  }
+
+  @Property
+  void realistic_numbers_have_56_decimal_digits(
+      @ForAll @LongRange(min = 1_400_000_000L, max = 4_000_000_000L) long createdSeconds,
+      @ForAll @IntRange(min = 0, max = 1_000_000) int shardIndex,
+      @ForAll @LongRange(min = 0, max = 1L << 40) long offset) {
+    String decimal = new SequenceNumber(createdSeconds, shardIndex, offset, createdSeconds + 5).toDecimal();
+    assertEquals(56, decimal.length(), decimal);
+    assertTrue(decimal.chars().allMatch(Character::isDigit), decimal);
+  }
+
+  @Property
+  void within_a_shard_numbers_order_by_offset(
+      @ForAll @LongRange(min = 0) long a, @ForAll @LongRange(min = 0) long b,
+      @ForAll @LongRange(min = 0, max = 1000) long secondsLater) {
+    Assume.that(a != b);
+    // Arrival time never decreases as the offset grows.
+    long earlier = NOW_SECONDS;
+    long later = NOW_SECONDS + secondsLater;
+    SequenceNumber first = new SequenceNumber(NOW_SECONDS, 3, a, a < b ? earlier : later);
+    SequenceNumber second = new SequenceNumber(NOW_SECONDS, 3, b, a < b ? later : earlier);
+    int byOffset = Long.compare(a, b);
+    int byWire = new BigInteger(first.toDecimal()).compareTo(new BigInteger(second.toDecimal()));
+    assertEquals(Integer.signum(byOffset), Integer.signum(byWire));
+    assertEquals(Integer.signum(byOffset), Integer.signum(first.compareTo(second)));
+  }
+
+  @Property
+  void a_child_created_a_second_later_numbers_above_any_parent_record(
+      @ForAll @IntRange(min = 0) int parentIndex, @ForAll @LongRange(min = 0) long parentOffset,
+      @ForAll @LongRange(min = 0, max = MAX_SECONDS) long parentRecordSeconds,
+      @ForAll @IntRange(min = 0) int childIndex) {
+    SequenceNumber parent = new SequenceNumber(NOW_SECONDS, parentIndex, parentOffset, parentRecordSeconds);
+    SequenceNumber childStart = new SequenceNumber(NOW_SECONDS + 1, childIndex, 0, NOW_SECONDS + 1);
+    assertTrue(new BigInteger(childStart.toDecimal()).compareTo(new BigInteger(parent.toDecimal())) > 0);
+  }
+
+  @Test
+  void zero_is_not_a_sequence_number_of_this_layout() {
+    assertEquals(Optional.empty(), SequenceNumber.parse("0"));
+  }
+
+  @Test
+  void text_that_is_not_decimal_digits_is_refused() {
+    String valid = new SequenceNumber(NOW_SECONDS, 1, 42, NOW_SECONDS).toDecimal();
+    assertEquals(Optional.empty(), SequenceNumber.parse(valid.substring(0, 20) + "x" + valid.substring(21)));
+    assertEquals(Optional.empty(), SequenceNumber.parse(""));
+    assertEquals(Optional.empty(), SequenceNumber.parse(null));
+    assertEquals(Optional.empty(), SequenceNumber.parse("-" + valid));
+    assertEquals(Optional.empty(), SequenceNumber.parse(" " + valid));
+  }
+
+  @Test
+  void random_56_digit_numbers_outside_the_layout_are_refused() {
+    Random random = new Random(56);
+    int refused = 0;
+    for (int i = 0; i < 1000; i++) {
+      StringBuilder digits = new StringBuilder().append(1 + random.nextInt(9));
+      while (digits.length() < 56) {
+        digits.append(random.nextInt(10));
+      }
+      Optional<SequenceNumber> parsed = SequenceNumber.parse(digits.toString());
+      // A random number fits the layout only by chance (marker nibbles, zero byte, index nibble all right):
+      // then it must round-trip exactly.
+      if (parsed.isEmpty()) {
+        refused++;
+      } else {
+        assertEquals(digits.toString(), parsed.get().toDecimal());
+      }
+    }
+    assertTrue(refused > 990, "refused only " + refused + " of 1000");
+  }
+
+  @Test
+  void a_number_whose_marker_digit_or_zero_byte_is_wrong_is_refused() {
+    BigInteger valid = new BigInteger(new SequenceNumber(NOW_SECONDS, 5, 7, NOW_SECONDS).toDecimal());
+    // Low nibble 2 -> 3.
+    assertEquals(Optional.empty(), SequenceNumber.parse(valid.add(BigInteger.ONE).toString()));
+    // The 00 byte between the offset and the record time.
+    BigInteger zeroByteSet = valid.or(BigInteger.ONE.shiftLeft(4 + 32 + 36));
+    assertEquals(Optional.empty(), SequenceNumber.parse(zeroByteSet.toString()));
+    // Shard index nibble disagreeing with the full index.
+    BigInteger nibbleChanged = valid.flipBit(4 + 32 + 36 + 8 + 64);
+    assertEquals(Optional.empty(), SequenceNumber.parse(nibbleChanged.toString()));
+  }
+
+  @Test
+  void matches_the_documented_hex_layout() {
+    SequenceNumber n = new SequenceNumber(0x123456789L, 0x1A, 0x42, 0x987654321L);
+    String hex = new BigInteger(n.toDecimal()).toString(16);
+    assertEquals("2" + "123456789" + "a" + "0000000000000042" + "00" + "987654321" + "0000001a" + "2", hex);
+  }
+}
