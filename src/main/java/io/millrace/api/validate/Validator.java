@@ -10,8 +10,9 @@ import java.util.regex.Pattern;
 /**
  * Collects constraint violations in AWS's exact wording and turns them into one {@code ValidationException}:
  * {@code "2 validation errors detected: Value '...' at 'streamName' failed to satisfy constraint: Member must ...;
- * Value null at 'shardId' failed to satisfy constraint: Member must not be null"}. At most 10 are reported, one per
- * member (its first failed constraint), in the order the shape declares its members.
+ * Value null at 'shardId' failed to satisfy constraint: Member must not be null"}. As AWS does, every failed rule is
+ * reported (an empty stream name breaks both its pattern and its minimum length), members in the order the shape
+ * declares them; at most 10 are reported (and counted, as AWS does).
  *
  * <p>Shapes call the checks in {@code validate(Validator)}; each rule is declared once, there.
  */
@@ -70,13 +71,16 @@ public final class Validator {
     if (value == null) {
       return this;
     }
+    // Like AWS, every failed rule of the member is reported, pattern first (an empty name fails two rules).
     int length = value.codePointCount(0, value.length());
+    if (pattern != null && !Pattern.matches(pattern, value)) {
+      fail(value, path, "satisfy regular expression pattern: " + pattern);
+    }
     if (length < minLength) {
       fail(value, path, "have length greater than or equal to " + minLength);
-    } else if (length > maxLength) {
+    }
+    if (length > maxLength) {
       fail(value, path, "have length less than or equal to " + maxLength);
-    } else if (pattern != null && !Pattern.matches(pattern, value)) {
-      fail(value, path, "satisfy regular expression pattern: " + pattern);
     }
     return this;
   }

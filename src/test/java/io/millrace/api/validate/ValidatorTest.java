@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.millrace.api.model.Requests.CreateStreamRequest;
+import io.millrace.api.model.Requests.DescribeStreamSummaryRequest;
 import io.millrace.api.model.Requests.GetShardIteratorRequest;
 import io.millrace.api.model.Requests.PutRecordRequest;
 import io.millrace.api.model.Requests.PutRecordsRequest;
@@ -74,6 +75,14 @@ class ValidatorTest {
         + "Value null at 'records.2.member.data'" + PREFIX + "not be null; "
         + "Value null at 'records.2.member.partitionKey'" + PREFIX + "not be null",
         message(new PutRecordsRequest(records, "s", null)));
+  }
+
+  @Test
+  void an_empty_stream_name_breaks_its_pattern_and_its_minimum_length() {
+    assertEquals("2 validation errors detected: Value '' at 'streamName'" + PREFIX
+        + "satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value '' at 'streamName'" + PREFIX
+        + "have length greater than or equal to 1",
+        message(new DescribeStreamSummaryRequest("", null)));
   }
 
   @Test
