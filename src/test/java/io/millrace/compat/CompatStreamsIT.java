@@ -45,7 +45,7 @@ import software.amazon.awssdk.services.kinesis.model.StreamSummary;
  */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Flavor.class)
-class StreamsCompatIT {
+class CompatStreamsIT {
 
   @Parameter
   Flavor flavor;

@@ -48,7 +48,7 @@ import software.amazon.awssdk.services.kinesis.model.ValidationException;
  */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Flavor.class)
-class RecordsCompatIT {
+class CompatRecordsIT {
 
   private static final String MAX_HASH_KEY = "340282366920938463463374607431768211455";
 

@@ -30,7 +30,7 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
  */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Flavor.class)
-class LimitsAndExpiryCompatIT {
+class CompatLimitsAndExpiryIT {
 
   @Parameter
   Flavor flavor;

@@ -47,7 +47,7 @@ import software.amazon.awssdk.services.kinesis.model.ValidationException;
  */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Flavor.class)
-class StreamSettingsCompatIT {
+class CompatStreamSettingsIT {
 
   @Parameter
   Flavor flavor;
