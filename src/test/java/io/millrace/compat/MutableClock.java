@@ -1,0 +1,38 @@
+package io.millrace.compat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A clock tests move by hand; it starts at the real time. Thread-safe. */
+public final class MutableClock extends Clock {
+
+  private final AtomicLong millis = new AtomicLong(System.currentTimeMillis());
+
+  public void advance(Duration by) {
+    millis.addAndGet(by.toMillis());
+  }
+
+  @Override
+  public long millis() {
+    return millis.get();
+  }
+
+  @Override
+  public Instant instant() {
+    return Instant.ofEpochMilli(millis.get());
+  }
+
+  @Override
+  public ZoneId getZone() {
+    return ZoneOffset.UTC;
+  }
+
+  @Override
+  public Clock withZone(ZoneId zone) {
+    throw new UnsupportedOperationException("the test clock is always UTC");
+  }
+}
