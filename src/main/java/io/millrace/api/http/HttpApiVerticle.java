@@ -111,8 +111,8 @@ public final class HttpApiVerticle extends VerticleBase {
         throw tooLarge(parseLength(length));
       }
     } catch (KinesisException e) {
-      fail(request, format, requestId, e, action);
       drainAndClose(request);
+      fail(request, format, requestId, e, action);
       return;
     }
     Operation<?, ?> operation = op;
@@ -123,8 +123,8 @@ public final class HttpApiVerticle extends VerticleBase {
           request.getHeader("X-Amz-Date") != null ? request.getHeader("X-Amz-Date") : request.getHeader("Date"),
           request.getParam("X-Amz-Credential"), request.getParam("X-Amz-Algorithm"));
     } catch (KinesisException e) {
-      fail(request, format, requestId, e, action);
       drainAndClose(request);
+      fail(request, format, requestId, e, action);
       return;
     }
     collectBody(request, wire, requestId, action).onSuccess(body -> {
@@ -158,8 +158,8 @@ public final class HttpApiVerticle extends VerticleBase {
         }
         if (body.length() + (long) chunk.length() > maxRequestBytes) {
           refused[0] = true;
-          fail(request, format, requestId, tooLarge(-1), action);
           drainAndClose(request);
+          fail(request, format, requestId, tooLarge(-1), action);
           promise.tryComplete(null);
           return;
         }
@@ -171,10 +171,15 @@ public final class HttpApiVerticle extends VerticleBase {
     });
   }
 
-  /** After an early answer, stop reading: HTTP/1.1 closes the connection, HTTP/2 resets only the stream. */
+  /**
+   * Before an early answer (call it first: an ended response takes no end handler), stop reading: HTTP/1.1 announces
+   * {@code Connection: close} and closes the connection once the answer is written, so that no client reuses it with
+   * an unread body in the way; HTTP/2 resets only the stream.
+   */
   private static void drainAndClose(HttpServerRequest request) {
-    if (request.version() != HttpVersion.HTTP_2 && !request.isEnded()) {
-      request.response().endHandler(v -> request.connection().close());
+    HttpServerResponse response = request.response();
+    if (request.version() != HttpVersion.HTTP_2 && !request.isEnded() && !response.ended() && !response.closed()) {
+      response.putHeader("Connection", "close").endHandler(v -> request.connection().close());
     }
   }
 

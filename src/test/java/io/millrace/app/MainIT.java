@@ -1,0 +1,95 @@
+package io.millrace.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.millrace.testing.JarProcess;
+import io.millrace.testing.KinesisClients;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
+
+/** The runnable jar: what it logs, how it stops on SIGTERM, how it refuses bad settings, kinesalite's flags. */
+class MainIT {
+
+  /** SIGTERM exit codes a clean JVM shutdown may report: 0, or 128 + 15 when the JVM reports the signal. */
+  private static final Set<Integer> CLEAN_EXIT = Set.of(0, 143);
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void the_jar_logs_where_it_listens_serves_health_and_stops_cleanly_on_sigterm() throws Exception {
+    int port = JarProcess.freePort();
+    try (JarProcess jar = JarProcess.start(tmp.resolve("in-memory.log"), "--in-memory", "--port",
+        String.valueOf(port))) {
+      Optional<String> listening = jar.awaitLine(l -> l.contains("Millrace listening on"), Duration.ofSeconds(20));
+      assertTrue(listening.isPresent(), jar::output);
+      assertTrue(listening.get().contains("http://127.0.0.1:" + port), listening.get());
+      assertTrue(listening.get().contains("data in memory only"), listening.get());
+      jar.awaitHealthy(port, Duration.ofSeconds(20));
+      assertEquals(1, jar.output().lines().filter(l -> l.contains("Millrace listening on")).count(), jar::output);
+
+      jar.process().destroy();
+      int exit = jar.awaitExit(Duration.ofSeconds(30));
+      assertTrue(CLEAN_EXIT.contains(exit), () -> "exit code " + exit + "\n" + jar.output());
+      List<String> lines = jar.output().lines().toList();
+      assertTrue(lines.stream().anyMatch(l -> l.endsWith("Stopped")), jar::output);
+      assertTrue(lines.stream().noneMatch(l -> l.contains(" ERROR ")), jar::output);
+    }
+  }
+
+  @Test
+  void a_bad_setting_stops_the_start_with_a_message_naming_it() throws Exception {
+    for (List<String> args : List.of(List.of("--port", "abc"), List.of("--port", "70000"),
+        List.of("--durability", "sometimes"), List.of("--no-such-flag", "1"))) {
+      String name = String.join("_", args).replaceAll("[^a-z0-9_]", "");
+      try (JarProcess jar = JarProcess.start(tmp.resolve("bad-" + name + ".log"), args.toArray(String[]::new))) {
+        int exit = jar.awaitExit(Duration.ofSeconds(20));
+        assertNotEquals(0, exit, jar::output);
+        String setting = args.get(0).substring(2);
+        boolean unknownFlag = setting.equals("no-such-flag");
+        assertTrue(jar.output().contains(setting) && (unknownFlag || jar.output().contains(args.get(1))),
+            () -> "the message should name " + setting + " and " + args.get(1) + ":\n" + jar.output());
+        assertTrue(jar.output().lines().count() <= 3, () -> "a short message, not a stack trace:\n" + jar.output());
+      }
+    }
+  }
+
+  @Test
+  void kinesalite_flags_are_accepted() throws Exception {
+    int port = JarProcess.freePort();
+    Path dir = tmp.resolve("kinesalite-data");
+    try (JarProcess jar = JarProcess.start(tmp.resolve("kinesalite.log"), "--path", dir.toString(),
+        "--createStreamMs", "0", "--shardLimit", "3", "--port", String.valueOf(port))) {
+      jar.awaitHealthy(port, Duration.ofSeconds(20));
+      Optional<String> listening = jar.awaitLine(l -> l.contains("Millrace listening on"), Duration.ofSeconds(10));
+      assertTrue(listening.isPresent() && listening.get().contains(dir.toAbsolutePath().toString()), jar::output);
+      try (KinesisClient kinesis = KinesisClients.kinesis(URI.create("http://127.0.0.1:" + port))) {
+        assertThrows(LimitExceededException.class, () -> kinesis.createStream(b -> b.streamName("four")
+            .shardCount(4)));
+        kinesis.createStream(b -> b.streamName("three").shardCount(3));
+        // CREATING lasts until the shards are up, even with --createStreamMs 0; bounded wait for ACTIVE.
+        String status = "";
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        for (int i = 0; i < 10_000 && System.nanoTime() < deadline && !status.equals("ACTIVE"); i++) {
+          status = kinesis.describeStreamSummary(b -> b.streamName("three")).streamDescriptionSummary()
+              .streamStatusAsString();
+        }
+        assertEquals("ACTIVE", status);
+      }
+      jar.process().destroy();
+      int exit = jar.awaitExit(Duration.ofSeconds(30));
+      assertTrue(CLEAN_EXIT.contains(exit), () -> "exit code " + exit + "\n" + jar.output());
+    }
+  }
+}
