@@ -45,7 +45,36 @@ public record SequenceNumber(long shardCreatedSeconds, int shardIndex, long offs
     bit = put(b, bit, 36, recordSeconds);
     bit = put(b, bit, 32, shardIndex & 0xFFFF_FFFFL);
     put(b, bit, 4, 2);
-    return new BigInteger(1, b).toString();
+    return decimal(b);
+  }
+
+  /**
+   * The unsigned big-endian 192-bit number in {@code b} in decimal: long division by 10^9 over six 32-bit limbs,
+   * several times cheaper than {@code BigInteger.toString} (this runs once per record put).
+   */
+  private static String decimal(byte[] b) {
+    long[] limbs = new long[6];
+    for (int i = 0; i < 24; i++) {
+      limbs[i >> 2] = (limbs[i >> 2] << 8) | (b[i] & 0xFF);
+    }
+    char[] out = new char[60];
+    int pos = out.length;
+    boolean zero = false;
+    while (!zero) {
+      long remainder = 0;
+      zero = true;
+      for (int i = 0; i < 6; i++) {
+        long current = (remainder << 32) | limbs[i];
+        limbs[i] = current / 1_000_000_000L;
+        remainder = current % 1_000_000_000L;
+        zero &= limbs[i] == 0;
+      }
+      for (int d = 0; d < 9 && (!zero || remainder != 0); d++) {
+        out[--pos] = (char) ('0' + remainder % 10);
+        remainder /= 10;
+      }
+    }
+    return pos == out.length ? "0" : new String(out, pos, out.length - pos);
   }
 
   /** Writes the low {@code bits} of {@code value} at bit position {@code at} (counted from bit 4 of byte 0). */

@@ -27,6 +27,9 @@ import java.util.TimeZone;
  */
 public final class DataPlane {
 
+  /** Largest PutRecords payload (data plus partition keys), as on the current AWS API page. */
+  public static final long MAX_PUT_BYTES = 10L * 1024 * 1024;
+
   /** Largest GetRecords response, as in AWS. */
   public static final long MAX_READ_BYTES = 10L * 1024 * 1024;
 
@@ -76,9 +79,11 @@ public final class DataPlane {
     int[] target = new int[entries.size()];
     int[] perShard = new int[open.size()];
     byte[][] explicit = new byte[entries.size()][];
+    long total = 0;
     for (int i = 0; i < entries.size(); i++) {
       PutEntry e = entries.get(i);
       long size = e.data().length + (long) Utf8.length(e.partitionKey());
+      total += size;
       if (size > maxRecordBytes) {
         throw new KinesisException.InvalidArgument("Record size (data plus partition key) of " + size
             + " bytes exceeds the maximum record size of " + maxRecordBytes + " bytes of stream " + key.name()
@@ -93,6 +98,10 @@ public final class DataPlane {
       }
       target[i] = route(open, hash);
       perShard[target[i]]++;
+    }
+    if (total > MAX_PUT_BYTES) {
+      throw new KinesisException.InvalidArgument("Records size of " + total + " bytes (data plus partition keys) "
+          + "exceeds the PutRecords request limit of " + MAX_PUT_BYTES + " bytes.");
     }
     // Group entries by shard, keeping their order within each shard.
     int[][] members = new int[open.size()][];

@@ -19,8 +19,10 @@ import java.math.BigInteger;
 public record ShardMeta(int index, Integer parentIndex, Integer adjacentParentIndex, BigInteger startingHashKey,
                         BigInteger endingHashKey, long createdMillis, Long endOffset, Long closedMillis) {
 
+  /** {@code shardId-%012d}, without a formatter (it is asked for once per put record). */
   public static String shardId(int index) {
-    return String.format("shardId-%012d", index);
+    String digits = Integer.toString(index);
+    return "shardId-" + "000000000000".substring(Math.min(12, digits.length())) + digits;
   }
 
   public String shardId() {

@@ -8,7 +8,6 @@ import io.millrace.api.model.Requests.PutRecordsRequestEntry;
 import io.millrace.api.model.Responses;
 import io.millrace.error.KinesisException;
 import io.millrace.storage.LogRecord;
-import io.millrace.storage.Utf8;
 import io.millrace.stream.DataPlane;
 import io.millrace.stream.DataPlane.PutEntry;
 import io.millrace.stream.DataPlane.PutOutcome;
@@ -23,9 +22,6 @@ import java.util.List;
 final class RecordOps {
 
   private RecordOps() {}
-
-  /** Largest PutRecords payload (data plus partition keys), as on the current AWS API page. */
-  static final long MAX_PUT_RECORDS_BYTES = 10L * 1024 * 1024;
 
   static final class PutRecord extends BaseOperation<PutRecordRequest, Responses.PutRecordResponse> {
     private final DataPlane data;
@@ -62,14 +58,8 @@ final class RecordOps {
       StreamKey key = scope.streamKey(r);
       StreamMeta stream = data.requireServing(key);
       List<PutEntry> entries = new ArrayList<>(r.records().size());
-      long total = 0;
       for (PutRecordsRequestEntry e : r.records()) {
-        total += e.data().length + (long) Utf8.length(e.partitionKey());
         entries.add(new PutEntry(e.partitionKey(), e.explicitHashKey(), e.data()));
-      }
-      if (total > MAX_PUT_RECORDS_BYTES) {
-        throw new KinesisException.InvalidArgument("Records size of " + total + " bytes (data plus partition keys) "
-            + "exceeds the PutRecords request limit of " + MAX_PUT_RECORDS_BYTES + " bytes.");
       }
       return data.put(key, entries).map(outcomes -> {
         List<Responses.PutRecordsResultEntry> results = new ArrayList<>(outcomes.size());

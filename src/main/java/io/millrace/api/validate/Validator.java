@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -24,6 +25,8 @@ public final class Validator {
   public static final String SEQUENCE_NUMBER_PATTERN = "0|([1-9]\\d{0,128})";
   public static final String STREAM_ARN_PATTERN = "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+";
   public static final String RESOURCE_ARN_PATTERN = "arn:aws.*:kinesis:.*:\\d{12}:.+";
+
+  private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();
 
   private final List<String> errors = new ArrayList<>();
 
@@ -73,7 +76,7 @@ public final class Validator {
     }
     // Like AWS, every failed rule of the member is reported, pattern first (an empty name fails two rules).
     int length = value.codePointCount(0, value.length());
-    if (pattern != null && !Pattern.matches(pattern, value)) {
+    if (pattern != null && !PATTERNS.computeIfAbsent(pattern, Pattern::compile).matcher(value).matches()) {
       fail(value, path, "satisfy regular expression pattern: " + pattern);
     }
     if (length < minLength) {
