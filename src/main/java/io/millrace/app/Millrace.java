@@ -74,18 +74,23 @@ public final class Millrace {
 
   private Future<Void> deployApi(Operations operations) {
     port = config.port() == 0 ? freePort() : config.port();
-    List<Future<String>> deployed = new ArrayList<>();
-    for (int i = 0; i < config.eventLoops(); i++) {
-      deployed.add(vertx.deployVerticle(new HttpApiVerticle(operations, config.host(), port,
-          config.maxRequestBytes(), config.defaultAccountId(), config.defaultRegion()),
-          new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)));
-    }
-    return Future.all(deployed).map(all -> {
-      for (Future<String> f : deployed) {
-        apiDeployments.add(f.result());
+    // The first instance binds the port alone, so a port in use fails once and plainly; the others then share it.
+    return deployOneApi(operations).compose(first -> {
+      List<Future<String>> rest = new ArrayList<>();
+      for (int i = 1; i < config.eventLoops(); i++) {
+        rest.add(deployOneApi(operations));
       }
-      return null;
-    });
+      return Future.all(rest);
+    }).recover(e -> Future.failedFuture(e instanceof java.net.BindException
+        ? new IllegalStateException("Cannot listen on " + config.host() + ":" + port + " (" + e.getMessage()
+            + "). Is another server running there? Choose another port with --port.", e) : e))
+        .mapEmpty();
+  }
+
+  private Future<String> deployOneApi(Operations operations) {
+    return vertx.deployVerticle(new HttpApiVerticle(operations, config.host(), port, config.maxRequestBytes(),
+        config.defaultAccountId(), config.defaultRegion()),
+        new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)).onSuccess(apiDeployments::add);
   }
 
   private static int freePort() {
