@@ -59,19 +59,48 @@ final class Authentication {
             "AWS query-string parameters must include 'X-Amz-Credential'. Re-examine the query-string parameters.");
       }
     }
-    String[] parts = credential.split("/");
-    String account = parts.length > 0 && parts[0].matches("\\d{12}") ? parts[0] : defaultAccount;
-    String region = parts.length >= 5 && parts[2].matches("[a-z0-9-]{1,32}") ? parts[2] : defaultRegion;
+    // Credential = <access key id>/<date>/<region>/<service>/aws4_request
+    int first = credential.indexOf('/');
+    int second = first < 0 ? -1 : credential.indexOf('/', first + 1);
+    int third = second < 0 ? -1 : credential.indexOf('/', second + 1);
+    String accessKey = first < 0 ? credential : credential.substring(0, first);
+    String scopeRegion = third < 0 ? "" : credential.substring(second + 1, third);
+    String account = accessKey.length() == 12 && allMatch(accessKey, "0123456789") ? accessKey : defaultAccount;
+    String region = !scopeRegion.isEmpty() && scopeRegion.length() <= 32
+        && allMatch(scopeRegion, "abcdefghijklmnopqrstuvwxyz0123456789-") ? scopeRegion : defaultRegion;
     return new RequestScope(account, region);
   }
 
-  /** The value of {@code name=value} in an Authorization header, or null. */
-  private static String param(String header, String name) {
-    for (String token : header.split("[ ,]+")) {
-      int eq = token.indexOf('=');
-      if (eq > 0 && token.substring(0, eq).equals(name) && eq + 1 < token.length()) {
-        return token.substring(eq + 1);
+  private static boolean allMatch(String s, String alphabet) {
+    for (int i = 0; i < s.length(); i++) {
+      if (alphabet.indexOf(s.charAt(i)) < 0) {
+        return false;
       }
+    }
+    return true;
+  }
+
+  /**
+   * The value of {@code name=value} in an Authorization header ({@code AWS4-HMAC-SHA256 Credential=..,
+   * SignedHeaders=.., Signature=..}), or null. Hand-parsed: this runs on every request.
+   */
+  private static String param(String header, String name) {
+    int from = 0;
+    while (from < header.length()) {
+      int at = header.indexOf(name, from);
+      if (at < 0) {
+        return null;
+      }
+      int eq = at + name.length();
+      boolean startsToken = at == 0 || header.charAt(at - 1) == ' ' || header.charAt(at - 1) == ',';
+      if (startsToken && eq < header.length() && header.charAt(eq) == '=') {
+        int end = eq + 1;
+        while (end < header.length() && header.charAt(end) != ',' && header.charAt(end) != ' ') {
+          end++;
+        }
+        return end > eq + 1 ? header.substring(eq + 1, end) : null;
+      }
+      from = eq;
     }
     return null;
   }

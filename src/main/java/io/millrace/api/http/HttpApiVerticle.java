@@ -87,7 +87,7 @@ public final class HttpApiVerticle extends VerticleBase {
   }
 
   private void handle(HttpServerRequest request) {
-    String requestId = UUID.randomUUID().toString();
+    String requestId = requestId();
     WireFormat format = WireFormat.ofContentType(request.getHeader("Content-Type"));
     String target = request.getHeader("X-Amz-Target");
     String action = target != null && target.startsWith(TARGET_PREFIX) ? target.substring(TARGET_PREFIX.length())
@@ -132,6 +132,17 @@ public final class HttpApiVerticle extends VerticleBase {
         run(operation, scope, body, request, wire, requestId);
       }
     });
+  }
+
+  /**
+   * A version-4-shaped UUID from a non-blocking generator: request ids need to be unique, not unguessable, and
+   * {@code UUID.randomUUID()} takes a lock on the shared SecureRandom for every request.
+   */
+  private static String requestId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+    return new UUID(high, low).toString();
   }
 
   private static long parseLength(String header) {
