@@ -31,6 +31,8 @@ public class GetRecordsSimulation extends Simulation {
   private static final int RECORD_BYTES = Kinesis.intProperty("recordBytes", 100);
   private static final int LIMIT = Kinesis.intProperty("limit", 10_000);
 
+  private static final Meter METER = new Meter("records read");
+
   private static final String ITERATOR = "{\"StreamName\":\"" + STREAM
       + "\",\"ShardId\":\"shardId-000000000000\",\"ShardIteratorType\":\"TRIM_HORIZON\"}";
 
@@ -47,7 +49,11 @@ public class GetRecordsSimulation extends Simulation {
                   .body(StringBody(session -> "{\"ShardIterator\":\"" + session.getString("iterator")
                       + "\",\"Limit\":" + LIMIT + "}"))
                   .check(status().is(200), jmesPath("NextShardIterator").saveAs("iterator"),
-                      jmesPath("length(Records)").ofInt().saveAs("returned"))));
+                      jmesPath("length(Records)").ofInt().saveAs("returned")),
+                  exec(session -> {
+                    METER.add(session.getInt("returned"));
+                    return session;
+                  })));
 
   @Override
   public void before() {
@@ -55,6 +61,12 @@ public class GetRecordsSimulation extends Simulation {
     for (int put = 0; put < RECORDS; put += 500) {
       Kinesis.call("PutRecords", Kinesis.putRecordsBody(STREAM, Math.min(500, RECORDS - put), RECORD_BYTES));
     }
+    METER.start();
+  }
+
+  @Override
+  public void after() {
+    METER.report();
   }
 
   {

@@ -1,7 +1,7 @@
 package millrace.load;
 
 import static io.gatling.javaapi.core.CoreDsl.StringBody;
-import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
+import static io.gatling.javaapi.core.CoreDsl.atOnceUsers;
 import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.http.HttpDsl.http;
@@ -39,7 +39,7 @@ public class PutRecordSimulation extends Simulation {
   }
 
   {
-    setUp(producers.injectClosed(constantConcurrentUsers(USERS).during(Duration.ofSeconds(SECONDS + 5))))
+    setUp(producers.injectOpen(atOnceUsers(USERS)))
         .protocols(Kinesis.protocol())
         .assertions(global().failedRequests().count().is(0L));
   }

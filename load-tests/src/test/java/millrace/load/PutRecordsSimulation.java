@@ -1,8 +1,9 @@
 package millrace.load;
 
 import static io.gatling.javaapi.core.CoreDsl.StringBody;
-import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
+import static io.gatling.javaapi.core.CoreDsl.atOnceUsers;
 import static io.gatling.javaapi.core.CoreDsl.during;
+import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.jmesPath;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
@@ -29,6 +30,8 @@ public class PutRecordsSimulation extends Simulation {
   private static final int RECORDS = Kinesis.intProperty("records", 500);
   private static final int RECORD_BYTES = Kinesis.intProperty("recordBytes", 1024);
 
+  private static final Meter METER = new Meter("records acknowledged");
+
   /** A few distinct bodies, so partition keys vary between requests without building bodies under load. */
   private static final String[] BODIES = new String[8];
 
@@ -43,15 +46,27 @@ public class PutRecordsSimulation extends Simulation {
           http("PutRecords").post("/")
               .header("X-Amz-Target", "Kinesis_20131202.PutRecords")
               .body(StringBody(session -> BODIES[(int) (session.userId() % BODIES.length)]))
-              .check(status().is(200), jmesPath("FailedRecordCount").ofInt().is(0)));
+              .check(status().is(200), jmesPath("FailedRecordCount").ofInt().is(0)),
+          exec(session -> {
+            if (!session.isFailed()) {
+              METER.add(RECORDS);
+            }
+            return session;
+          }));
 
   @Override
   public void before() {
     Kinesis.freshStream(STREAM, SHARDS);
+    METER.start();
+  }
+
+  @Override
+  public void after() {
+    METER.report();
   }
 
   {
-    setUp(producers.injectClosed(constantConcurrentUsers(USERS).during(Duration.ofSeconds(SECONDS + 5))))
+    setUp(producers.injectOpen(atOnceUsers(USERS)))
         .protocols(Kinesis.protocol())
         .assertions(global().failedRequests().count().is(0L));
   }
