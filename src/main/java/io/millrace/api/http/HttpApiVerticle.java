@@ -185,11 +185,18 @@ public final class HttpApiVerticle extends VerticleBase {
   /**
    * Before an early answer (call it first: an ended response takes no end handler), stop reading: HTTP/1.1 announces
    * {@code Connection: close} and closes the connection once the answer is written, so that no client reuses it with
-   * an unread body in the way; HTTP/2 resets only the stream.
+   * an unread body in the way; over HTTP/2 the rest of the stream's body is read and dropped (never buffered), so
+   * flow control does not stall the client and the connection's other streams go on.
    */
   private static void drainAndClose(HttpServerRequest request) {
     HttpServerResponse response = request.response();
-    if (request.version() != HttpVersion.HTTP_2 && !request.isEnded() && !response.ended() && !response.closed()) {
+    if (request.isEnded() || response.ended() || response.closed()) {
+      return;
+    }
+    if (request.version() == HttpVersion.HTTP_2) {
+      request.handler(chunk -> { });
+      request.resume();
+    } else {
       response.putHeader("Connection", "close").endHandler(v -> request.connection().close());
     }
   }

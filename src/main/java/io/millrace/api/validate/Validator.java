@@ -57,6 +57,18 @@ public final class Validator {
       // What AWS prints for a blob (it shows the server-side buffer).
       return "java.nio.HeapByteBuffer[pos=0 lim=" + b.length + " cap=" + b.length + "]";
     }
+    if (value instanceof Collection<?> c) {
+      // Like AWS: scalars as they are, structures as an object name (AWS prints its Java class and hash).
+      StringBuilder out = new StringBuilder("[");
+      for (Object item : c) {
+        if (out.length() > 1) {
+          out.append(", ");
+        }
+        out.append(item == null || item instanceof CharSequence || item instanceof Number ? String.valueOf(item)
+            : item.getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(item)));
+      }
+      return out.append(']').toString();
+    }
     return String.valueOf(value);
   }
 
