@@ -1,13 +1,16 @@
 package io.millrace.compat;
 
+import io.millrace.testing.TestServer;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,6 +51,7 @@ public final class CompatClient implements AutoCloseable {
   private final KinesisAsyncClient async;
   private final KinesisClient kinesis;
   private final WireRecorder recorder;
+  private TestServer ownedServer;
 
   private CompatClient(Flavor flavor, KinesisClient sync, KinesisAsyncClient async, WireRecorder recorder) {
     this.flavor = flavor;
@@ -182,6 +186,21 @@ public final class CompatClient implements AutoCloseable {
   @Override
   public void close() {
     kinesis.close();
+    if (ownedServer != null) {
+      ownedServer.close();
+    }
+  }
+
+  /** Starts an in-process server with {@code settings} and a client of {@code flavor} for it; closing closes both. */
+  public static CompatClient withServer(Flavor flavor, Map<String, String> settings, Clock clock) {
+    TestServer server = TestServer.start(settings, clock);
+    CompatClient client = connect(server.endpoint(), flavor);
+    client.ownedServer = server;
+    return client;
+  }
+
+  public static CompatClient withServer(Flavor flavor) {
+    return withServer(flavor, Map.of(), Clock.systemUTC());
   }
 
   /** A {@link KinesisClient} whose calls go to {@code async} and wait for the answer. */

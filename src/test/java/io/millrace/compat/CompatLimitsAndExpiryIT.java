@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.millrace.testing.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +35,6 @@ class CompatLimitsAndExpiryIT {
   Flavor flavor;
 
   private static MutableClock clock;
-  private static TestServer server;
   private static CompatClient client;
   private static KinesisClient kinesis;
 
@@ -44,15 +42,13 @@ class CompatLimitsAndExpiryIT {
   @BeforeParameterizedClassInvocation
   static void start(Flavor flavor) {
     clock = new MutableClock();
-    server = TestServer.start(Map.of("shardLimit", "10"), clock);
-    client = CompatClient.connect(server.endpoint(), flavor);
+    client = CompatClient.withServer(flavor, Map.of("shardLimit", "10"), clock);
     kinesis = client.kinesis();
   }
 
   @AfterParameterizedClassInvocation
   static void stop() {
     client.close();
-    server.close();
   }
 
   @Test

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.millrace.testing.TestServer;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,13 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.InvalidArgumentException;
 import software.amazon.awssdk.services.kinesis.model.KinesisException;
@@ -48,34 +43,9 @@ import software.amazon.awssdk.services.kinesis.model.ValidationException;
  */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Flavor.class)
-class CompatRecordsIT {
+class CompatRecordsIT extends CompatSuite {
 
   private static final String MAX_HASH_KEY = "340282366920938463463374607431768211455";
-
-  @Parameter
-  Flavor flavor;
-
-  private static TestServer server;
-  private static CompatClient client;
-  private static KinesisClient kinesis;
-
-  /** One server and one client per flavor, shared by that flavor's tests. */
-  @BeforeParameterizedClassInvocation
-  static void start(Flavor flavor) {
-    server = TestServer.start(Map.of());
-    client = CompatClient.connect(server.endpoint(), flavor);
-    kinesis = client.kinesis();
-  }
-
-  @AfterParameterizedClassInvocation
-  static void stop() {
-    client.close();
-    server.close();
-  }
-
-  private static SdkBytes bytes(String s) {
-    return SdkBytes.fromString(s, StandardCharsets.UTF_8);
-  }
 
   private String iterator(String stream, String shardId, ShardIteratorType type) {
     return kinesis.getShardIterator(r -> r.streamName(stream).shardId(shardId).shardIteratorType(type))

@@ -8,20 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.millrace.testing.TestServer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.EnableEnhancedMonitoringResponse;
 import software.amazon.awssdk.services.kinesis.model.DisableEnhancedMonitoringResponse;
 import software.amazon.awssdk.services.kinesis.model.EncryptionType;
@@ -47,28 +41,7 @@ import software.amazon.awssdk.services.kinesis.model.ValidationException;
  */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Flavor.class)
-class CompatStreamSettingsIT {
-
-  @Parameter
-  Flavor flavor;
-
-  private static TestServer server;
-  private static CompatClient client;
-  private static KinesisClient kinesis;
-
-  /** One server and one client per flavor, shared by that flavor's tests. */
-  @BeforeParameterizedClassInvocation
-  static void start(Flavor flavor) {
-    server = TestServer.start(Map.of());
-    client = CompatClient.connect(server.endpoint(), flavor);
-    kinesis = client.kinesis();
-  }
-
-  @AfterParameterizedClassInvocation
-  static void stop() {
-    client.close();
-    server.close();
-  }
+class CompatStreamSettingsIT extends CompatSuite {
 
   private static String arn(String stream) {
     return "arn:aws:kinesis:us-east-1:" + ACCOUNT + ":stream/" + stream;
@@ -82,10 +55,6 @@ class CompatStreamSettingsIT {
     String it = kinesis.getShardIterator(g -> g.streamName(stream).shardId(shardId)
         .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
     return kinesis.getRecords(r -> r.shardIterator(it)).records();
-  }
-
-  private static SdkBytes bytes(String s) {
-    return SdkBytes.fromString(s, StandardCharsets.UTF_8);
   }
 
   @Test

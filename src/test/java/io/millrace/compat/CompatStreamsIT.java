@@ -8,19 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.millrace.testing.TestServer;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.DescribeLimitsResponse;
 import software.amazon.awssdk.services.kinesis.model.DescribeStreamResponse;
 import software.amazon.awssdk.services.kinesis.model.InvalidArgumentException;
@@ -45,28 +39,7 @@ import software.amazon.awssdk.services.kinesis.model.StreamSummary;
  */
 @ParameterizedClass(name = "{0}")
 @EnumSource(Flavor.class)
-class CompatStreamsIT {
-
-  @Parameter
-  Flavor flavor;
-
-  private static TestServer server;
-  private static CompatClient client;
-  private static KinesisClient kinesis;
-
-  /** One server and one client per flavor, shared by that flavor's tests. */
-  @BeforeParameterizedClassInvocation
-  static void start(Flavor flavor) {
-    server = TestServer.start(Map.of());
-    client = CompatClient.connect(server.endpoint(), flavor);
-    kinesis = client.kinesis();
-  }
-
-  @AfterParameterizedClassInvocation
-  static void stop() {
-    client.close();
-    server.close();
-  }
+class CompatStreamsIT extends CompatSuite {
 
   private String name(String base) {
     return base + "-" + flavor.name().toLowerCase().replace('_', '-');
