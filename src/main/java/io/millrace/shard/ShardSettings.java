@@ -11,6 +11,13 @@ import java.time.Clock;
  * @param tailCacheBytes         bytes of newest records kept in memory per shard
  * @param enforceThroughputLimits whether AWS's per-shard limits answer ProvisionedThroughputExceeded
  * @param clock                  the time source (tests inject their own)
+ * @param events                 where shards report recovery, fencing and retention
  */
 public record ShardSettings(Durability durability, long fsyncIntervalMillis, long tailCacheBytes,
-                            boolean enforceThroughputLimits, Clock clock) {}
+                            boolean enforceThroughputLimits, Clock clock, ShardEvents events) {
+
+  public ShardSettings(Durability durability, long fsyncIntervalMillis, long tailCacheBytes,
+                       boolean enforceThroughputLimits, Clock clock) {
+    this(durability, fsyncIntervalMillis, tailCacheBytes, enforceThroughputLimits, clock, ShardEvents.NONE);
+  }
+}

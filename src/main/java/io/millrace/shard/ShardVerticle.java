@@ -91,6 +91,7 @@ public final class ShardVerticle extends VerticleBase {
       visibleOffset = nextOffset;
       tail = new TailCache(settings.tailCacheBytes(), nextOffset);
       RecoveryReport report = opened.recoveryReport();
+      settings.events().onRecovered(name, report);
       if (report.droppedAnything()) {
         LOG.warn("Recovered {}: kept {} records, dropped a torn tail of {} bytes ({} records): {}", name,
             report.recordsRecovered(), report.bytesDropped(), report.recordsDropped(), report.detail());
@@ -238,6 +239,7 @@ public final class ShardVerticle extends VerticleBase {
   private void fence(Throwable cause) {
     if (fencedReason == null) {
       fencedReason = String.valueOf(cause.getMessage());
+      settings.events().onFenced(name, cause);
       LOG.error("Shard {} is fenced after a storage failure; its writes fail until a restart: {}", name,
           fencedReason, cause);
     }

@@ -206,6 +206,11 @@ public final class FileShardLog implements ShardLog {
   }
 
   @Override
+  public long trimOlderThan(long cutoffMillis) throws IOException {
+    throw new UnsupportedOperationException("retention is not implemented yet");
+  }
+
+  @Override
   public RecoveryReport recoveryReport() {
     return recoveryReport;
   }

@@ -84,6 +84,11 @@ public final class MemoryShardLog implements ShardLog {
   }
 
   @Override
+  public long trimOlderThan(long cutoffMillis) {
+    throw new UnsupportedOperationException("retention is not implemented yet");
+  }
+
+  @Override
   public RecoveryReport recoveryReport() {
     return RecoveryReport.clean(0);
   }

@@ -46,6 +46,14 @@ public interface ShardLog extends AutoCloseable {
   /** The first offset whose record arrived at or after {@code epochMillis}, or {@link #nextOffset()} if none. */
   long offsetForTime(long epochMillis) throws IOException;
 
+  /**
+   * Retention: deletes whole segments all of whose records arrived before {@code cutoffMillis} and returns the new
+   * {@link #startOffset()}. Records older than the cutoff may remain in a segment that also holds newer ones (the
+   * caller filters them on read); the active segment is only removed by rolling past it first, so appends go on.
+   * Called by the single appender.
+   */
+  long trimOlderThan(long cutoffMillis) throws IOException;
+
   /** What opening this log found and dropped (a torn or corrupt tail). */
   RecoveryReport recoveryReport();
 

@@ -288,6 +288,11 @@ class ShardVerticleTest {
     }
 
     @Override
+    public long trimOlderThan(long cutoffMillis) throws IOException {
+      return delegate.trimOlderThan(cutoffMillis);
+    }
+
+    @Override
     public RecoveryReport recoveryReport() {
       return delegate.recoveryReport();
     }
