@@ -3,7 +3,9 @@ package io.millrace.app;
 import io.millrace.api.http.HttpApiVerticle;
 import io.millrace.api.op.Operations;
 import io.millrace.config.MillraceConfig;
+import io.millrace.shard.ShardEvents;
 import io.millrace.shard.ShardSettings;
+import io.millrace.shard.TailCacheBudget;
 import io.millrace.shard.TokenSigner;
 import io.millrace.stream.DataPlane;
 import io.millrace.stream.MetadataStore;
@@ -59,7 +61,8 @@ public final class Millrace {
     Path dataDir = config.inMemory() ? null : config.dataDir().toAbsolutePath();
     return vertx.executeBlocking(() -> secret(config, dataDir)).compose(secret -> {
       ShardSettings settings = new ShardSettings(config.durability(), config.fsyncIntervalMillis(),
-          config.tailCacheBytesPerShard(), config.enforceThroughputLimits(), clock);
+          config.tailCacheBytesPerShard(), config.enforceThroughputLimits(), clock, ShardEvents.NONE,
+          new TailCacheBudget(config.tailCacheBytesTotal()), config.retentionCheckMillis());
       ShardDirectory shards = new ShardDirectory(vertx, dataDir, config.segmentMaxBytes(), settings);
       MetadataStore store = dataDir == null ? MetadataStore.inMemory() : new MetadataStore(dataDir.resolve("meta"));
       StreamRegistry registry = new StreamRegistry(vertx, store, shards, new StreamRegistry.Limits(

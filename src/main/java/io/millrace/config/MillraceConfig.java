@@ -15,6 +15,8 @@ public record MillraceConfig(
     long fsyncIntervalMillis,
     long segmentMaxBytes,
     long tailCacheBytesPerShard,
+    long tailCacheBytesTotal,
+    long retentionCheckMillis,
     long maxRequestBytes,
     String defaultAccountId,
     String defaultRegion,

@@ -32,6 +32,19 @@ public final class ShardHandle {
     return hop(() -> shard.offsetForTime(epochMillis));
   }
 
+  /** Sets how long records stay readable (a retention change of the stream). */
+  public Future<Void> retentionMillis(long millis) {
+    return hop(() -> {
+      shard.retentionMillis(millis);
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Runs retention now (it also runs periodically): deletes segments holding only expired records. */
+  public Future<Long> enforceRetention() {
+    return hop(shard::enforceRetention);
+  }
+
   /** The oldest readable offset and the tip, read together on the shard's context: {@code [start, tip]}. */
   public Future<long[]> bounds() {
     return hop(() -> Future.succeededFuture(new long[] {shard.startOffset(), shard.tipOffset()}));

@@ -51,6 +51,10 @@ public final class ShardVerticle extends VerticleBase {
   private long nextOffset;
   private long visibleOffset;
   private long lastArrivalMillis;
+  private long retentionMillis;
+  private long horizonOffset;
+  private long retentionTimer = -1;
+  private boolean trimming;
   private List<LogRecord> pending = new ArrayList<>();
   private List<Waiter> waiters = new ArrayList<>();
   private boolean flushing;
@@ -66,11 +70,13 @@ public final class ShardVerticle extends VerticleBase {
    * @param name     {@code stream/shardId}, for log lines and errors
    * @param opener   opens (and recovers) the log; called once, on a worker
    * @param settings shared shard settings
+   * @param retentionMillis how long records stay readable (the stream's retention period)
    */
-  public ShardVerticle(String name, Callable<ShardLog> opener, ShardSettings settings) {
+  public ShardVerticle(String name, Callable<ShardLog> opener, ShardSettings settings, long retentionMillis) {
     this.name = name;
     this.opener = opener;
     this.settings = settings;
+    this.retentionMillis = retentionMillis;
   }
 
   @Override
@@ -89,7 +95,8 @@ public final class ShardVerticle extends VerticleBase {
       log = opened;
       nextOffset = opened.nextOffset();
       visibleOffset = nextOffset;
-      tail = new TailCache(settings.tailCacheBytes(), nextOffset);
+      tail = new TailCache(settings.tailCacheBytes(), nextOffset, settings.tailCacheBudget());
+      horizonOffset = opened.startOffset();
       RecoveryReport report = opened.recoveryReport();
       settings.events().onRecovered(name, report);
       if (report.droppedAnything()) {
@@ -99,6 +106,7 @@ public final class ShardVerticle extends VerticleBase {
       if (settings.durability() == Durability.INTERVAL) {
         fsyncTimer = vertx.setPeriodic(settings.fsyncIntervalMillis(), id -> maybeSync());
       }
+      retentionTimer = vertx.setPeriodic(settings.retentionCheckMillis(), id -> enforceRetention());
       return null;
     });
   }
@@ -108,6 +116,8 @@ public final class ShardVerticle extends VerticleBase {
     if (fsyncTimer >= 0) {
       vertx.cancelTimer(fsyncTimer);
     }
+    vertx.cancelTimer(retentionTimer);
+    tail.clear();
     Future<Void> idle = Future.succeededFuture();
     if (flushing || flushScheduled) {
       drained = Promise.promise();
@@ -263,7 +273,8 @@ public final class ShardVerticle extends VerticleBase {
       return Future.failedFuture(new KinesisException.ProvisionedThroughputExceeded(
           "Rate exceeded for shard " + name + "."));
     }
-    long start = log.startOffset();
+    long cutoff = now - retentionMillis;
+    long start = Math.max(log.startOffset(), horizonOffset);
     long from = Math.max(offset, start);
     long tip = visibleOffset;
     if (from >= tip) {
@@ -273,15 +284,25 @@ public final class ShardVerticle extends VerticleBase {
         ? Future.succeededFuture(tail.read(from, maxRecords, maxBytes))
         : coldReads.executeBlocking(() -> visible(log.read(from, maxRecords, maxBytes), tip), false);
     return records.map(list -> {
+      // Expired records form a prefix (arrival times never decrease): skip them, and remember where they end.
+      int expired = 0;
+      while (expired < list.size() && list.get(expired).arrivalMillis() < cutoff) {
+        expired++;
+      }
+      List<LogRecord> live = expired == 0 ? list : list.subList(expired, list.size());
+      if (expired > 0) {
+        horizonOffset = Math.max(horizonOffset, list.get(expired - 1).offset() + 1);
+      }
       long served = 0;
-      for (LogRecord r : list) {
+      for (LogRecord r : live) {
         served += r.billedBytes();
       }
       readLimiter.addBytes(served);
       long next = list.isEmpty() ? from : list.get(list.size() - 1).offset() + 1;
-      return new ReadResult(list, next, tip, start);
+      return new ReadResult(live, next, tip, Math.max(start, horizonOffset));
     });
   }
+
 
   private static List<LogRecord> visible(List<LogRecord> records, long tip) {
     int n = records.size();
@@ -291,19 +312,58 @@ public final class ShardVerticle extends VerticleBase {
     return n == records.size() ? records : records.subList(0, n);
   }
 
-  /** The first offset that arrived at or after {@code epochMillis}, or the tip. */
+  /**
+   * The first offset that arrived at or after {@code epochMillis} and is still within retention, or the tip.
+   * {@code offsetForTime(0)} is the trim horizon.
+   */
   public Future<Long> offsetForTime(long epochMillis) {
     assertOwner();
     long tip = visibleOffset;
-    if (epochMillis > lastArrivalMillis) {
+    long at = Math.max(epochMillis, settings.clock().millis() - retentionMillis);
+    if (at > lastArrivalMillis) {
       return Future.succeededFuture(tip);
     }
-    return coldReads.executeBlocking(() -> Math.min(log.offsetForTime(epochMillis), tip), false);
+    long start = Math.max(log.startOffset(), horizonOffset);
+    return coldReads.executeBlocking(() -> Math.max(start, Math.min(log.offsetForTime(at), tip)), false)
+        .onSuccess(offset -> {
+          if (epochMillis <= at) {
+            horizonOffset = Math.max(horizonOffset, offset);
+          }
+        });
   }
 
-  /** The oldest readable offset. */
+  /** Changes how long records stay readable; takes effect on the next read and the next retention run. */
+  public void retentionMillis(long millis) {
+    assertOwner();
+    retentionMillis = millis;
+  }
+
+  /**
+   * Deletes whole segments that hold only expired records (on the ordered storage worker, like appends). Runs
+   * periodically; returns the oldest offset still held.
+   */
+  public Future<Long> enforceRetention() {
+    assertOwner();
+    if (trimming || fencedReason != null) {
+      return Future.succeededFuture(log.startOffset());
+    }
+    trimming = true;
+    long cutoff = settings.clock().millis() - retentionMillis;
+    return owner.executeBlocking(() -> log.trimOlderThan(cutoff), true).andThen(ar -> {
+      trimming = false;
+      if (ar.succeeded()) {
+        horizonOffset = Math.max(horizonOffset, ar.result());
+        settings.events().onTrimmed(name, ar.result());
+      } else {
+        LOG.warn("Retention could not delete expired segments of {}: {}", name, ar.cause().toString());
+      }
+    });
+  }
+
+
+  /** The oldest offset known to be readable (records before it are deleted or expired). */
   public long startOffset() {
     assertOwner();
-    return log.startOffset();
+    return Math.max(log.startOffset(), horizonOffset);
   }
 }

@@ -6,21 +6,41 @@ import java.util.List;
 
 /**
  * The newest acknowledged records of one shard, kept in memory so that readers at the tip never touch disk.
- * Holds a contiguous run of offsets {@code [firstOffset, endOffset)}, bounded by bytes (oldest evicted first).
+ * Holds a contiguous run of offsets {@code [firstOffset, endOffset)}, bounded by bytes per shard and by a
+ * {@link TailCacheBudget} shared by all shards (oldest evicted first).
  * Owned by one shard context; not thread-safe.
  */
 final class TailCache {
 
   private final long maxBytes;
+  private final TailCacheBudget budget;
   private LogRecord[] ring = new LogRecord[64];
   private int head;
   private int size;
   private long bytes;
   private long firstOffset;
 
-  TailCache(long maxBytes, long nextOffset) {
+  TailCache(long maxBytes, long nextOffset, TailCacheBudget budget) {
     this.maxBytes = maxBytes;
     this.firstOffset = nextOffset;
+    this.budget = budget;
+  }
+
+  /** Drops everything (the shard stops), giving its bytes back to the budget. */
+  void clear() {
+    while (size > 0) {
+      evictOldest();
+    }
+  }
+
+  private void evictOldest() {
+    LogRecord old = ring[head];
+    ring[head] = null;
+    head = (head + 1) % ring.length;
+    size--;
+    bytes -= old.billedBytes();
+    budget.release(old.billedBytes());
+    firstOffset++;
   }
 
   /** Adds records that directly follow the cached run. */
@@ -39,14 +59,10 @@ final class TailCache {
       ring[(head + size) % ring.length] = r;
       size++;
       bytes += r.billedBytes();
+      budget.reserve(r.billedBytes());
     }
-    while (bytes > maxBytes && size > 0) {
-      LogRecord old = ring[head];
-      ring[head] = null;
-      head = (head + 1) % ring.length;
-      size--;
-      bytes -= old.billedBytes();
-      firstOffset++;
+    while (size > 0 && (bytes > maxBytes || budget.exceeded())) {
+      evictOldest();
     }
   }
 

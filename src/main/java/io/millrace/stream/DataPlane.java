@@ -189,7 +189,7 @@ public final class DataPlane {
     }
     long now = registry.clock().millis();
     Future<Long> offset = switch (type) {
-      case TRIM_HORIZON -> handle.bounds().map(b -> b[0]);
+      case TRIM_HORIZON -> handle.offsetForTime(0); // the oldest record still within retention
       case LATEST -> handle.bounds().map(b -> b[1]);
       case AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER -> {
         if (sequenceNumber == null) {
@@ -275,8 +275,7 @@ public final class DataPlane {
     for (LogRecord rec : records) {
       sequenceNumbers.add(shard.sequenceNumber(rec.offset(), rec.arrivalMillis()).toDecimal());
     }
-    long next = records.isEmpty() ? Math.max(it.offset(), r.startOffset())
-        : records.get(records.size() - 1).offset() + 1;
+    long next = records.isEmpty() ? r.nextOffset() : records.get(records.size() - 1).offset() + 1;
     long behind = next >= r.tipOffset() || records.isEmpty() ? 0
         : Math.max(0, now - records.get(records.size() - 1).arrivalMillis());
     if (shard.endOffset() != null && next >= shard.endOffset()) {

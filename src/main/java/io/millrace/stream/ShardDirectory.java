@@ -55,7 +55,8 @@ public final class ShardDirectory {
   }
 
   /** Opens (recovering) and deploys the shard's verticle; idempotent. */
-  public Future<ShardHandle> deploy(StreamKey stream, ShardMeta shard) {
+  public Future<ShardHandle> deploy(StreamMeta meta, ShardMeta shard) {
+    StreamKey stream = meta.key();
     Address address = new Address(stream, shard.index());
     Deployed existing = shards.get(address);
     if (existing != null) {
@@ -66,12 +67,39 @@ public final class ShardDirectory {
       Files.createDirectories(dir);
       return FileShardLog.open(dir, segmentMaxBytes);
     };
-    ShardVerticle verticle = new ShardVerticle(stream.name() + "/" + shard.shardId(), opener, settings);
+    ShardVerticle verticle = new ShardVerticle(stream.name() + "/" + shard.shardId(), opener, settings,
+        retentionMillis(meta.retentionHours()));
     return vertx.deployVerticle(verticle).map(id -> {
       ShardHandle handle = new ShardHandle(verticle, verticle.ownerContext());
       shards.put(address, new Deployed(id, handle));
       return handle;
     });
+  }
+
+  static long retentionMillis(int hours) {
+    return hours * 3_600_000L;
+  }
+
+  /** Tells every deployed shard of the stream its new retention period. */
+  public Future<Void> retention(StreamKey stream, int hours) {
+    List<Future<Void>> changes = new ArrayList<>();
+    shards.forEach((address, deployed) -> {
+      if (address.stream().equals(stream)) {
+        changes.add(deployed.handle().retentionMillis(retentionMillis(hours)));
+      }
+    });
+    return Future.all(changes).mapEmpty();
+  }
+
+  /** Runs retention now on every deployed shard of the stream (it also runs periodically). */
+  public Future<Void> enforceRetention(StreamKey stream) {
+    List<Future<Long>> runs = new ArrayList<>();
+    shards.forEach((address, deployed) -> {
+      if (address.stream().equals(stream)) {
+        runs.add(deployed.handle().enforceRetention());
+      }
+    });
+    return Future.all(runs).mapEmpty();
   }
 
   /** Stops every deployed shard of the stream (flushing and closing their logs). */

@@ -199,9 +199,15 @@ public final class StreamRegistry {
    */
   public Future<StreamMeta> change(StreamKey key, UnaryOperator<StreamMeta> change) {
     return OnContext.call(context, () -> {
-      StreamMeta updated = change.apply(require(key));
+      StreamMeta before = require(key);
+      StreamMeta updated = change.apply(before);
       streams.put(key, updated);
-      return persist().map(updated);
+      Future<Void> durable = persist();
+      if (updated.retentionHours() != before.retentionHours()) {
+        // Retention changes take effect at once, without a restart.
+        durable = durable.compose(v -> shards.retention(key, updated.retentionHours()));
+      }
+      return durable.map(updated);
     });
   }
 
@@ -254,7 +260,7 @@ public final class StreamRegistry {
   private Future<Void> deployShards(StreamMeta stream) {
     List<Future<?>> deployed = new ArrayList<>();
     for (ShardMeta shard : stream.shards()) {
-      deployed.add(shards.deploy(stream.key(), shard));
+      deployed.add(shards.deploy(stream, shard));
     }
     return Future.all(deployed).mapEmpty();
   }

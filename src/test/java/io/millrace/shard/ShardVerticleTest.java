@@ -218,7 +218,7 @@ class ShardVerticleTest {
   }
 
   private static Future<ShardVerticle> deploy(Vertx vertx, ShardLog log, ShardSettings settings) {
-    ShardVerticle verticle = new ShardVerticle("test/shardId-000000000000", () -> log, settings);
+    ShardVerticle verticle = new ShardVerticle("test/shardId-000000000000", () -> log, settings, 24 * 3_600_000L);
     return vertx.deployVerticle(verticle).map(id -> verticle);
   }
 

@@ -1,4 +1,4 @@
-package io.millrace.compat;
+package io.millrace.testing;
 
 import java.time.Clock;
 import java.time.Duration;
