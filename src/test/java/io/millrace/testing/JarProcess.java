@@ -42,9 +42,15 @@ public final class JarProcess implements AutoCloseable {
 
   /** Starts {@code java -jar millrace.jar args...}, logging to {@code log}. */
   public static JarProcess start(Path log, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-jar", jar().toString()));
+    return start(log, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), args);
+  }
+
+  /** Starts {@code java <jvmOptions> -jar millrace.jar args...}, logging to {@code log}. */
+  public static JarProcess start(Path log, List<String> jvmOptions, String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", jar().toString()));
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
