@@ -213,6 +213,41 @@ class ShardVerticleTest {
     return chain.map(v -> pages);
   }
 
+  @Test
+  void always_acknowledges_each_batch_after_its_fsync(Vertx vertx, VertxTestContext test) {
+    RecordingLog log = new RecordingLog();
+    deploy(vertx, log, settings(1 << 20, false, FIXED)).compose(shard -> handle(shard).append(request("a")))
+        .onComplete(test.succeeding(r -> test.verify(() -> {
+          assertEquals(1, log.syncs.get(), "the acknowledgement came after one fsync");
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void interval_acknowledges_before_fsync_and_fsyncs_on_its_timer(Vertx vertx, VertxTestContext test) {
+    RecordingLog log = new RecordingLog();
+    java.util.concurrent.CompletableFuture<Void> synced = new java.util.concurrent.CompletableFuture<>();
+    log.syncWaiters.add(synced);
+    ShardSettings interval = new ShardSettings(Durability.INTERVAL, 50, 1 << 20, false, FIXED);
+    deploy(vertx, log, interval).compose(shard -> handle(shard).append(request("a")))
+        .compose(r -> {
+          test.verify(() -> assertEquals(0, log.syncs.get(), "acknowledged from the page cache"));
+          return Future.fromCompletionStage(synced);
+        })
+        .onComplete(test.succeeding(v -> test.completeNow()));
+  }
+
+  @Test
+  void none_acknowledges_without_fsync(Vertx vertx, VertxTestContext test) {
+    RecordingLog log = new RecordingLog();
+    ShardSettings none = new ShardSettings(Durability.NONE, 50, 1 << 20, false, FIXED);
+    deploy(vertx, log, none).compose(shard -> handle(shard).append(request("a")))
+        .onComplete(test.succeeding(r -> test.verify(() -> {
+          assertEquals(0, log.syncs.get());
+          test.completeNow();
+        })));
+  }
+
   private static ShardSettings settings(long tailCacheBytes, boolean enforce, Clock clock) {
     return new ShardSettings(Durability.ALWAYS, 1000, tailCacheBytes, enforce, clock);
   }
@@ -238,6 +273,8 @@ class ShardVerticleTest {
   private static final class RecordingLog implements ShardLog {
     private final MemoryShardLog delegate = new MemoryShardLog();
     final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+    final java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
+    final List<java.util.concurrent.CompletableFuture<Void>> syncWaiters = new CopyOnWriteArrayList<>();
     volatile boolean failAppends;
     volatile CountDownLatch holdAppends;
     /** Completed on the storage worker when a held append has written its records. */
@@ -275,7 +312,10 @@ class ShardVerticleTest {
     }
 
     @Override
-    public void sync() {}
+    public void sync() {
+      syncs.incrementAndGet();
+      syncWaiters.forEach(w -> w.complete(null));
+    }
 
     @Override
     public List<LogRecord> read(long fromOffset, int maxRecords, long maxBytes) {

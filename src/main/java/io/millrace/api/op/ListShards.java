@@ -81,7 +81,7 @@ final class ListShards extends BaseOperation<ListShardsRequest, Responses.ListSh
         && r.streamCreationTimestamp().toEpochMilli() != stream.createdMillis()) {
       throw StreamRegistry.notFound(key);
     }
-    Predicate<ShardMeta> wanted = filter(stream, filterType, filterMillis, now);
+    Predicate<ShardMeta> wanted = ShardFilters.of(stream, filterType, filterMillis, now);
     List<Responses.Shard> page = new ArrayList<>();
     String last = null;
     boolean more = false;
@@ -126,23 +126,5 @@ final class ListShards extends BaseOperation<ListShardsRequest, Responses.ListSh
       throw new KinesisException.InvalidArgument("ExclusiveStartShardId and ShardFilter type AFTER_SHARD_ID cannot "
           + "be provided together.");
     }
-  }
-
-  /** Which shards a filter selects; the trim horizon is {@code now - retention}. */
-  private static Predicate<ShardMeta> filter(StreamMeta stream, String type, Long millis, long now) {
-    long trimHorizon = now - stream.retentionHours() * 3_600_000L;
-    Predicate<ShardMeta> withinRetention = s -> s.open() || s.closedMillis() >= trimHorizon;
-    return switch (type) {
-      case "AT_LATEST" -> ShardMeta::open;
-      case "AT_TRIM_HORIZON" -> openAt(trimHorizon);
-      case "AT_TIMESTAMP" -> openAt(millis);
-      case "FROM_TIMESTAMP" -> s -> s.open() || s.closedMillis() >= millis;
-      default -> withinRetention; // FROM_TRIM_HORIZON and AFTER_SHARD_ID
-    };
-  }
-
-  /** Shards open at {@code t}; shards created after it count when they have no parent (the stream's first set). */
-  private static Predicate<ShardMeta> openAt(long t) {
-    return s -> (s.createdMillis() <= t || s.parentIndex() == null) && (s.open() || s.closedMillis() > t);
   }
 }
