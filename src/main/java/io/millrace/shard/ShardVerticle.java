@@ -117,7 +117,6 @@ public final class ShardVerticle extends VerticleBase {
       vertx.cancelTimer(fsyncTimer);
     }
     vertx.cancelTimer(retentionTimer);
-    tail.clear();
     Future<Void> idle = Future.succeededFuture();
     if (flushing || flushScheduled) {
       drained = Promise.promise();
@@ -131,7 +130,10 @@ public final class ShardVerticle extends VerticleBase {
         log.close();
       }
       return null;
-    }, true)).eventually(() -> coldReads.close());
+    }, true)).eventually(() -> {
+      tail.clear(); // back on this context: give the cache's bytes back to the shared budget
+      return coldReads.close();
+    });
   }
 
   private void assertOwner() {
