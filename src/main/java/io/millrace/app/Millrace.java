@@ -3,6 +3,7 @@ package io.millrace.app;
 import io.millrace.api.http.HttpApiVerticle;
 import io.millrace.api.op.Operations;
 import io.millrace.config.MillraceConfig;
+import io.millrace.metrics.ServerMetrics;
 import io.millrace.shard.ShardSettings;
 import io.millrace.shard.TokenSigner;
 import io.millrace.stream.DataPlane;
@@ -39,13 +40,15 @@ public final class Millrace {
   private final MillraceConfig config;
   private final Vertx vertx;
   private final StreamRegistry registry;
+  private final ServerMetrics metrics;
   private final List<String> apiDeployments = new ArrayList<>();
   private int port;
 
-  private Millrace(MillraceConfig config, Vertx vertx, StreamRegistry registry) {
+  private Millrace(MillraceConfig config, Vertx vertx, StreamRegistry registry, ServerMetrics metrics) {
     this.config = config;
     this.vertx = vertx;
     this.registry = registry;
+    this.metrics = metrics;
   }
 
   /** Starts a server; the future completes once it listens. Blocking set-up runs on workers. */
@@ -58,8 +61,9 @@ public final class Millrace {
     Vertx vertx = Vertx.vertx(options);
     Path dataDir = config.inMemory() ? null : config.dataDir().toAbsolutePath();
     return vertx.executeBlocking(() -> secret(config, dataDir)).compose(secret -> {
+      ServerMetrics metrics = new ServerMetrics();
       ShardSettings settings = new ShardSettings(config.durability(), config.fsyncIntervalMillis(),
-          config.tailCacheBytesPerShard(), config.enforceThroughputLimits(), clock);
+          config.tailCacheBytesPerShard(), config.enforceThroughputLimits(), clock, metrics);
       ShardDirectory shards = new ShardDirectory(vertx, dataDir, config.segmentMaxBytes(), settings);
       MetadataStore store = dataDir == null ? MetadataStore.inMemory() : new MetadataStore(dataDir.resolve("meta"));
       StreamRegistry registry = new StreamRegistry(vertx, store, shards, new StreamRegistry.Limits(
@@ -67,7 +71,7 @@ public final class Millrace {
           config.deleteStreamMillis(), config.updateStreamMillis()), clock);
       TokenSigner signer = new TokenSigner(secret);
       Operations operations = new Operations(registry, new DataPlane(registry, signer), signer);
-      Millrace millrace = new Millrace(config, vertx, registry);
+      Millrace millrace = new Millrace(config, vertx, registry, metrics);
       return registry.start().compose(v -> millrace.deployApi(operations)).map(millrace);
     }).onFailure(e -> vertx.close());
   }
@@ -89,7 +93,7 @@ public final class Millrace {
 
   private Future<String> deployOneApi(Operations operations) {
     return vertx.deployVerticle(new HttpApiVerticle(operations, config.host(), port, config.maxRequestBytes(),
-        config.defaultAccountId(), config.defaultRegion()),
+        config.defaultAccountId(), config.defaultRegion(), metrics::scrape),
         new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)).onSuccess(apiDeployments::add);
   }
 
@@ -149,6 +153,11 @@ public final class Millrace {
 
   public StreamRegistry registry() {
     return registry;
+  }
+
+  /** The metrics {@code GET /metrics} serves. */
+  public ServerMetrics metrics() {
+    return metrics;
   }
 
   /**
