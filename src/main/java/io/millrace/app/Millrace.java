@@ -6,6 +6,7 @@ import io.millrace.config.MillraceConfig;
 import io.millrace.metrics.ServerMetrics;
 import io.millrace.shard.ShardSettings;
 import io.millrace.shard.TokenSigner;
+import io.millrace.storage.SegmentIo;
 import io.millrace.stream.DataPlane;
 import io.millrace.stream.MetadataStore;
 import io.millrace.stream.ShardDirectory;
@@ -53,6 +54,14 @@ public final class Millrace {
 
   /** Starts a server; the future completes once it listens. Blocking set-up runs on workers. */
   public static Future<Millrace> start(MillraceConfig config, Clock clock) {
+    return start(config, clock, SegmentIo.standard());
+  }
+
+  /**
+   * Starts a server whose shard logs do their file I/O through {@code segmentIo} (fault-injection tests pass one
+   * that fails on demand; everything else uses {@link SegmentIo#standard()}).
+   */
+  public static Future<Millrace> start(MillraceConfig config, Clock clock, SegmentIo segmentIo) {
     VertxOptions options = new VertxOptions().setEventLoopPoolSize(config.eventLoops())
         .setMaxEventLoopExecuteTime(config.blockedThreadWarnMillis())
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
@@ -64,7 +73,7 @@ public final class Millrace {
       ServerMetrics metrics = new ServerMetrics();
       ShardSettings settings = new ShardSettings(config.durability(), config.fsyncIntervalMillis(),
           config.tailCacheBytesPerShard(), config.enforceThroughputLimits(), clock, metrics);
-      ShardDirectory shards = new ShardDirectory(vertx, dataDir, config.segmentMaxBytes(), settings);
+      ShardDirectory shards = new ShardDirectory(vertx, dataDir, config.segmentMaxBytes(), settings, segmentIo);
       MetadataStore store = dataDir == null ? MetadataStore.inMemory() : new MetadataStore(dataDir.resolve("meta"));
       StreamRegistry registry = new StreamRegistry(vertx, store, shards, new StreamRegistry.Limits(
           config.shardLimit(), config.onDemandStreamLimit(), config.createStreamMillis(),
