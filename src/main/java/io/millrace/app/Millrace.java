@@ -3,10 +3,11 @@ package io.millrace.app;
 import io.millrace.api.http.HttpApiVerticle;
 import io.millrace.api.op.Operations;
 import io.millrace.config.MillraceConfig;
-import io.millrace.shard.ShardEvents;
+import io.millrace.metrics.ServerMetrics;
 import io.millrace.shard.ShardSettings;
 import io.millrace.shard.TailCacheBudget;
 import io.millrace.shard.TokenSigner;
+import io.millrace.storage.SegmentIo;
 import io.millrace.stream.DataPlane;
 import io.millrace.stream.MetadataStore;
 import io.millrace.stream.ShardDirectory;
@@ -41,17 +42,27 @@ public final class Millrace {
   private final MillraceConfig config;
   private final Vertx vertx;
   private final StreamRegistry registry;
+  private final ServerMetrics metrics;
   private final List<String> apiDeployments = new ArrayList<>();
   private int port;
 
-  private Millrace(MillraceConfig config, Vertx vertx, StreamRegistry registry) {
+  private Millrace(MillraceConfig config, Vertx vertx, StreamRegistry registry, ServerMetrics metrics) {
     this.config = config;
     this.vertx = vertx;
     this.registry = registry;
+    this.metrics = metrics;
   }
 
   /** Starts a server; the future completes once it listens. Blocking set-up runs on workers. */
   public static Future<Millrace> start(MillraceConfig config, Clock clock) {
+    return start(config, clock, SegmentIo.standard());
+  }
+
+  /**
+   * Starts a server whose shard logs do their file I/O through {@code segmentIo} (fault-injection tests pass one
+   * that fails on demand; everything else uses {@link SegmentIo#standard()}).
+   */
+  public static Future<Millrace> start(MillraceConfig config, Clock clock, SegmentIo segmentIo) {
     VertxOptions options = new VertxOptions().setEventLoopPoolSize(config.eventLoops())
         .setMaxEventLoopExecuteTime(config.blockedThreadWarnMillis())
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
@@ -60,17 +71,18 @@ public final class Millrace {
     Vertx vertx = Vertx.vertx(options);
     Path dataDir = config.inMemory() ? null : config.dataDir().toAbsolutePath();
     return vertx.executeBlocking(() -> secret(config, dataDir)).compose(secret -> {
+      ServerMetrics metrics = new ServerMetrics();
       ShardSettings settings = new ShardSettings(config.durability(), config.fsyncIntervalMillis(),
-          config.tailCacheBytesPerShard(), config.enforceThroughputLimits(), clock, ShardEvents.NONE,
+          config.tailCacheBytesPerShard(), config.enforceThroughputLimits(), clock, metrics,
           new TailCacheBudget(config.tailCacheBytesTotal()), config.retentionCheckMillis());
-      ShardDirectory shards = new ShardDirectory(vertx, dataDir, config.segmentMaxBytes(), settings);
+      ShardDirectory shards = new ShardDirectory(vertx, dataDir, config.segmentMaxBytes(), settings, segmentIo);
       MetadataStore store = dataDir == null ? MetadataStore.inMemory() : new MetadataStore(dataDir.resolve("meta"));
       StreamRegistry registry = new StreamRegistry(vertx, store, shards, new StreamRegistry.Limits(
           config.shardLimit(), config.onDemandStreamLimit(), config.createStreamMillis(),
           config.deleteStreamMillis(), config.updateStreamMillis()), clock);
       TokenSigner signer = new TokenSigner(secret);
       Operations operations = new Operations(registry, new DataPlane(registry, signer), signer);
-      Millrace millrace = new Millrace(config, vertx, registry);
+      Millrace millrace = new Millrace(config, vertx, registry, metrics);
       return registry.start().compose(v -> millrace.deployApi(operations)).map(millrace);
     }).onFailure(e -> vertx.close());
   }
@@ -92,7 +104,7 @@ public final class Millrace {
 
   private Future<String> deployOneApi(Operations operations) {
     return vertx.deployVerticle(new HttpApiVerticle(operations, config.host(), port, config.maxRequestBytes(),
-        config.defaultAccountId(), config.defaultRegion()),
+        config.defaultAccountId(), config.defaultRegion(), metrics::scrape),
         new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)).onSuccess(apiDeployments::add);
   }
 
@@ -152,6 +164,11 @@ public final class Millrace {
 
   public StreamRegistry registry() {
     return registry;
+  }
+
+  /** The metrics {@code GET /metrics} serves. */
+  public ServerMetrics metrics() {
+    return metrics;
   }
 
   /**

@@ -5,6 +5,7 @@ import io.millrace.shard.ShardSettings;
 import io.millrace.shard.ShardVerticle;
 import io.millrace.storage.FileShardLog;
 import io.millrace.storage.MemoryShardLog;
+import io.millrace.storage.SegmentIo;
 import io.millrace.storage.ShardLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -35,6 +36,7 @@ public final class ShardDirectory {
   private final Path dataDir;
   private final long segmentMaxBytes;
   private final ShardSettings settings;
+  private final SegmentIo segmentIo;
   private final Map<Address, Deployed> shards = new ConcurrentHashMap<>();
 
   /**
@@ -42,10 +44,20 @@ public final class ShardDirectory {
    * @param segmentMaxBytes segment size at which a shard log rolls to a new file
    */
   public ShardDirectory(Vertx vertx, Path dataDir, long segmentMaxBytes, ShardSettings settings) {
+    this(vertx, dataDir, segmentMaxBytes, settings, SegmentIo.standard());
+  }
+
+  /**
+   * @param segmentIo the file operations of every file-backed shard log ({@link SegmentIo#standard()} outside
+   *                  fault-injection tests)
+   */
+  public ShardDirectory(Vertx vertx, Path dataDir, long segmentMaxBytes, ShardSettings settings,
+                        SegmentIo segmentIo) {
     this.vertx = vertx;
     this.dataDir = dataDir;
     this.segmentMaxBytes = segmentMaxBytes;
     this.settings = settings;
+    this.segmentIo = segmentIo;
   }
 
   /** The handle of a deployed shard, or null while it is not (yet, or any longer) deployed. */
@@ -65,7 +77,7 @@ public final class ShardDirectory {
     Path dir = shardDir(stream, shard.shardId());
     Callable<ShardLog> opener = dir == null ? MemoryShardLog::new : () -> {
       Files.createDirectories(dir);
-      return FileShardLog.open(dir, segmentMaxBytes);
+      return FileShardLog.open(dir, segmentMaxBytes, segmentIo);
     };
     ShardVerticle verticle = new ShardVerticle(stream.name() + "/" + shard.shardId(), opener, settings,
         retentionMillis(meta.retentionHours()));

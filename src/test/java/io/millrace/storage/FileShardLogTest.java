@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.millrace.testing.FaultySegmentIo;
+import io.millrace.testing.FaultySegmentIo.Fault;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -246,10 +248,10 @@ class FileShardLogTest extends ShardLogContractTest {
     FaultySegmentIo faulty = new FaultySegmentIo();
     log = FileShardLog.open(directory, SMALL_SEGMENT_BYTES, faulty);
     log.append(batch(0, 3, 100));
-    faulty.failWrites = true;
+    faulty.fail(Fault.WRITE);
 
     assertThrows(IOException.class, () -> log.append(batch(3, 1, 100)));
-    faulty.failWrites = false;
+    faulty.clear(Fault.WRITE);
     IOException fenced = assertThrows(IOException.class, () -> log.append(batch(3, 1, 100)));
     assertTrue(fenced.getMessage().contains("fenced"), fenced.getMessage());
     assertThrows(IOException.class, () -> log.sync());
@@ -269,10 +271,10 @@ class FileShardLogTest extends ShardLogContractTest {
     FaultySegmentIo faulty = new FaultySegmentIo();
     log = FileShardLog.open(directory, SMALL_SEGMENT_BYTES, faulty);
     log.append(batch(0, 2, 100));
-    faulty.failForces = true;
+    faulty.fail(Fault.FORCE);
 
     assertThrows(IOException.class, () -> log.sync());
-    faulty.failForces = false;
+    faulty.clear(Fault.FORCE);
     IOException fenced = assertThrows(IOException.class, () -> log.append(batch(2, 1, 100)));
     assertTrue(fenced.getMessage().contains("fenced"), fenced.getMessage());
     assertEquals(batch(0, 2, 100), log.read(0, 100, Long.MAX_VALUE));
@@ -284,10 +286,10 @@ class FileShardLogTest extends ShardLogContractTest {
     FaultySegmentIo faulty = new FaultySegmentIo();
     log = FileShardLog.open(directory, 4096, faulty);
     log.append(batch(0, 5, 500));
-    faulty.failDirectoryForces = true;
+    faulty.fail(Fault.DIRECTORY_FORCE);
 
     assertThrows(IOException.class, () -> log.append(batch(5, 5, 500)));
-    faulty.failDirectoryForces = false;
+    faulty.clear(Fault.DIRECTORY_FORCE);
     IOException fenced = assertThrows(IOException.class, () -> log.append(batch(5, 1, 500)));
     assertTrue(fenced.getMessage().contains("fenced"), fenced.getMessage());
     assertEquals(batch(0, 5, 500), log.read(0, 100, Long.MAX_VALUE));

@@ -3,6 +3,7 @@ package io.millrace.testing;
 import io.millrace.app.Millrace;
 import io.millrace.config.ConfigLoader;
 import io.millrace.config.MillraceConfig;
+import io.millrace.storage.SegmentIo;
 import java.net.URI;
 import java.time.Clock;
 import java.util.HashMap;
@@ -27,6 +28,11 @@ public final class TestServer implements AutoCloseable {
   }
 
   public static TestServer start(Map<String, String> overrides, Clock clock) {
+    return start(overrides, clock, SegmentIo.standard());
+  }
+
+  /** Starts a server whose shard logs do their file I/O through {@code segmentIo} (e.g. a {@link FaultySegmentIo}). */
+  public static TestServer start(Map<String, String> overrides, Clock clock, SegmentIo segmentIo) {
     Map<String, String> settings = new HashMap<>();
     settings.put("inMemory", "true");
     settings.put("port", "0");
@@ -35,7 +41,7 @@ public final class TestServer implements AutoCloseable {
     settings.putAll(overrides);
     MillraceConfig config = ConfigLoader.fromValues(settings);
     try {
-      return new TestServer(Millrace.start(config, clock).toCompletionStage().toCompletableFuture()
+      return new TestServer(Millrace.start(config, clock, segmentIo).toCompletionStage().toCompletableFuture()
           .get(30, TimeUnit.SECONDS));
     } catch (Exception e) {
       throw new IllegalStateException("test server did not start", e);

@@ -32,11 +32,12 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Serves the Kinesis API ({@code POST /} with {@code X-Amz-Target: Kinesis_20131202.<Action>}) in JSON and CBOR,
- * plus {@code GET /health}, over HTTP/1.1 and HTTP/2 cleartext on one port. One instance runs per event loop; they
- * share the listening port.
+ * plus {@code GET /health} and {@code GET /metrics} (Prometheus text), over HTTP/1.1 and HTTP/2 cleartext on one
+ * port. One instance runs per event loop; they share the listening port.
  *
  * <p>A request goes: size check (Content-Length first, then while streaming, so an oversized body is never
  * buffered) → Content-Type → target → SigV4 shape → decode → validate → operation → encode in the request's format.
@@ -47,17 +48,24 @@ import java.util.concurrent.TimeUnit;
 public final class HttpApiVerticle extends VerticleBase {
 
   private static final String TARGET_PREFIX = "Kinesis_20131202.";
+  private static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private final Operations operations;
   private final Authentication authentication;
   private final String host;
   private final int port;
   private final long maxRequestBytes;
+  private final Supplier<String> metrics;
   private HttpServer server;
 
+  /**
+   * @param metrics the {@code GET /metrics} body in the Prometheus text format (quick, thread-safe: it is called on
+   *                the event loop)
+   */
   public HttpApiVerticle(Operations operations, String host, int port, long maxRequestBytes, String defaultAccount,
-                         String defaultRegion) {
+                         String defaultRegion, Supplier<String> metrics) {
     this.operations = operations;
+    this.metrics = metrics;
     this.authentication = new Authentication(defaultAccount, defaultRegion);
     this.host = host;
     this.port = port;
@@ -69,6 +77,8 @@ public final class HttpApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end("{\"status\":\"UP\"}"));
+    router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", METRICS_CONTENT_TYPE)
+        .end(metrics.get()));
     router.route().handler(ctx -> handle(ctx.request()));
     HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
         .setHttp2ClearTextEnabled(true).setCompressionSupported(false).setDecompressionSupported(true);

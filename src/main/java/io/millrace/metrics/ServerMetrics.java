@@ -1,0 +1,77 @@
+package io.millrace.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.millrace.shard.ShardEvents;
+import io.millrace.storage.RecoveryReport;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The server's metrics, served by {@code GET /metrics} in the Prometheus text format. Shards feed it through
+ * {@link ShardEvents}:
+ * <ul>
+ *   <li>{@code millrace_recovered_shards_total}: shard logs opened (at start, or when a stream is created);</li>
+ *   <li>{@code millrace_recovery_dropped_bytes_total}, {@code millrace_recovery_dropped_records_total}: torn or
+ *       corrupt tails that recovery truncated;</li>
+ *   <li>{@code millrace_fenced_shards}: shards fenced by a storage failure since the start (they refuse writes
+ *       until a restart);</li>
+ *   <li>{@code millrace_retention_trims_total}: retention passes that deleted whole segments;</li>
+ * </ul>
+ * plus the JVM memory gauges ({@code jvm_memory_used_bytes} and friends).
+ *
+ * <p>Threading: the callbacks run on the shards' contexts and only touch Micrometer meters and a concurrent set,
+ * both thread-safe; {@link #scrape()} may run on any thread.
+ *
+ * <p>Design note: the meters carry no shard label. A server may hold thousands of shards, and the log line that
+ * accompanies each event names the shard; the metrics say that something happened and how much.
+ */
+public final class ServerMetrics implements ShardEvents {
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Set<String> fenced = ConcurrentHashMap.newKeySet();
+  private final Counter recovered;
+  private final Counter droppedBytes;
+  private final Counter droppedRecords;
+  private final Counter trims;
+
+  public ServerMetrics() {
+    recovered = Counter.builder("millrace.recovered.shards")
+        .description("Shard logs opened and recovered").register(registry);
+    droppedBytes = Counter.builder("millrace.recovery.dropped.bytes")
+        .description("Bytes of torn or corrupt tail that recovery truncated").register(registry);
+    droppedRecords = Counter.builder("millrace.recovery.dropped.records")
+        .description("Records (complete or torn) that recovery truncated from a tail").register(registry);
+    trims = Counter.builder("millrace.retention.trims")
+        .description("Retention passes that deleted whole segments").register(registry);
+    Gauge.builder("millrace.fenced.shards", fenced, Set::size)
+        .description("Shards fenced by a storage failure since the start; they refuse writes until a restart")
+        .register(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+  }
+
+  @Override
+  public void onRecovered(String shard, RecoveryReport report) {
+    recovered.increment();
+    droppedBytes.increment(report.bytesDropped());
+    droppedRecords.increment(report.recordsDropped());
+  }
+
+  @Override
+  public void onFenced(String shard, Throwable cause) {
+    fenced.add(shard);
+  }
+
+  @Override
+  public void onTrimmed(String shard, long startOffset) {
+    trims.increment();
+  }
+
+  /** Every meter in the Prometheus text exposition format (version 0.0.4). */
+  public String scrape() {
+    return registry.scrape();
+  }
+}

@@ -1,0 +1,137 @@
+package io.millrace.testing;
+
+import io.millrace.storage.SegmentIo;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Real file I/O with switchable faults, for one log or a whole server ({@code TestServer.start(settings, clock,
+ * faulty)}). A failing write stops halfway through its buffer and then throws (a torn write, as on a full disk);
+ * failing forces throw before forcing. Each fault applies everywhere or only to files under one directory (say, one
+ * shard's), and can be cleared again. Switches may be flipped from the test thread at any time.
+ */
+public final class FaultySegmentIo implements SegmentIo {
+
+  /** What can be made to fail. */
+  public enum Fault {
+    /** {@link SegmentFile#writeFully}: half the buffer is written, then "no space left on device". */
+    WRITE,
+    /** {@link SegmentFile#force}: fsync fails, nothing is forced. */
+    FORCE,
+    /** {@link SegmentIo#forceDirectory}: the directory fsync after creating a segment fails. */
+    DIRECTORY_FORCE
+  }
+
+  private static final Path EVERYWHERE = Path.of("/");
+
+  /** Each active fault and the directory whose files it hits. */
+  private final Map<Fault, Path> faults = new ConcurrentHashMap<>();
+  private final AtomicInteger injected = new AtomicInteger();
+
+  /** Makes {@code fault} happen to every file. */
+  public FaultySegmentIo fail(Fault fault) {
+    faults.put(fault, EVERYWHERE);
+    return this;
+  }
+
+  /** Makes {@code fault} happen to files under {@code directory} only (replacing an earlier scope of it). */
+  public FaultySegmentIo fail(Fault fault, Path directory) {
+    faults.put(fault, directory.toAbsolutePath().normalize());
+    return this;
+  }
+
+  /** Stops injecting {@code fault}. */
+  public void clear(Fault fault) {
+    faults.remove(fault);
+  }
+
+  /** Stops injecting any fault. */
+  public void clear() {
+    faults.clear();
+  }
+
+  /** How many operations have failed because of an injected fault so far. */
+  public int injected() {
+    return injected.get();
+  }
+
+  private boolean hits(Fault fault, Path path) {
+    Path scope = faults.get(fault);
+    if (scope == null || !(scope == EVERYWHERE || path.toAbsolutePath().normalize().startsWith(scope))) {
+      return false;
+    }
+    injected.incrementAndGet();
+    return true;
+  }
+
+  @Override
+  public SegmentFile open(Path path) throws IOException {
+    return new FaultyFile(path, SegmentIo.standard().open(path));
+  }
+
+  @Override
+  public SegmentFile create(Path path) throws IOException {
+    return new FaultyFile(path, SegmentIo.standard().create(path));
+  }
+
+  @Override
+  public void forceDirectory(Path directory) throws IOException {
+    if (hits(Fault.DIRECTORY_FORCE, directory)) {
+      throw new IOException("injected: directory fsync failed");
+    }
+    SegmentIo.standard().forceDirectory(directory);
+  }
+
+  private final class FaultyFile implements SegmentFile {
+    private final Path path;
+    private final SegmentFile delegate;
+
+    FaultyFile(Path path, SegmentFile delegate) {
+      this.path = path;
+      this.delegate = delegate;
+    }
+
+    @Override
+    public long size() throws IOException {
+      return delegate.size();
+    }
+
+    @Override
+    public void writeFully(ByteBuffer source, long position) throws IOException {
+      if (hits(Fault.WRITE, path)) {
+        ByteBuffer firstHalf = source.duplicate();
+        firstHalf.limit(firstHalf.position() + firstHalf.remaining() / 2);
+        delegate.writeFully(firstHalf, position);
+        throw new IOException("injected: no space left on device");
+      }
+      delegate.writeFully(source, position);
+    }
+
+    @Override
+    public int read(ByteBuffer target, long position) throws IOException {
+      return delegate.read(target, position);
+    }
+
+    @Override
+    public void force() throws IOException {
+      if (hits(Fault.FORCE, path)) {
+        throw new IOException("injected: fsync failed");
+      }
+      delegate.force();
+    }
+
+    @Override
+    public void truncate(long sizeBytes) throws IOException {
+      delegate.truncate(sizeBytes);
+    }
+
+    @Override
+    public void close() throws IOException {
+      delegate.close();
+    }
+  }
+}
