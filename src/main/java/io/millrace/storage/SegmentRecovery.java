@@ -117,6 +117,7 @@ final class SegmentRecovery {
         return new Scanned(position, expectedOffset);
       }
       segment.index.maybeAdd(frame.offset(), position, frame.arrivalMillis());
+      segment.lastArrivalMillis = frame.arrivalMillis();
       reader.skip();
       expectedOffset++;
       recordsRecovered++;
