@@ -19,7 +19,10 @@ import java.util.List;
  * <p><b>Writing.</b> Each {@link #append} encodes the batch into one buffer and writes it with one positional
  * write (looped until complete) at the end of the active segment. Before the write, if the active segment
  * already holds records and the batch would take it past {@code maxSegmentBytes}, the log rolls: it fsyncs
- * the active segment, creates the next one (named by the next offset, header fsynced) and fsyncs the directory.
+ * the active segment, writes its {@link SegmentIndexFile} (fsynced, renamed into place), creates the next
+ * segment (named by the next offset, header fsynced) and fsyncs the directory. Failing to write the index file
+ * does not fail the roll: the segment is then scanned on the next open, and {@link #indexWriteFailures()} counts
+ * it.
  * A batch is never split across segments, so a batch larger than {@code maxSegmentBytes} gets a segment alone.
  *
  * <p><b>Durability.</b> An appended record is durable once {@link #sync()} (fdatasync of the active segment)
@@ -42,7 +45,8 @@ import java.util.List;
  * it has none, starts again from the new state, which clamps it to the new start offset; a time lookup starts
  * again likewise. Any other I/O error is thrown as before.
  *
- * <p><b>Opening.</b> {@link #open} runs {@link SegmentRecovery}; {@link #recoveryReport()} tells what it found.
+ * <p><b>Opening.</b> {@link #open} runs {@link SegmentRecovery}, which opens sealed segments from their index
+ * files and scans the rest; {@link #recoveryReport()} tells what it found.
  */
 public final class FileShardLog implements ShardLog {
 
@@ -76,6 +80,8 @@ public final class FileShardLog implements ShardLog {
   /** Appender only: the failure that fenced this log, or null. */
   private IOException fencedBy;
   private boolean closed;
+  /** Appender only (read by metrics): index files that could not be written when a segment was sealed. */
+  private volatile long indexWriteFailures;
 
   private FileShardLog(Path directory, long maxSegmentBytes, SegmentIo segmentIo,
                        SegmentRecovery.Recovered recovered) {
@@ -97,7 +103,7 @@ public final class FileShardLog implements ShardLog {
   }
 
   /**
-   * Opens (recovering) or creates the log in {@code directory}. Blocking: scans every segment.
+   * Opens (recovering) or creates the log in {@code directory}. Blocking: reads every sealed segment's index file (or scans it) and scans the last one.
    *
    * @param maxSegmentBytes size past which the active segment is rolled, at least one header plus one byte
    * @param segmentIo       the file operations to use; {@link SegmentIo#standard()} outside fault tests
@@ -120,6 +126,11 @@ public final class FileShardLog implements ShardLog {
   @Override
   public long startOffset() {
     return state.startOffset();
+  }
+
+  /** Index files that could not be written when a segment was sealed, for metrics. */
+  public long indexWriteFailures() {
+    return indexWriteFailures;
   }
 
   /** Number of segment files, for metrics and tests. */
@@ -332,6 +343,12 @@ public final class FileShardLog implements ShardLog {
     Segment sealed = current.active();
     sealed.file.force();
     sealed.sealedEndPosition = current.activeEndPosition();
+    try {
+      SegmentIndexFile.write(segmentIo, sealed, current.nextOffset() - sealed.baseOffset,
+          current.activeEndPosition());
+    } catch (IOException e) {
+      indexWriteFailures++; // not fatal: the next open scans this segment instead
+    }
     Segment next = Segment.create(directory, current.nextOffset(), segmentIo);
     List<Segment> segments = new ArrayList<>(current.segments());
     segments.add(next);
@@ -349,6 +366,7 @@ public final class FileShardLog implements ShardLog {
       try {
         segment.file.close();
         segmentIo.delete(segment.path);
+        segmentIo.delete(directory.resolve(SegmentFormat.indexFileName(segment.baseOffset)));
       } catch (IOException e) {
         failure = firstOf(failure, e);
       }

@@ -52,7 +52,7 @@ class FileShardLogTest extends ShardLogContractTest {
     }
     log.sync();
     FileShardLog reopened = reopen();
-    assertEquals(RecoveryReport.clean(120), reopened.recoveryReport());
+    assertEquals(new RecoveryReport(120, 0, 0, "", 3, 1, 0), reopened.recoveryReport());
     assertEquals(120, reopened.nextOffset());
     assertEquals(written, reopened.read(0, Integer.MAX_VALUE, Long.MAX_VALUE));
     assertEquals(96, reopened.offsetForTime(96_000));
@@ -83,7 +83,7 @@ class FileShardLogTest extends ShardLogContractTest {
     }
     log.close();
     log = FileShardLog.open(directory, 4096);
-    assertEquals(RecoveryReport.clean(90), log.recoveryReport());
+    assertEquals(new RecoveryReport(90, 0, 0, "", 14, 1, 0), log.recoveryReport());
     assertEquals(written, log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE));
     assertEquals(names, segmentNames());
   }
@@ -116,7 +116,7 @@ class FileShardLogTest extends ShardLogContractTest {
     assertEquals(sizeBytes - RecordCodec.encodedBytes(record(9, 100)), Files.size(segment));
 
     reopened.append(batch(9, 2, 100));
-    assertEquals(RecoveryReport.clean(11), reopen().recoveryReport());
+    assertEquals(new RecoveryReport(11, 0, 0, "", 0, 1, 0), reopen().recoveryReport());
     assertEquals(batch(0, 11, 100), log.read(0, 100, Long.MAX_VALUE));
   }
 
@@ -144,7 +144,7 @@ class FileShardLogTest extends ShardLogContractTest {
     flipByte(lastSegment(), offset5Position + 40);
 
     RecoveryReport report = reopen().recoveryReport();
-    assertEquals(new RecoveryReport(5, 5, encodedBytes(batch(5, 5, 100)), report.detail()), report);
+    assertEquals(new RecoveryReport(5, 5, encodedBytes(batch(5, 5, 100)), report.detail(), 0, 1, 0), report);
     assertTrue(report.detail().contains("position " + offset5Position), report.detail());
     assertEquals(5, log.nextOffset());
   }
@@ -159,7 +159,7 @@ class FileShardLogTest extends ShardLogContractTest {
     Files.write(segment, garbage, StandardOpenOption.APPEND);
 
     RecoveryReport report = reopen().recoveryReport();
-    assertEquals(new RecoveryReport(4, 1, 100, report.detail()), report);
+    assertEquals(new RecoveryReport(4, 1, 100, report.detail(), 0, 1, 0), report);
     assertTrue(report.detail().contains("body length -1"), report.detail());
     assertEquals(batch(0, 4, 100), log.read(0, 100, Long.MAX_VALUE));
   }
@@ -171,7 +171,7 @@ class FileShardLogTest extends ShardLogContractTest {
     Files.write(lastSegment(), new byte[3], StandardOpenOption.APPEND);
 
     RecoveryReport report = reopen().recoveryReport();
-    assertEquals(new RecoveryReport(4, 1, 3, report.detail()), report);
+    assertEquals(new RecoveryReport(4, 1, 3, report.detail(), 0, 1, 0), report);
   }
 
   @Test
@@ -195,7 +195,7 @@ class FileShardLogTest extends ShardLogContractTest {
       long tornBytes = cut - recordEnds[complete];
       try (FileShardLog reopened = FileShardLog.open(directory, SMALL_SEGMENT_BYTES)) {
         assertEquals(new RecoveryReport(complete, tornBytes > 0 ? 1 : 0, tornBytes,
-            reopened.recoveryReport().detail()), reopened.recoveryReport(), "cut at byte " + cut);
+            reopened.recoveryReport().detail(), 0, 1, 0), reopened.recoveryReport(), "cut at byte " + cut);
         assertEquals(records.subList(0, complete), reopened.read(0, 100, Long.MAX_VALUE));
         assertEquals(complete, reopened.nextOffset());
       }
@@ -214,12 +214,12 @@ class FileShardLogTest extends ShardLogContractTest {
     assertEquals(0, reopened.recoveryReport().recordsDropped());
     assertEquals(2, reopened.recoveryReport().bytesDropped());
     reopened.append(batch(4, 2, 100));
-    assertEquals(RecoveryReport.clean(6), reopen().recoveryReport());
+    assertEquals(new RecoveryReport(6, 0, 0, "", 1, 1, 0), reopen().recoveryReport());
     assertEquals(batch(0, 6, 100), log.read(0, 100, Long.MAX_VALUE));
   }
 
   @Test
-  void refusesToOpenWhenASegmentBeforeTheLastIsCorrupt() throws Exception {
+  void refusesToOpenWhenASegmentBeforeTheLastIsCorruptAndHasNoIndexToTrust() throws Exception {
     log.close();
     log = FileShardLog.open(directory, 4096);
     for (int offset = 0; offset < 30; offset += 3) {
@@ -227,6 +227,7 @@ class FileShardLogTest extends ShardLogContractTest {
     }
     log.close();
     flipByte(directory.resolve(segmentNames().get(0)), SegmentFormat.HEADER_BYTES + 40);
+    Files.delete(directory.resolve(SegmentFormat.indexFileName(0)));
     assertThrows(CorruptSegmentException.class, () -> FileShardLog.open(directory, 4096));
     log = new MemoryShardLog(); // so the common teardown has something to close
   }
@@ -262,7 +263,8 @@ class FileShardLogTest extends ShardLogContractTest {
     assertEquals(2, log.offsetForTime(2_000));
 
     RecoveryReport report = reopen().recoveryReport(); // the failed write left half a record behind
-    assertEquals(new RecoveryReport(3, 1, RecordCodec.encodedBytes(record(3, 100)) / 2, report.detail()), report);
+    assertEquals(new RecoveryReport(3, 1, RecordCodec.encodedBytes(record(3, 100)) / 2, report.detail(), 0, 1, 0),
+        report);
     log.append(batch(3, 1, 100));
     assertEquals(batch(0, 4, 100), log.read(0, 100, Long.MAX_VALUE));
   }
@@ -297,7 +299,7 @@ class FileShardLogTest extends ShardLogContractTest {
     assertEquals(batch(0, 5, 500), log.read(0, 100, Long.MAX_VALUE));
 
     RecoveryReport report = reopen().recoveryReport(); // the new segment exists, with a header and no records
-    assertEquals(RecoveryReport.clean(5), report);
+    assertEquals(new RecoveryReport(5, 0, 0, "", 1, 1, 0), report);
     log.append(batch(5, 5, 500));
     assertEquals(batch(0, 10, 500), log.read(0, 100, Long.MAX_VALUE));
   }
