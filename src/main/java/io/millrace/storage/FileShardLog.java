@@ -19,7 +19,10 @@ import java.util.List;
  * <p><b>Writing.</b> Each {@link #append} encodes the batch into one buffer and writes it with one positional
  * write (looped until complete) at the end of the active segment. Before the write, if the active segment
  * already holds records and the batch would take it past {@code maxSegmentBytes}, the log rolls: it fsyncs
- * the active segment, creates the next one (named by the next offset, header fsynced) and fsyncs the directory.
+ * the active segment, writes its {@link SegmentIndexFile} (fsynced, renamed into place), creates the next
+ * segment (named by the next offset, header fsynced) and fsyncs the directory. Failing to write the index file
+ * does not fail the roll: the segment is then scanned on the next open, and {@link #indexWriteFailures()} counts
+ * it.
  * A batch is never split across segments, so a batch larger than {@code maxSegmentBytes} gets a segment alone.
  *
  * <p><b>Durability.</b> An appended record is durable once {@link #sync()} (fdatasync of the active segment)
@@ -29,7 +32,21 @@ import java.util.List;
  * {@link #append} or {@link #sync} throws IOException, while reads of what was published keep working. Nothing
  * is retried onto a half-written file; reopening the log runs recovery, which truncates any torn tail.
  *
- * <p><b>Opening.</b> {@link #open} runs {@link SegmentRecovery}; {@link #recoveryReport()} tells what it found.
+ * <p><b>Retention.</b> {@link #trimOlderThan} (appender thread) deletes the leading segments whose last record
+ * arrived before the cutoff; arrival times are non-decreasing within a log, so those are exactly the segments
+ * holding nothing newer. If the active segment itself has records and all of them are expired, the log first
+ * rolls to a fresh, empty segment named by the next offset, so the next offset survives a reopen and appends go
+ * on. The trimmed state is published before any file is touched; then each removed segment is marked retired,
+ * closed and deleted (oldest first, so a crash part-way leaves no gap), and the directory is fsynced. A reopened
+ * log starts at its first remaining segment's base offset.
+ *
+ * <p><b>Reads racing retention.</b> A reader working from a snapshot taken before a trim may find the file it
+ * reads closed under it. If that segment is retired, the read returns the records it already collected or, if
+ * it has none, starts again from the new state, which clamps it to the new start offset; a time lookup starts
+ * again likewise. Any other I/O error is thrown as before.
+ *
+ * <p><b>Opening.</b> {@link #open} runs {@link SegmentRecovery}, which opens sealed segments from their index
+ * files and scans the rest; {@link #recoveryReport()} tells what it found.
  */
 public final class FileShardLog implements ShardLog {
 
@@ -63,6 +80,8 @@ public final class FileShardLog implements ShardLog {
   /** Appender only: the failure that fenced this log, or null. */
   private IOException fencedBy;
   private boolean closed;
+  /** Appender only (read by metrics): index files that could not be written when a segment was sealed. */
+  private volatile long indexWriteFailures;
 
   private FileShardLog(Path directory, long maxSegmentBytes, SegmentIo segmentIo,
                        SegmentRecovery.Recovered recovered) {
@@ -84,7 +103,7 @@ public final class FileShardLog implements ShardLog {
   }
 
   /**
-   * Opens (recovering) or creates the log in {@code directory}. Blocking: scans every segment.
+   * Opens (recovering) or creates the log in {@code directory}. Blocking: reads every sealed segment's index file (or scans it) and scans the last one.
    *
    * @param maxSegmentBytes size past which the active segment is rolled, at least one header plus one byte
    * @param segmentIo       the file operations to use; {@link SegmentIo#standard()} outside fault tests
@@ -107,6 +126,11 @@ public final class FileShardLog implements ShardLog {
   @Override
   public long startOffset() {
     return state.startOffset();
+  }
+
+  /** Index files that could not be written when a segment was sealed, for metrics. */
+  public long indexWriteFailures() {
+    return indexWriteFailures;
   }
 
   /** Number of segment files, for metrics and tests. */
@@ -134,12 +158,13 @@ public final class FileShardLog implements ShardLog {
     } catch (IOException e) {
       throw fence(e);
     }
-    SparseIndex index = current.active().index;
+    Segment active = current.active();
     long position = writePosition;
     for (LogRecord record : records) {
-      index.maybeAdd(record.offset(), position, record.arrivalMillis());
+      active.index.maybeAdd(record.offset(), position, record.arrivalMillis());
       position += RecordCodec.FRAME_OVERHEAD_BYTES + encoded.getInt((int) (position - writePosition));
     }
+    active.lastArrivalMillis = records.get(records.size() - 1).arrivalMillis();
     state = new State(current.segments(), position, current.nextOffset() + records.size());
   }
 
@@ -156,58 +181,119 @@ public final class FileShardLog implements ShardLog {
   @Override
   public List<LogRecord> read(long fromOffset, int maxRecords, long maxBytes) throws IOException {
     ReadBatch batch = new ReadBatch(maxRecords, maxBytes);
-    State current = state;
-    long offset = Math.max(fromOffset, current.startOffset());
-    for (int i = segmentIndexOf(current, offset); i < current.segments().size()
-        && offset < current.nextOffset(); i++) {
-      Segment segment = current.segments().get(i);
-      SparseIndex.Entry start = segment.index.floor(offset);
-      long position = start == null ? SegmentFormat.HEADER_BYTES : start.position();
-      SegmentReader reader = new SegmentReader(segment.file, position, current.endPosition(i));
-      while (reader.hasMore()) {
-        RecordCodec.Frame frame = checkWhileReading(reader, segment);
-        if (frame.offset() < offset) {
-          reader.skip();
-          continue;
-        }
-        if (!batch.tryAdd(reader.decode()) || batch.full()) {
-          return batch.records();
-        }
-      }
-      offset = current.endOffset(i);
+    while (!readInto(batch, state, fromOffset) && batch.records().isEmpty()) {
+      // retention deleted a segment under this read before it found anything: read the new state instead
     }
     return batch.records();
   }
 
+  /** Fills {@code batch} from {@code current}; returns false if a segment it needed was retired meanwhile. */
+  private boolean readInto(ReadBatch batch, State current, long fromOffset) throws IOException {
+    long offset = Math.max(fromOffset, current.startOffset());
+    for (int i = segmentIndexOf(current, offset); i < current.segments().size()
+        && offset < current.nextOffset(); i++) {
+      Segment segment = current.segments().get(i);
+      try {
+        SparseIndex.Entry start = segment.index.floor(offset);
+        long position = start == null ? SegmentFormat.HEADER_BYTES : start.position();
+        SegmentReader reader = new SegmentReader(segment.file, position, current.endPosition(i));
+        while (reader.hasMore()) {
+          RecordCodec.Frame frame = checkWhileReading(reader, segment);
+          if (frame.offset() < offset) {
+            reader.skip();
+            continue;
+          }
+          if (!batch.tryAdd(reader.decode()) || batch.full()) {
+            return true;
+          }
+        }
+      } catch (IOException e) {
+        if (segment.retired) {
+          return false;
+        }
+        throw e;
+      }
+      offset = current.endOffset(i);
+    }
+    return true;
+  }
+
   /**
    * Walks segments from the newest to the oldest to find the last one holding a record that arrived before
-   * {@code epochMillis}, binary-searches its index, then scans forward from the index entry.
+   * {@code epochMillis}, binary-searches its index, then scans forward from the index entry. Starts again from the
+   * new state if retention deleted the segment it was reading.
    */
   @Override
   public long offsetForTime(long epochMillis) throws IOException {
-    State current = state;
+    while (true) {
+      long found = offsetForTime(state, epochMillis);
+      if (found >= 0) {
+        return found;
+      }
+    }
+  }
+
+  /** The offset for the time in {@code current}, or -1 if a segment it needed was retired meanwhile. */
+  private long offsetForTime(State current, long epochMillis) throws IOException {
     for (int i = current.segments().size() - 1; i >= 0; i--) {
       Segment segment = current.segments().get(i);
       SparseIndex.Entry before = segment.index.lastArrivedBefore(epochMillis, current.nextOffset());
       if (before == null) {
         continue; // no visible record of this segment arrived before the time: look further back
       }
-      SegmentReader reader = new SegmentReader(segment.file, before.position(), current.endPosition(i));
-      while (reader.hasMore()) {
-        RecordCodec.Frame frame = checkWhileReading(reader, segment);
-        if (frame.arrivalMillis() >= epochMillis) {
-          return frame.offset();
+      try {
+        SegmentReader reader = new SegmentReader(segment.file, before.position(), current.endPosition(i));
+        while (reader.hasMore()) {
+          RecordCodec.Frame frame = checkWhileReading(reader, segment);
+          if (frame.arrivalMillis() >= epochMillis) {
+            return frame.offset();
+          }
+          reader.skip();
         }
-        reader.skip();
+      } catch (IOException e) {
+        if (segment.retired) {
+          return -1;
+        }
+        throw e;
       }
       return current.endOffset(i);
     }
     return current.startOffset(); // every record arrived at or after the time, or there are none
   }
 
+  /**
+   * Deletes the leading segments whose last record arrived before {@code cutoffMillis}; see the class note on
+   * retention. A failed roll fences the log like any write failure. A failed delete does not (the data is intact
+   * and no longer part of the log): the remaining segments are still deleted and the first failure is thrown;
+   * a file left behind reappears on reopen and is trimmed again then.
+   */
   @Override
   public long trimOlderThan(long cutoffMillis) throws IOException {
-    throw new UnsupportedOperationException("retention is not implemented yet");
+    requireWritable();
+    State current = state;
+    int sealedCount = current.segments().size() - 1;
+    int expired = 0;
+    while (expired < sealedCount && current.segments().get(expired).lastArrivalMillis < cutoffMillis) {
+      expired++;
+    }
+    if (expired == sealedCount && current.activeEndPosition() > SegmentFormat.HEADER_BYTES
+        && current.active().lastArrivalMillis < cutoffMillis) {
+      try {
+        current = roll(current);
+      } catch (IOException e) {
+        throw fence(e);
+      }
+      expired++;
+    }
+    if (expired == 0) {
+      return current.startOffset();
+    }
+    List<Segment> segments = current.segments();
+    State trimmed = new State(List.copyOf(segments.subList(expired, segments.size())), current.activeEndPosition(),
+        current.nextOffset());
+    state = trimmed;
+    delete(segments.subList(0, expired));
+    return trimmed.startOffset();
   }
 
   @Override
@@ -257,6 +343,12 @@ public final class FileShardLog implements ShardLog {
     Segment sealed = current.active();
     sealed.file.force();
     sealed.sealedEndPosition = current.activeEndPosition();
+    try {
+      SegmentIndexFile.write(segmentIo, sealed, current.nextOffset() - sealed.baseOffset,
+          current.activeEndPosition());
+    } catch (IOException e) {
+      indexWriteFailures++; // not fatal: the next open scans this segment instead
+    }
     Segment next = Segment.create(directory, current.nextOffset(), segmentIo);
     List<Segment> segments = new ArrayList<>(current.segments());
     segments.add(next);
@@ -264,6 +356,37 @@ public final class FileShardLog implements ShardLog {
     state = rolled; // publish before the directory fsync, so close() can release the new file if it fails
     segmentIo.forceDirectory(directory);
     return rolled;
+  }
+
+  /** Retires, closes and deletes {@code removed} (already unpublished), oldest first, then fsyncs the directory. */
+  private void delete(List<Segment> removed) throws IOException {
+    IOException failure = null;
+    for (Segment segment : removed) {
+      segment.retired = true;
+      try {
+        segment.file.close();
+        segmentIo.delete(segment.path);
+        segmentIo.delete(directory.resolve(SegmentFormat.indexFileName(segment.baseOffset)));
+      } catch (IOException e) {
+        failure = firstOf(failure, e);
+      }
+    }
+    try {
+      segmentIo.forceDirectory(directory);
+    } catch (IOException e) {
+      failure = firstOf(failure, e);
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private static IOException firstOf(IOException first, IOException next) {
+    if (first == null) {
+      return next;
+    }
+    first.addSuppressed(next);
+    return first;
   }
 
   private RecordCodec.Frame checkWhileReading(SegmentReader reader, Segment segment) throws IOException {

@@ -11,22 +11,53 @@ import java.util.List;
  * array that the appender fills beyond the published count and then publishes with a new volatile snapshot
  * (growing means copying into a larger array first). A published slot is never written again, so a reader
  * working from one snapshot sees exactly the records of appends that had returned.
+ *
+ * <p><b>Retention.</b> {@link #trimOlderThan} copies the records that remain into a new array and publishes it
+ * with the new start offset; the old array (and the expired records with it) becomes garbage once the readers
+ * still working from older snapshots are done. A read that races a trim therefore simply returns what its
+ * snapshot held.
+ *
+ * <p>Design note: the memory log trims record by record, as if every record were a segment of its own. The
+ * contract allows it (a file log keeps expired records that share a segment with newer ones; this one keeps
+ * none), and it frees memory as early as possible.
  */
 public final class MemoryShardLog implements ShardLog {
 
-  private record Snapshot(LogRecord[] records, int count) {}
+  private static final int INITIAL_SLOTS = 64;
 
-  private volatile Snapshot snapshot = new Snapshot(new LogRecord[64], 0);
+  /** Slot {@code i} of {@code records} holds the record at offset {@code startOffset + i}, for i below count. */
+  private record Snapshot(LogRecord[] records, long startOffset, int count) {
+    long nextOffset() {
+      return startOffset + count;
+    }
+
+    /** Index of the first record that arrived at or after {@code epochMillis} (arrivals are non-decreasing). */
+    int firstArrivedAtOrAfter(long epochMillis) {
+      int low = 0;
+      int high = count;
+      while (low < high) {
+        int middle = (low + high) >>> 1;
+        if (records[middle].arrivalMillis() < epochMillis) {
+          low = middle + 1;
+        } else {
+          high = middle;
+        }
+      }
+      return low;
+    }
+  }
+
+  private volatile Snapshot snapshot = new Snapshot(new LogRecord[INITIAL_SLOTS], 0, 0);
   private volatile boolean closed;
 
   @Override
   public long nextOffset() {
-    return snapshot.count();
+    return snapshot.nextOffset();
   }
 
   @Override
   public long startOffset() {
-    return 0;
+    return snapshot.startOffset();
   }
 
   /** Rejects what the file log would reject (non-dense offsets, oversize records), so both behave alike. */
@@ -36,7 +67,7 @@ public final class MemoryShardLog implements ShardLog {
       throw new IllegalStateException("memory shard log is closed");
     }
     Snapshot current = snapshot;
-    DenseOffsets.require(records, current.count());
+    DenseOffsets.require(records, current.nextOffset());
     records.forEach(RecordCodec::requireEncodable);
     LogRecord[] slots = current.records();
     int count = current.count();
@@ -46,7 +77,7 @@ public final class MemoryShardLog implements ShardLog {
     for (LogRecord record : records) {
       slots[count++] = record;
     }
-    snapshot = new Snapshot(slots, count);
+    snapshot = new Snapshot(slots, current.startOffset(), count);
   }
 
   @Override
@@ -58,8 +89,8 @@ public final class MemoryShardLog implements ShardLog {
   public List<LogRecord> read(long fromOffset, int maxRecords, long maxBytes) {
     ReadBatch batch = new ReadBatch(maxRecords, maxBytes);
     Snapshot current = snapshot;
-    for (long offset = Math.max(fromOffset, 0); offset < current.count(); offset++) {
-      if (!batch.tryAdd(current.records()[(int) offset]) || batch.full()) {
+    for (long offset = Math.max(fromOffset, current.startOffset()); offset < current.nextOffset(); offset++) {
+      if (!batch.tryAdd(current.records()[(int) (offset - current.startOffset())]) || batch.full()) {
         break;
       }
     }
@@ -70,22 +101,26 @@ public final class MemoryShardLog implements ShardLog {
   @Override
   public long offsetForTime(long epochMillis) {
     Snapshot current = snapshot;
-    int low = 0;
-    int high = current.count();
-    while (low < high) {
-      int middle = (low + high) >>> 1;
-      if (current.records()[middle].arrivalMillis() < epochMillis) {
-        low = middle + 1;
-      } else {
-        high = middle;
-      }
-    }
-    return low;
+    return current.startOffset() + current.firstArrivedAtOrAfter(epochMillis);
   }
 
+  /** Drops every record that arrived before the cutoff; see the class note on retention. */
   @Override
   public long trimOlderThan(long cutoffMillis) {
-    throw new UnsupportedOperationException("retention is not implemented yet");
+    if (closed) {
+      throw new IllegalStateException("memory shard log is closed");
+    }
+    Snapshot current = snapshot;
+    int expired = current.firstArrivedAtOrAfter(cutoffMillis);
+    if (expired == 0) {
+      return current.startOffset();
+    }
+    int remaining = current.count() - expired;
+    LogRecord[] slots = new LogRecord[Math.max(INITIAL_SLOTS, remaining * 2)];
+    System.arraycopy(current.records(), expired, slots, 0, remaining);
+    Snapshot trimmed = new Snapshot(slots, current.startOffset() + expired, remaining);
+    snapshot = trimmed;
+    return trimmed.startOffset();
   }
 
   @Override

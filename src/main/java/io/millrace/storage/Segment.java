@@ -8,7 +8,9 @@ import java.nio.file.Path;
  *
  * <p><b>Threading.</b> Created and sealed by the appender. {@link #sealedEndPosition} is volatile and is set
  * before the log publishes a state in which this segment is no longer the last; until then readers take the
- * active end position from the published state.
+ * active end position from the published state. {@link #lastArrivalMillis} belongs to the appender alone.
+ * {@link #retired} is set by retention before it closes the file, so a reader whose read fails on this
+ * segment can tell a deletion race from a real I/O error.
  */
 final class Segment {
   final long baseOffset;
@@ -17,6 +19,10 @@ final class Segment {
   final SparseIndex index = new SparseIndex();
   /** The end of the last record once a newer segment exists; -1 while this is the active segment. */
   volatile long sealedEndPosition = -1;
+  /** Appender only: arrival time of the segment's last record, {@link Long#MIN_VALUE} while it has none. */
+  long lastArrivalMillis = Long.MIN_VALUE;
+  /** Set once retention has removed this segment from the log, just before its file is closed and deleted. */
+  volatile boolean retired;
 
   Segment(long baseOffset, Path path, SegmentIo.SegmentFile file) {
     this.baseOffset = baseOffset;

@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
  * <p><b>Threading.</b> Stateless; safe from any thread.
  *
  * <p><b>File name:</b> the segment's base offset (the offset of its first record) zero-padded to 20 decimal
- * digits, then {@value #SEGMENT_SUFFIX}, e.g. {@code 00000000000000001024.log}. Names sort like offsets.
+ * digits, then {@value #SEGMENT_SUFFIX}, e.g. {@code 00000000000000001024.log}. Names sort like offsets. A sealed
+ * segment's {@link SegmentIndexFile} has the same stem and the suffix {@value #INDEX_SUFFIX}; it is written under
+ * the same name plus {@value #TEMPORARY_SUFFIX} and renamed into place.
  *
  * <p><b>Header, {@value #HEADER_BYTES} bytes, big-endian:</b>
  * <pre>
@@ -27,11 +29,15 @@ import java.util.regex.Pattern;
 final class SegmentFormat {
 
   static final String SEGMENT_SUFFIX = ".log";
+  static final String INDEX_SUFFIX = ".index";
+  static final String TEMPORARY_SUFFIX = ".tmp";
   static final int MAGIC = 0x4D4C5253;
   static final byte FORMAT_VERSION = 1;
   static final int HEADER_BYTES = 4 + 1 + 8;
 
   private static final Pattern SEGMENT_NAME = Pattern.compile("(\\d{20})" + Pattern.quote(SEGMENT_SUFFIX));
+  private static final Pattern INDEX_NAME = Pattern.compile("(\\d{20})" + Pattern.quote(INDEX_SUFFIX)
+      + "(?:" + Pattern.quote(TEMPORARY_SUFFIX) + ")?");
 
   private SegmentFormat() {}
 
@@ -41,6 +47,22 @@ final class SegmentFormat {
       throw new IllegalArgumentException("baseOffset must not be negative, was " + baseOffset);
     }
     return String.format("%020d%s", baseOffset, SEGMENT_SUFFIX);
+  }
+
+  /** The file name of the index of the segment whose first record has {@code baseOffset}. */
+  static String indexFileName(long baseOffset) {
+    return String.format("%020d%s", baseOffset, INDEX_SUFFIX);
+  }
+
+  /** The name an index file is written under before it is renamed into place. */
+  static String temporaryIndexFileName(long baseOffset) {
+    return indexFileName(baseOffset) + TEMPORARY_SUFFIX;
+  }
+
+  /** The base offset of an index file's segment (finished or temporary), or -1 if {@code path} is not one. */
+  static long indexBaseOffsetOf(Path path) {
+    Matcher matcher = INDEX_NAME.matcher(path.getFileName().toString());
+    return matcher.matches() ? Long.parseLong(matcher.group(1)) : -1;
   }
 
   /** The base offset a segment file name stands for, or -1 if {@code path} is not a segment file. */

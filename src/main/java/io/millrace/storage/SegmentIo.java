@@ -22,8 +22,14 @@ public interface SegmentIo {
   /** Creates a new, empty segment file; fails if it exists. */
   SegmentFile create(Path path) throws IOException;
 
-  /** Forces the directory entry changes (created files) of {@code directory} to stable storage. */
+  /** Forces the directory entry changes (created, renamed, deleted files) of {@code directory} to stable storage. */
   void forceDirectory(Path directory) throws IOException;
+
+  /** Renames {@code source} to {@code target} atomically, replacing {@code target} if it exists. */
+  void rename(Path source, Path target) throws IOException;
+
+  /** Deletes {@code path} if it exists. */
+  void delete(Path path) throws IOException;
 
   /** One open segment file. All positions are absolute; nothing depends on a channel position. */
   interface SegmentFile extends Closeable {

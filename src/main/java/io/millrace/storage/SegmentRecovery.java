@@ -9,9 +9,12 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Opens the segments of a shard log directory: checks every header, scans every record (CRC32C and dense
- * offsets, in all segments), rebuilds the sparse indexes and truncates a torn or corrupt tail of the
- * <em>last</em> segment at the last good record boundary.
+ * Opens the segments of a shard log directory: checks every header, opens each sealed segment from its
+ * {@link SegmentIndexFile} when that can be trusted, scans the records of every other segment (CRC32C and dense
+ * offsets), writes the index files that were missing, stale or corrupt, and truncates a torn or corrupt tail of
+ * the <em>last</em> segment at the last good record boundary. The last (active) segment is always scanned; it has
+ * no index file of its own (a leftover one is ignored and replaced when the segment is sealed). Index files
+ * without a segment, and temporary ones, are deleted.
  *
  * <p><b>Threading.</b> Runs once, on the thread opening the log, before the log is published.
  *
@@ -38,6 +41,9 @@ final class SegmentRecovery {
   private long recordsDropped;
   private long bytesDropped;
   private String detail = "";
+  private int segmentsFromIndex;
+  private int segmentsScanned;
+  private int indexesWritten;
 
   private SegmentRecovery(Path directory, SegmentIo segmentIo) {
     this.directory = directory;
@@ -54,6 +60,7 @@ final class SegmentRecovery {
       Files.createDirectories(directory);
       List<Long> baseOffsets = listBaseOffsets();
       if (baseOffsets.isEmpty()) {
+        deleteStrayIndexFiles(baseOffsets);
         opened.add(Segment.create(directory, 0, segmentIo));
         segmentIo.forceDirectory(directory);
         return new Recovered(List.copyOf(opened), SegmentFormat.HEADER_BYTES, 0, RecoveryReport.clean(0));
@@ -70,14 +77,26 @@ final class SegmentRecovery {
         Segment segment = new Segment(baseOffset, path, segmentIo.open(path));
         opened.add(segment);
         boolean last = i == baseOffsets.size() - 1;
+        if (!last && openedFromIndex(segment, baseOffsets.get(i + 1))) {
+          segmentsFromIndex++;
+          nextOffset = baseOffsets.get(i + 1);
+          continue;
+        }
         Scanned scanned = scan(segment, last);
+        segmentsScanned++;
         activeEndPosition = scanned.endPosition();
         nextOffset = scanned.endOffset();
         if (!last) {
           segment.sealedEndPosition = scanned.endPosition();
+          maybeWriteIndex(segment, scanned);
         }
       }
-      RecoveryReport report = new RecoveryReport(recordsRecovered, recordsDropped, bytesDropped, detail);
+      if (indexesWritten > 0) {
+        segmentIo.forceDirectory(directory);
+      }
+      deleteStrayIndexFiles(baseOffsets);
+      RecoveryReport report = new RecoveryReport(recordsRecovered, recordsDropped, bytesDropped, detail,
+          segmentsFromIndex, segmentsScanned, indexesWritten);
       return new Recovered(List.copyOf(opened), activeEndPosition, nextOffset, report);
     } catch (IOException | RuntimeException e) {
       for (Segment segment : opened) {
@@ -91,6 +110,59 @@ final class SegmentRecovery {
     try (Stream<Path> files = Files.list(directory)) {
       return files.map(SegmentFormat::baseOffsetOf).filter(base -> base >= 0).sorted().toList();
     }
+  }
+
+  /**
+   * Opens a sealed segment from its index file if that can be trusted (see {@link SegmentIndexFile}); the header is
+   * still checked. Returns false if the segment must be scanned instead.
+   */
+  private boolean openedFromIndex(Segment segment, long nextSegmentBaseOffset) throws IOException {
+    long sizeBytes = segment.file.size();
+    if (!headerIsValid(segment, false, sizeBytes)) {
+      return false; // unreachable: a bad header of a sealed segment throws
+    }
+    SegmentIndexFile.Loaded loaded = SegmentIndexFile.read(segmentIo, indexPath(segment.baseOffset),
+        segment.baseOffset, sizeBytes, nextSegmentBaseOffset);
+    if (!loaded.trusted()) {
+      return false;
+    }
+    SegmentIndexFile.Contents contents = loaded.contents();
+    segment.index.load(contents.offsets(), contents.positions(), contents.arrivalMillis());
+    segment.lastArrivalMillis = contents.lastArrivalMillis();
+    segment.sealedEndPosition = contents.endPosition();
+    recordsRecovered += contents.recordCount();
+    return true;
+  }
+
+  /**
+   * Writes the index of a sealed segment recovery had to scan. A failure is not fatal (the segment is simply
+   * scanned again next time), so it only goes unwritten.
+   */
+  private void maybeWriteIndex(Segment segment, Scanned scanned) {
+    try {
+      SegmentIndexFile.write(segmentIo, segment, scanned.endOffset() - segment.baseOffset, scanned.endPosition());
+      indexesWritten++;
+    } catch (IOException e) {
+      // left unwritten: the next open scans this segment again
+    }
+  }
+
+  /** Deletes index files whose segment is gone (retention crashed between the two deletes) and temporary ones. */
+  private void deleteStrayIndexFiles(List<Long> baseOffsets) throws IOException {
+    List<Path> stray;
+    try (Stream<Path> files = Files.list(directory)) {
+      stray = files.filter(path -> SegmentFormat.indexBaseOffsetOf(path) >= 0)
+          .filter(path -> path.getFileName().toString().endsWith(SegmentFormat.TEMPORARY_SUFFIX)
+              || !baseOffsets.contains(SegmentFormat.indexBaseOffsetOf(path)))
+          .toList();
+    }
+    for (Path path : stray) {
+      segmentIo.delete(path);
+    }
+  }
+
+  private Path indexPath(long baseOffset) {
+    return directory.resolve(SegmentFormat.indexFileName(baseOffset));
   }
 
   /** Checks the header and every record of {@code segment}, indexes it, and returns where its good records end. */
@@ -117,6 +189,7 @@ final class SegmentRecovery {
         return new Scanned(position, expectedOffset);
       }
       segment.index.maybeAdd(frame.offset(), position, frame.arrivalMillis());
+      segment.lastArrivalMillis = frame.arrivalMillis();
       reader.skip();
       expectedOffset++;
       recordsRecovered++;

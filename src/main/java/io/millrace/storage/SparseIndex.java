@@ -1,6 +1,8 @@
 package io.millrace.storage;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The in-memory sparse index of one segment: for the segment's first record and then for one record about every
@@ -11,6 +13,9 @@ import java.util.Arrays;
  * published through a volatile snapshot; a slot is written before the snapshot that first includes it and
  * never changed afterwards, so readers need no lock. Readers may see entries for records appended after the
  * log state they are working from and must ignore entries at or beyond their visible end offset.
+ *
+ * <p>Sealed segments persist their index in a {@link SegmentIndexFile}, so that opening the log can {@link #load}
+ * it instead of scanning the segment; the file carries its own CRC (a wrong entry would misplace reads).
  */
 final class SparseIndex {
 
@@ -98,6 +103,32 @@ final class SparseIndex {
 
   int size() {
     return published.count();
+  }
+
+  /** Every entry, in offset order. */
+  List<Entry> entries() {
+    Entries entries = published;
+    List<Entry> all = new ArrayList<>(entries.count());
+    for (int i = 0; i < entries.count(); i++) {
+      all.add(entry(entries, i));
+    }
+    return all;
+  }
+
+  /**
+   * Writer only, on an empty index not yet visible to readers: takes entries read from an index file. The arrays
+   * are handed over (not copied) and must be equally long.
+   */
+  void load(long[] offsets, long[] positions, long[] arrivalMillis) {
+    if (published.count() != 0) {
+      throw new IllegalStateException("load into an index that already has " + published.count() + " entries");
+    }
+    int count = offsets.length;
+    if (count == 0) {
+      return;
+    }
+    published = new Entries(offsets, positions, arrivalMillis, count);
+    lastIndexedPosition = positions[count - 1];
   }
 
   private static Entry entry(Entries entries, int index) {

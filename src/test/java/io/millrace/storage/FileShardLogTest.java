@@ -16,6 +16,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +54,7 @@ class FileShardLogTest extends ShardLogContractTest {
     }
     log.sync();
     FileShardLog reopened = reopen();
-    assertEquals(RecoveryReport.clean(120), reopened.recoveryReport());
+    assertEquals(new RecoveryReport(120, 0, 0, "", 3, 1, 0), reopened.recoveryReport());
     assertEquals(120, reopened.nextOffset());
     assertEquals(written, reopened.read(0, Integer.MAX_VALUE, Long.MAX_VALUE));
     assertEquals(96, reopened.offsetForTime(96_000));
@@ -81,7 +85,7 @@ class FileShardLogTest extends ShardLogContractTest {
     }
     log.close();
     log = FileShardLog.open(directory, 4096);
-    assertEquals(RecoveryReport.clean(90), log.recoveryReport());
+    assertEquals(new RecoveryReport(90, 0, 0, "", 14, 1, 0), log.recoveryReport());
     assertEquals(written, log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE));
     assertEquals(names, segmentNames());
   }
@@ -114,7 +118,7 @@ class FileShardLogTest extends ShardLogContractTest {
     assertEquals(sizeBytes - RecordCodec.encodedBytes(record(9, 100)), Files.size(segment));
 
     reopened.append(batch(9, 2, 100));
-    assertEquals(RecoveryReport.clean(11), reopen().recoveryReport());
+    assertEquals(new RecoveryReport(11, 0, 0, "", 0, 1, 0), reopen().recoveryReport());
     assertEquals(batch(0, 11, 100), log.read(0, 100, Long.MAX_VALUE));
   }
 
@@ -142,7 +146,7 @@ class FileShardLogTest extends ShardLogContractTest {
     flipByte(lastSegment(), offset5Position + 40);
 
     RecoveryReport report = reopen().recoveryReport();
-    assertEquals(new RecoveryReport(5, 5, encodedBytes(batch(5, 5, 100)), report.detail()), report);
+    assertEquals(new RecoveryReport(5, 5, encodedBytes(batch(5, 5, 100)), report.detail(), 0, 1, 0), report);
     assertTrue(report.detail().contains("position " + offset5Position), report.detail());
     assertEquals(5, log.nextOffset());
   }
@@ -157,7 +161,7 @@ class FileShardLogTest extends ShardLogContractTest {
     Files.write(segment, garbage, StandardOpenOption.APPEND);
 
     RecoveryReport report = reopen().recoveryReport();
-    assertEquals(new RecoveryReport(4, 1, 100, report.detail()), report);
+    assertEquals(new RecoveryReport(4, 1, 100, report.detail(), 0, 1, 0), report);
     assertTrue(report.detail().contains("body length -1"), report.detail());
     assertEquals(batch(0, 4, 100), log.read(0, 100, Long.MAX_VALUE));
   }
@@ -169,7 +173,7 @@ class FileShardLogTest extends ShardLogContractTest {
     Files.write(lastSegment(), new byte[3], StandardOpenOption.APPEND);
 
     RecoveryReport report = reopen().recoveryReport();
-    assertEquals(new RecoveryReport(4, 1, 3, report.detail()), report);
+    assertEquals(new RecoveryReport(4, 1, 3, report.detail(), 0, 1, 0), report);
   }
 
   @Test
@@ -193,7 +197,7 @@ class FileShardLogTest extends ShardLogContractTest {
       long tornBytes = cut - recordEnds[complete];
       try (FileShardLog reopened = FileShardLog.open(directory, SMALL_SEGMENT_BYTES)) {
         assertEquals(new RecoveryReport(complete, tornBytes > 0 ? 1 : 0, tornBytes,
-            reopened.recoveryReport().detail()), reopened.recoveryReport(), "cut at byte " + cut);
+            reopened.recoveryReport().detail(), 0, 1, 0), reopened.recoveryReport(), "cut at byte " + cut);
         assertEquals(records.subList(0, complete), reopened.read(0, 100, Long.MAX_VALUE));
         assertEquals(complete, reopened.nextOffset());
       }
@@ -212,12 +216,12 @@ class FileShardLogTest extends ShardLogContractTest {
     assertEquals(0, reopened.recoveryReport().recordsDropped());
     assertEquals(2, reopened.recoveryReport().bytesDropped());
     reopened.append(batch(4, 2, 100));
-    assertEquals(RecoveryReport.clean(6), reopen().recoveryReport());
+    assertEquals(new RecoveryReport(6, 0, 0, "", 1, 1, 0), reopen().recoveryReport());
     assertEquals(batch(0, 6, 100), log.read(0, 100, Long.MAX_VALUE));
   }
 
   @Test
-  void refusesToOpenWhenASegmentBeforeTheLastIsCorrupt() throws Exception {
+  void refusesToOpenWhenASegmentBeforeTheLastIsCorruptAndHasNoIndexToTrust() throws Exception {
     log.close();
     log = FileShardLog.open(directory, 4096);
     for (int offset = 0; offset < 30; offset += 3) {
@@ -225,6 +229,7 @@ class FileShardLogTest extends ShardLogContractTest {
     }
     log.close();
     flipByte(directory.resolve(segmentNames().get(0)), SegmentFormat.HEADER_BYTES + 40);
+    Files.delete(directory.resolve(SegmentFormat.indexFileName(0)));
     assertThrows(CorruptSegmentException.class, () -> FileShardLog.open(directory, 4096));
     log = new MemoryShardLog(); // so the common teardown has something to close
   }
@@ -260,7 +265,8 @@ class FileShardLogTest extends ShardLogContractTest {
     assertEquals(2, log.offsetForTime(2_000));
 
     RecoveryReport report = reopen().recoveryReport(); // the failed write left half a record behind
-    assertEquals(new RecoveryReport(3, 1, RecordCodec.encodedBytes(record(3, 100)) / 2, report.detail()), report);
+    assertEquals(new RecoveryReport(3, 1, RecordCodec.encodedBytes(record(3, 100)) / 2, report.detail(), 0, 1, 0),
+        report);
     log.append(batch(3, 1, 100));
     assertEquals(batch(0, 4, 100), log.read(0, 100, Long.MAX_VALUE));
   }
@@ -295,7 +301,7 @@ class FileShardLogTest extends ShardLogContractTest {
     assertEquals(batch(0, 5, 500), log.read(0, 100, Long.MAX_VALUE));
 
     RecoveryReport report = reopen().recoveryReport(); // the new segment exists, with a header and no records
-    assertEquals(RecoveryReport.clean(5), report);
+    assertEquals(new RecoveryReport(5, 0, 0, "", 1, 1, 0), report);
     log.append(batch(5, 5, 500));
     assertEquals(batch(0, 10, 500), log.read(0, 100, Long.MAX_VALUE));
   }
@@ -306,6 +312,197 @@ class FileShardLogTest extends ShardLogContractTest {
     assertThrows(IllegalArgumentException.class, () -> log.append(List.of(oversize)));
     log.append(batch(0, 1, 10));
     assertEquals(1, log.nextOffset());
+  }
+
+  // Retention. With 4 KiB segments and 500-byte records in batches of 3, each segment holds two batches:
+  // segments start at 0, 6, 12, ... and record N arrives at 1000 * N.
+
+  private FileShardLog reopenWithTinySegments(FaultySegmentIo segmentIo) throws IOException {
+    log.close();
+    FileShardLog reopened = FileShardLog.open(directory, 4096, segmentIo);
+    log = reopened;
+    return reopened;
+  }
+
+  private void appendInBatchesOfThree(int records) throws IOException {
+    for (int offset = 0; offset < records; offset += 3) {
+      log.append(batch(offset, 3, 500));
+    }
+  }
+
+  @Test
+  void trimming_deletes_the_files_of_segments_whose_newest_record_arrived_before_the_cutoff() throws Exception {
+    reopenWithTinySegments(new FaultySegmentIo());
+    appendInBatchesOfThree(30);
+    assertEquals(List.of(0L, 6L, 12L, 18L, 24L), segmentBaseOffsets());
+
+    assertEquals(12, log.trimOlderThan(17_000)); // segment 12 holds 12..17, and 17 arrived at the cutoff
+    assertEquals(List.of(12L, 18L, 24L), segmentBaseOffsets());
+    assertEquals(12, log.startOffset());
+    assertEquals(3, ((FileShardLog) log).segmentCount());
+    assertEquals(batch(12, 18, 500), log.read(0, 100, Long.MAX_VALUE));
+
+    assertEquals(18, log.trimOlderThan(17_001));
+    assertEquals(List.of(18L, 24L), segmentBaseOffsets());
+  }
+
+  @Test
+  void trimming_keeps_the_active_segment_while_it_holds_an_unexpired_record() throws Exception {
+    reopenWithTinySegments(new FaultySegmentIo());
+    appendInBatchesOfThree(30);
+    assertEquals(24, log.trimOlderThan(29_000));
+    assertEquals(List.of(24L), segmentBaseOffsets());
+    assertEquals(batch(24, 6, 500), log.read(0, 100, Long.MAX_VALUE));
+  }
+
+  @Test
+  void trimming_an_entirely_expired_active_segment_rolls_to_an_empty_one_named_by_the_next_offset()
+      throws Exception {
+    reopenWithTinySegments(new FaultySegmentIo());
+    appendInBatchesOfThree(30);
+    assertEquals(30, log.trimOlderThan(29_001));
+    assertEquals(List.of(30L), segmentBaseOffsets());
+    assertEquals(SegmentFormat.HEADER_BYTES, Files.size(directory.resolve(SegmentFormat.fileName(30))));
+    log.append(batch(30, 3, 500));
+    assertEquals(batch(30, 3, 500), log.read(0, 100, Long.MAX_VALUE));
+  }
+
+  @Test
+  void a_reopened_log_starts_at_its_first_remaining_segment() throws Exception {
+    reopenWithTinySegments(new FaultySegmentIo());
+    appendInBatchesOfThree(30);
+    log.trimOlderThan(15_000);
+    FileShardLog reopened = reopenWithTinySegments(new FaultySegmentIo());
+    assertEquals(12, reopened.startOffset());
+    assertEquals(30, reopened.nextOffset());
+    assertEquals(18, reopened.recoveryReport().recordsRecovered());
+    assertEquals(batch(12, 18, 500), reopened.read(0, 100, Long.MAX_VALUE));
+    assertEquals(12, reopened.offsetForTime(0));
+    assertEquals(18, reopened.trimOlderThan(17_001)); // arrival times were recovered too
+  }
+
+  @Test
+  void a_reopened_log_that_retention_emptied_remembers_its_next_offset() throws Exception {
+    reopenWithTinySegments(new FaultySegmentIo());
+    appendInBatchesOfThree(30);
+    log.trimOlderThan(Long.MAX_VALUE);
+    FileShardLog reopened = reopenWithTinySegments(new FaultySegmentIo());
+    assertEquals(30, reopened.startOffset());
+    assertEquals(30, reopened.nextOffset());
+    reopened.append(batch(30, 1, 10));
+    assertEquals(batch(30, 1, 10), reopened.read(0, 10, Long.MAX_VALUE));
+  }
+
+  @Test
+  void a_read_whose_segment_is_deleted_before_it_found_anything_is_clamped_to_the_new_start() throws Exception {
+    FaultySegmentIo segmentIo = new FaultySegmentIo();
+    reopenWithTinySegments(segmentIo);
+    appendInBatchesOfThree(30);
+    FaultySegmentIo.PausedRead paused = segmentIo.pauseNextReadOf(SegmentFormat.fileName(0));
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    try {
+      Future<List<LogRecord>> read = reader.submit(() -> log.read(0, 5, Long.MAX_VALUE));
+      paused.arrived.await();
+      log.trimOlderThan(15_000); // deletes segments 0 and 6 while the read waits inside segment 0
+      paused.resume();
+      assertEquals(batch(12, 5, 500), read.get());
+    } finally {
+      reader.shutdownNow();
+    }
+  }
+
+  @Test
+  void a_read_that_loses_a_later_segment_midway_returns_the_records_it_had_read() throws Exception {
+    FaultySegmentIo segmentIo = new FaultySegmentIo();
+    reopenWithTinySegments(segmentIo);
+    appendInBatchesOfThree(30);
+    FaultySegmentIo.PausedRead paused = segmentIo.pauseNextReadOf(SegmentFormat.fileName(6));
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    try {
+      Future<List<LogRecord>> read = reader.submit(() -> log.read(0, 100, Long.MAX_VALUE));
+      paused.arrived.await();
+      log.trimOlderThan(15_000);
+      paused.resume();
+      assertEquals(batch(0, 6, 500), read.get());
+    } finally {
+      reader.shutdownNow();
+    }
+  }
+
+  @Test
+  void a_time_lookup_whose_segment_is_deleted_under_it_answers_from_the_new_state() throws Exception {
+    FaultySegmentIo segmentIo = new FaultySegmentIo();
+    reopenWithTinySegments(segmentIo);
+    appendInBatchesOfThree(30);
+    FaultySegmentIo.PausedRead paused = segmentIo.pauseNextReadOf(SegmentFormat.fileName(0));
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    try {
+      Future<Long> lookup = reader.submit(() -> log.offsetForTime(2_500));
+      paused.arrived.await();
+      log.trimOlderThan(15_000);
+      paused.resume();
+      assertEquals(12, lookup.get());
+    } finally {
+      reader.shutdownNow();
+    }
+  }
+
+  @Test
+  void readers_running_while_retention_deletes_segments_never_fail_and_see_contiguous_records() throws Exception {
+    reopenWithTinySegments(new FaultySegmentIo());
+    int total = 900;
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      AtomicBoolean done = new AtomicBoolean();
+      Future<?> appender = threads.submit(() -> {
+        try {
+          for (int offset = 0; offset < total; offset += 3) {
+            log.append(batch(offset, 3, 500));
+            if (offset % 12 == 0) {
+              log.trimOlderThan(1_000L * (offset - 60)); // keeps about ten segments
+            }
+          }
+        } finally {
+          done.set(true);
+        }
+        return null;
+      });
+      Future<Integer> reader = threads.submit(() -> {
+        int reads = 0;
+        while (!done.get()) {
+          List<LogRecord> records = log.read(0, 40, Long.MAX_VALUE);
+          for (int i = 0; i < records.size(); i++) {
+            assertEquals(record(records.get(0).offset() + i, 500), records.get(i));
+          }
+          long found = log.offsetForTime(0);
+          assertTrue(found >= 0 && found <= log.nextOffset(), "offsetForTime gave " + found);
+          reads++;
+        }
+        return reads;
+      });
+      appender.get();
+      assertTrue(reader.get() > 0);
+    } finally {
+      threads.shutdownNow();
+    }
+    assertEquals(total, log.nextOffset());
+    assertTrue(segmentBaseOffsets().size() <= 12, "segments left: " + segmentBaseOffsets());
+  }
+
+  @Test
+  void trimming_a_fenced_log_is_refused() throws Exception {
+    FaultySegmentIo faulty = new FaultySegmentIo();
+    reopenWithTinySegments(faulty);
+    appendInBatchesOfThree(30);
+    faulty.fail(Fault.FORCE);
+    assertThrows(IOException.class, () -> log.sync());
+    faulty.clear(Fault.FORCE);
+    assertThrows(IOException.class, () -> log.trimOlderThan(Long.MAX_VALUE));
+    assertEquals(List.of(0L, 6L, 12L, 18L, 24L), segmentBaseOffsets());
+  }
+
+  private List<Long> segmentBaseOffsets() throws IOException {
+    return segmentNames().stream().map(name -> SegmentFormat.baseOffsetOf(Path.of(name))).toList();
   }
 
   private static long encodedBytes(List<LogRecord> records) {

@@ -187,4 +187,82 @@ abstract class ShardLogContractTest {
       threads.shutdownNow();
     }
   }
+
+  // Retention. Record N of TestRecords arrives at 1000 * N.
+
+  @Test
+  void trimming_before_the_oldest_arrival_keeps_every_record() throws Exception {
+    log.append(batch(0, 20, 300));
+    assertEquals(0, log.trimOlderThan(0));
+    assertEquals(0, log.startOffset());
+    assertEquals(batch(0, 20, 300), log.read(0, 100, Long.MAX_VALUE));
+  }
+
+  @Test
+  void trimming_keeps_every_record_that_arrived_at_or_after_the_cutoff() throws Exception {
+    for (int offset = 0; offset < 200; offset += 10) {
+      log.append(batch(offset, 10, 300));
+    }
+    long startOffset = log.trimOlderThan(150_000);
+    assertEquals(startOffset, log.startOffset());
+    assertTrue(startOffset > 0 && startOffset <= 150, "start offset " + startOffset);
+    assertEquals(batch(startOffset, (int) (200 - startOffset), 300), log.read(0, 1_000, Long.MAX_VALUE));
+    assertEquals(200, log.nextOffset());
+  }
+
+  @Test
+  void a_read_below_the_start_offset_after_a_trim_is_clamped_up_to_it() throws Exception {
+    for (int offset = 0; offset < 200; offset += 10) {
+      log.append(batch(offset, 10, 300));
+    }
+    long startOffset = log.trimOlderThan(100_000);
+    assertEquals(batch(startOffset, 3, 300), log.read(0, 3, Long.MAX_VALUE));
+    assertEquals(batch(startOffset, 3, 300), log.read(-1, 3, Long.MAX_VALUE));
+  }
+
+  @Test
+  void a_time_lookup_after_a_trim_never_answers_below_the_start_offset() throws Exception {
+    for (int offset = 0; offset < 200; offset += 10) {
+      log.append(batch(offset, 10, 300));
+    }
+    long startOffset = log.trimOlderThan(100_000);
+    assertEquals(startOffset, log.offsetForTime(Long.MIN_VALUE));
+    assertEquals(startOffset, log.offsetForTime(0));
+    assertEquals(150, log.offsetForTime(150_000));
+  }
+
+  @Test
+  void trimming_past_every_arrival_empties_the_log_but_keeps_its_next_offset() throws Exception {
+    log.append(batch(0, 10, 300));
+    assertEquals(10, log.trimOlderThan(Long.MAX_VALUE));
+    assertEquals(10, log.startOffset());
+    assertEquals(10, log.nextOffset());
+    assertEquals(List.of(), log.read(0, 10, Long.MAX_VALUE));
+    assertEquals(10, log.offsetForTime(0));
+
+    log.append(batch(10, 2, 300));
+    assertEquals(batch(10, 2, 300), log.read(0, 10, Long.MAX_VALUE));
+    assertEquals(10, log.startOffset());
+  }
+
+  @Test
+  void trimming_an_empty_log_changes_nothing() throws Exception {
+    assertEquals(0, log.trimOlderThan(Long.MAX_VALUE));
+    assertEquals(0, log.nextOffset());
+    log.append(batch(0, 1, 10));
+    assertEquals(0, log.trimOlderThan(0));
+    assertEquals(batch(0, 1, 10), log.read(0, 10, Long.MAX_VALUE));
+  }
+
+  @Test
+  void trimming_again_with_a_later_cutoff_moves_the_start_further() throws Exception {
+    for (int offset = 0; offset < 200; offset += 10) {
+      log.append(batch(offset, 10, 300));
+    }
+    long first = log.trimOlderThan(60_000);
+    long second = log.trimOlderThan(140_000);
+    assertTrue(first <= 60 && second <= 140 && first < second, first + " then " + second);
+    assertEquals(second, log.trimOlderThan(140_000));
+    assertEquals(batch(second, (int) (200 - second), 300), log.read(0, 1_000, Long.MAX_VALUE));
+  }
 }

@@ -6,13 +6,17 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Real file I/O with switchable faults, for one log or a whole server ({@code TestServer.start(settings, clock,
  * faulty)}). A failing write stops halfway through its buffer and then throws (a torn write, as on a full disk);
  * failing forces throw before forcing. Each fault applies everywhere or only to files under one directory (say, one
- * shard's), and can be cleared again. Switches may be flipped from the test thread at any time.
+ * shard's), and can be cleared again. Switches may be flipped from the test thread at any time. It also counts the
+ * bytes read per file name, and can hold the next read of one file until the test lets it go (to stage a race
+ * deterministically).
  */
 public final class FaultySegmentIo implements SegmentIo {
 
@@ -31,6 +35,36 @@ public final class FaultySegmentIo implements SegmentIo {
   /** Each active fault and the directory whose files it hits. */
   private final Map<Fault, Path> faults = new ConcurrentHashMap<>();
   private final AtomicInteger injected = new AtomicInteger();
+  private final Map<String, LongAdder> bytesRead = new ConcurrentHashMap<>();
+  private volatile PausedRead pausedRead;
+
+  /** A read held at its start: {@link #arrived} opens when a reader reaches it, {@link #resume()} lets it go on. */
+  public static final class PausedRead {
+    final String fileName;
+    public final CountDownLatch arrived = new CountDownLatch(1);
+    private final CountDownLatch released = new CountDownLatch(1);
+
+    private PausedRead(String fileName) {
+      this.fileName = fileName;
+    }
+
+    public void resume() {
+      released.countDown();
+    }
+  }
+
+  /** Holds the next read of the file named {@code fileName} until the returned handle is resumed. */
+  public PausedRead pauseNextReadOf(String fileName) {
+    PausedRead paused = new PausedRead(fileName);
+    pausedRead = paused;
+    return paused;
+  }
+
+  /** Bytes read so far from files named {@code fileName}. */
+  public long bytesReadFrom(String fileName) {
+    LongAdder counter = bytesRead.get(fileName);
+    return counter == null ? 0 : counter.sum();
+  }
 
   /** Makes {@code fault} happen to every file. */
   public FaultySegmentIo fail(Fault fault) {
@@ -86,6 +120,16 @@ public final class FaultySegmentIo implements SegmentIo {
     SegmentIo.standard().forceDirectory(directory);
   }
 
+  @Override
+  public void rename(Path source, Path target) throws IOException {
+    SegmentIo.standard().rename(source, target);
+  }
+
+  @Override
+  public void delete(Path path) throws IOException {
+    SegmentIo.standard().delete(path);
+  }
+
   private final class FaultyFile implements SegmentFile {
     private final Path path;
     private final SegmentFile delegate;
@@ -113,7 +157,23 @@ public final class FaultySegmentIo implements SegmentIo {
 
     @Override
     public int read(ByteBuffer target, long position) throws IOException {
-      return delegate.read(target, position);
+      String fileName = path.getFileName().toString();
+      PausedRead paused = pausedRead;
+      if (paused != null && paused.fileName.equals(fileName)) {
+        pausedRead = null;
+        paused.arrived.countDown();
+        try {
+          paused.released.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while paused", e);
+        }
+      }
+      int read = delegate.read(target, position);
+      if (read > 0) {
+        bytesRead.computeIfAbsent(fileName, name -> new LongAdder()).add(read);
+      }
+      return read;
     }
 
     @Override
