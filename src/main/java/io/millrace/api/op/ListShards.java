@@ -10,7 +10,6 @@ import io.millrace.stream.StreamKey;
 import io.millrace.stream.StreamMeta;
 import io.millrace.stream.StreamRegistry;
 import io.vertx.core.Future;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -82,28 +81,17 @@ final class ListShards extends BaseOperation<ListShardsRequest, Responses.ListSh
       throw StreamRegistry.notFound(key);
     }
     Predicate<ShardMeta> wanted = ShardFilters.of(stream, filterType, filterMillis, now);
-    List<Responses.Shard> page = new ArrayList<>();
-    String last = null;
-    boolean more = false;
-    for (ShardMeta s : stream.shards()) {
-      if ((after != null && s.shardId().compareTo(after) <= 0) || !wanted.test(s)) {
-        continue;
-      }
-      if (page.size() == max) {
-        more = true;
-        break;
-      }
-      page.add(Shapes.shard(stream, s));
-      last = s.shardId();
-    }
+    Page<ShardMeta> page = Page.of(stream.shards(), ShardMeta::shardId, after, max, wanted);
+    List<Responses.Shard> shards = page.items().stream().map(shard -> Shapes.shard(stream, shard)).toList();
     String next = null;
-    if (more) {
+    if (page.more()) {
       String tokenScope = String.join("|", "shards", key.account(), key.region(), key.name(),
           Long.toString(stream.createdMillis()), filterType, filterShardId == null ? "" : filterShardId,
           filterMillis == null ? "" : filterMillis.toString());
-      next = new PageToken(now, tokenScope, last, max).encode(signer);
+      next = new PageToken(now, tokenScope, page.items().get(page.items().size() - 1).shardId(), max)
+          .encode(signer);
     }
-    return Future.succeededFuture(new Responses.ListShardsResponse(page, next));
+    return Future.succeededFuture(new Responses.ListShardsResponse(shards, next));
   }
 
   private static void checkFilter(String type, String shardId, Long millis, String exclusiveStart) {

@@ -94,21 +94,11 @@ final class StreamOps {
     public Future<Responses.DescribeStreamResponse> handle(DescribeStreamRequest r, RequestScope scope) {
       StreamMeta s = registry.require(scope.streamKey(r));
       int limit = r.limit() == null ? 100 : Math.min(r.limit(), 100);
-      List<Responses.Shard> page = new ArrayList<>();
-      boolean more = false;
-      for (ShardMeta shard : s.shards()) {
-        if (r.exclusiveStartShardId() != null && shard.shardId().compareTo(r.exclusiveStartShardId()) <= 0) {
-          continue;
-        }
-        if (page.size() == limit) {
-          more = true;
-          break;
-        }
-        page.add(Shapes.shard(s, shard));
-      }
+      Page<ShardMeta> page = Page.of(s.shards(), ShardMeta::shardId, r.exclusiveStartShardId(), limit);
+      List<Responses.Shard> shards = page.items().stream().map(shard -> Shapes.shard(s, shard)).toList();
       return Future.succeededFuture(new Responses.DescribeStreamResponse(new Responses.StreamDescription(
-          s.name(), s.arn(), s.status().name(), Shapes.mode(s), page, more, s.retentionHours(), Shapes.created(s),
-          Shapes.monitoring(s), s.encryptionType(), s.keyId())));
+          s.name(), s.arn(), s.status().name(), Shapes.mode(s), shards, page.more(), s.retentionHours(),
+          Shapes.created(s), Shapes.monitoring(s), s.encryptionType(), s.keyId())));
     }
   }
 
@@ -161,24 +151,13 @@ final class StreamOps {
         after = token.position();
         limit = r.limit() == null ? token.limit() : limit;
       }
-      List<String> names = new ArrayList<>();
-      List<Responses.StreamSummary> summaries = new ArrayList<>();
-      boolean more = false;
-      for (StreamMeta s : registry.list(scope.account(), scope.region())) {
-        if (after != null && s.name().compareTo(after) <= 0) {
-          continue;
-        }
-        if (names.size() == limit) {
-          more = true;
-          break;
-        }
-        names.add(s.name());
-        summaries.add(new Responses.StreamSummary(s.name(), s.arn(), s.status().name(), Shapes.mode(s),
-            Shapes.created(s)));
-      }
-      String next = more ? new PageToken(registry.clock().millis(), listScope, names.get(names.size() - 1), limit)
-          .encode(signer) : null;
-      return Future.succeededFuture(new Responses.ListStreamsResponse(names, more, next, summaries));
+      Page<StreamMeta> page = Page.of(registry.list(scope.account(), scope.region()), StreamMeta::name, after, limit);
+      List<String> names = page.items().stream().map(StreamMeta::name).toList();
+      List<Responses.StreamSummary> summaries = page.items().stream().map(s -> new Responses.StreamSummary(s.name(),
+          s.arn(), s.status().name(), Shapes.mode(s), Shapes.created(s))).toList();
+      String next = page.more() ? new PageToken(registry.clock().millis(), listScope, names.get(names.size() - 1),
+          limit).encode(signer) : null;
+      return Future.succeededFuture(new Responses.ListStreamsResponse(names, page.more(), next, summaries));
     }
   }
 

@@ -102,19 +102,8 @@ final class TagOps {
     public Future<Responses.ListTagsForStreamResponse> handle(ListTagsForStreamRequest r, RequestScope scope) {
       StreamMeta s = registry.require(scope.streamKey(r));
       int limit = r.limit() == null ? 10 : r.limit();
-      List<Responses.Tag> page = new ArrayList<>();
-      boolean more = false;
-      for (Responses.Tag t : tags(s)) {
-        if (r.exclusiveStartTagKey() != null && t.key().compareTo(r.exclusiveStartTagKey()) <= 0) {
-          continue;
-        }
-        if (page.size() == limit) {
-          more = true;
-          break;
-        }
-        page.add(t);
-      }
-      return Future.succeededFuture(new Responses.ListTagsForStreamResponse(page, more));
+      Page<Responses.Tag> page = Page.of(tags(s), Responses.Tag::key, r.exclusiveStartTagKey(), limit);
+      return Future.succeededFuture(new Responses.ListTagsForStreamResponse(page.items(), page.more()));
     }
   }
 
