@@ -18,8 +18,10 @@ import java.util.Comparator;
 import java.util.Date;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TimeZone;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Kinesis data plane over the registry and the shards: routing puts to shards, issuing shard iterators and
@@ -74,8 +76,7 @@ public final class DataPlane {
   public Future<List<PutOutcome>> put(StreamKey key, List<PutEntry> entries) {
     StreamMeta stream = requireServing(key);
     long maxRecordBytes = stream.maxRecordBytes();
-    List<ShardMeta> open = new ArrayList<>(stream.openShards());
-    open.sort(Comparator.comparing(ShardMeta::startingHashKey));
+    List<ShardMeta> open = routing(stream);
     int[] target = new int[entries.size()];
     int[] perShard = new int[open.size()];
     byte[][] explicit = new byte[entries.size()][];
@@ -158,6 +159,25 @@ public final class DataPlane {
               + key.account() + "."));
     }
     return new PutOutcome(shard.shardId(), shard.sequenceNumber(offset, r.arrivalMillis()).toDecimal(), null);
+  }
+
+  /** A stream's open shards sorted by starting hash key, cached until the stream's metadata changes. */
+  private record Routing(StreamMeta stream, List<ShardMeta> openByHash) {}
+
+  private final Map<StreamKey, Routing> routings = new ConcurrentHashMap<>();
+
+  private List<ShardMeta> routing(StreamMeta stream) {
+    Routing cached = routings.get(stream.key());
+    if (cached != null && cached.stream() == stream) {
+      return cached.openByHash();
+    }
+    List<ShardMeta> open = new ArrayList<>(stream.openShards());
+    open.sort(Comparator.comparing(ShardMeta::startingHashKey));
+    if (routings.size() > 10_000) {
+      routings.clear(); // deleted streams' entries go too; the live ones are rebuilt on their next put
+    }
+    routings.put(stream.key(), new Routing(stream, List.copyOf(open)));
+    return open;
   }
 
   /** Binary search over the open shards sorted by their starting hash key (they tile the key space). */

@@ -82,7 +82,16 @@ public final class HttpApiVerticle extends VerticleBase {
     router.route().handler(ctx -> handle(ctx.request()));
     HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
         .setHttp2ClearTextEnabled(true).setCompressionSupported(false).setDecompressionSupported(true);
-    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> server = s);
+    // The API (every POST) goes straight to its handler; the router serves the few GET pages.
+    return vertx.createHttpServer(options)
+        .requestHandler(request -> {
+          if (request.method() == HttpMethod.POST) {
+            handle(request);
+          } else {
+            router.handle(request);
+          }
+        })
+        .listen().onSuccess(s -> server = s);
   }
 
   @Override
