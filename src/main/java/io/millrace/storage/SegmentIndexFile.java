@@ -56,7 +56,7 @@ final class SegmentIndexFile {
   static final byte FORMAT_VERSION = 1;
   static final int HEADER_BYTES = 4 + 1 + 8 + 8 + 8 + 8 + 4;
   static final int ENTRY_BYTES = 8 + 8 + 8;
-  /** Refuse (and rebuild) anything larger: a 2 GiB segment at one entry per 4 KiB needs 12 MiB. */
+  /** Refuse (and rebuild) anything larger: a 2 GiB segment at one entry per 4 KiB needs 12 MiB (16 KiB: 3 MiB). */
   static final int MAX_FILE_BYTES = 64 * 1024 * 1024;
 
   /** What an index file says about its segment. */
