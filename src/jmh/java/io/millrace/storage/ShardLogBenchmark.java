@@ -45,8 +45,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code randomRead}: {@code read(offset, 1, ...)} at uniformly random offsets of a log populated with
  *       {@code readLogMegabytes} of {@code readRecordBytes}-byte records (page cache warm).</li>
  *   <li>{@code openAllShards}: opens and closes {@code shards} logs of {@code shardMegabytes} each (1 KiB records,
- *       {@code segmentMegabytes} segments) with their index files, or with the index files deleted before each
- *       open ({@code indexFiles=false}: every segment is scanned and its index rewritten, as after an upgrade).
+ *       {@code segmentMegabytes} segments) with their index files (sealed indexes and the active segment's
+ *       checkpoint from the clean close), or with all index files deleted before each open
+ *       ({@code indexFiles=false}: every segment is scanned and its index rewritten, as after an upgrade or a crash
+ *       before any checkpoint).
  *       Single-shot time per open of all shards. The page cache is not dropped.</li>
  * </ul>
  *

@@ -28,6 +28,15 @@ import java.util.List;
  * <p><b>Durability.</b> An appended record is durable once {@link #sync()} (fdatasync of the active segment)
  * has returned; earlier segments were fsynced when they were rolled.
  *
+ * <p><b>Checkpoints.</b> The active segment's {@link SegmentIndexFile} is written as a checkpoint on a clean
+ * {@link #close()} and by {@link #sync()} once {@code checkpointBytes} have been appended to the active segment
+ * since the last one, always after the fsync and covering only what that fsync made durable, so a checkpoint
+ * never claims unsynced data. It is written like a sealed index (temporary name, fsync, rename) without a
+ * directory fsync: losing the rename in a crash leaves the previous checkpoint or none, both still true. Opening
+ * the log then trusts the checkpointed prefix and scans only what follows it. A failed checkpoint does not fence
+ * the log (the data is synced; the next open just scans more) and is counted by {@link #indexWriteFailures()}.
+ * Rolling overwrites the checkpoint with the sealed index.
+ *
  * <p><b>Failures.</b> An IOException from a write, fsync or roll fences the log: that call and every later
  * {@link #append} or {@link #sync} throws IOException, while reads of what was published keep working. Nothing
  * is retried onto a half-written file; reopening the log runs recovery, which truncates any torn tail.
@@ -53,6 +62,12 @@ public final class FileShardLog implements ShardLog {
   /** Default size past which the active segment is rolled: 128 MiB. */
   public static final long DEFAULT_MAX_SEGMENT_BYTES = 128L * 1024 * 1024;
 
+  /**
+   * Default bytes appended to the active segment after which {@link #sync()} writes a checkpoint: 16 MiB, so that
+   * a crash costs at most about that much scanning per shard while checkpoint writes stay under 1% of the data.
+   */
+  public static final long DEFAULT_CHECKPOINT_BYTES = 16L * 1024 * 1024;
+
   /** What readers see. {@code segments} is immutable; its last element is the active segment. */
   private record State(List<Segment> segments, long activeEndPosition, long nextOffset) {
     Segment active() {
@@ -74,22 +89,27 @@ public final class FileShardLog implements ShardLog {
 
   private final Path directory;
   private final long maxSegmentBytes;
+  private final long checkpointBytes;
   private final SegmentIo segmentIo;
   private final RecoveryReport recoveryReport;
   private volatile State state;
   /** Appender only: the failure that fenced this log, or null. */
   private IOException fencedBy;
   private boolean closed;
-  /** Appender only (read by metrics): index files that could not be written when a segment was sealed. */
+  /** Appender only: end position covered by the active segment's checkpoint on disk, -1 if it has none. */
+  private long checkpointPosition;
+  /** Appender only (read by metrics): index files (sealed or checkpoints) that could not be written. */
   private volatile long indexWriteFailures;
 
-  private FileShardLog(Path directory, long maxSegmentBytes, SegmentIo segmentIo,
+  private FileShardLog(Path directory, long maxSegmentBytes, long checkpointBytes, SegmentIo segmentIo,
                        SegmentRecovery.Recovered recovered) {
     this.directory = directory;
     this.maxSegmentBytes = maxSegmentBytes;
+    this.checkpointBytes = checkpointBytes;
     this.segmentIo = segmentIo;
     this.recoveryReport = recovered.report();
     this.state = new State(recovered.segments(), recovered.activeEndPosition(), recovered.nextOffset());
+    this.checkpointPosition = recovered.activeCheckpointPosition();
   }
 
   /** Opens (recovering) or creates the log in {@code directory} with 128 MiB segments and real file I/O. */
@@ -102,20 +122,33 @@ public final class FileShardLog implements ShardLog {
     return open(directory, maxSegmentBytes, SegmentIo.standard());
   }
 
+  /** Opens (recovering) or creates the log in {@code directory} with 16 MiB checkpoints. */
+  public static FileShardLog open(Path directory, long maxSegmentBytes, SegmentIo segmentIo) throws IOException {
+    return open(directory, maxSegmentBytes, DEFAULT_CHECKPOINT_BYTES, segmentIo);
+  }
+
   /**
-   * Opens (recovering) or creates the log in {@code directory}. Blocking: reads every sealed segment's index file (or scans it) and scans the last one.
+   * Opens (recovering) or creates the log in {@code directory}. Blocking: reads every segment's index file (or
+   * scans the segment) and scans the last one after its checkpoint.
    *
    * @param maxSegmentBytes size past which the active segment is rolled, at least one header plus one byte
+   * @param checkpointBytes bytes appended to the active segment after which {@link #sync()} writes a checkpoint;
+   *                        0 writes checkpoints only on {@link #close()}
    * @param segmentIo       the file operations to use; {@link SegmentIo#standard()} outside fault tests
    * @throws CorruptSegmentException if damage is found that truncating the tail cannot repair
    */
-  public static FileShardLog open(Path directory, long maxSegmentBytes, SegmentIo segmentIo) throws IOException {
+  public static FileShardLog open(Path directory, long maxSegmentBytes, long checkpointBytes, SegmentIo segmentIo)
+      throws IOException {
     if (maxSegmentBytes <= SegmentFormat.HEADER_BYTES) {
       throw new IllegalArgumentException("maxSegmentBytes must exceed the " + SegmentFormat.HEADER_BYTES
           + "-byte segment header, was " + maxSegmentBytes);
     }
+    if (checkpointBytes < 0) {
+      throw new IllegalArgumentException("checkpointBytes must be 0 (on close only) or positive, was "
+          + checkpointBytes);
+    }
     SegmentRecovery.Recovered recovered = SegmentRecovery.recover(directory, segmentIo);
-    return new FileShardLog(directory, maxSegmentBytes, segmentIo, recovered);
+    return new FileShardLog(directory, maxSegmentBytes, checkpointBytes, segmentIo, recovered);
   }
 
   @Override
@@ -128,7 +161,7 @@ public final class FileShardLog implements ShardLog {
     return state.startOffset();
   }
 
-  /** Index files that could not be written when a segment was sealed, for metrics. */
+  /** Index files that could not be written when a segment was sealed or checkpointed, for metrics. */
   public long indexWriteFailures() {
     return indexWriteFailures;
   }
@@ -168,13 +201,19 @@ public final class FileShardLog implements ShardLog {
     state = new State(current.segments(), position, current.nextOffset() + records.size());
   }
 
+  /** Fsyncs the active segment, then writes a checkpoint if {@code checkpointBytes} were appended since the last. */
   @Override
   public void sync() throws IOException {
     requireWritable();
+    State synced = state; // the appender's own state: everything in it is covered by the force below
     try {
-      state.active().file.force();
+      synced.active().file.force();
     } catch (IOException e) {
       throw fence(e);
+    }
+    long checkpointedUpTo = Math.max(checkpointPosition, SegmentFormat.HEADER_BYTES);
+    if (checkpointBytes > 0 && synced.activeEndPosition() - checkpointedUpTo >= checkpointBytes) {
+      maybeCheckpoint(synced);
     }
   }
 
@@ -301,7 +340,10 @@ public final class FileShardLog implements ShardLog {
     return recoveryReport;
   }
 
-  /** Fsyncs the active segment unless fenced, then closes every segment file. Idempotent. */
+  /**
+   * Unless fenced: fsyncs the active segment and writes its checkpoint (a failed checkpoint is only counted), so
+   * that the next open reads none of its records. Then closes every segment file. Idempotent.
+   */
   @Override
   public void close() throws IOException {
     if (closed) {
@@ -313,6 +355,7 @@ public final class FileShardLog implements ShardLog {
     if (fencedBy == null) {
       try {
         current.active().file.force();
+        maybeCheckpoint(current);
       } catch (IOException e) {
         failure = e;
       }
@@ -338,6 +381,23 @@ public final class FileShardLog implements ShardLog {
     return "FileShardLog[" + directory + ", nextOffset=" + nextOffset() + "]";
   }
 
+  /**
+   * Writes the checkpoint of the active segment at {@code synced}'s end position, which the caller has just fsynced,
+   * unless the one on disk already says as much. A failure is counted, not thrown.
+   */
+  private void maybeCheckpoint(State synced) {
+    Segment active = synced.active();
+    if (synced.activeEndPosition() == checkpointPosition) {
+      return;
+    }
+    try {
+      SegmentIndexFile.write(segmentIo, active, synced.nextOffset() - active.baseOffset, synced.activeEndPosition());
+      checkpointPosition = synced.activeEndPosition();
+    } catch (IOException e) {
+      indexWriteFailures++; // not fatal: the next open scans from the previous checkpoint, or the whole segment
+    }
+  }
+
   /** Seals the active segment and publishes a state with a fresh, empty active segment. */
   private State roll(State current) throws IOException {
     Segment sealed = current.active();
@@ -349,6 +409,7 @@ public final class FileShardLog implements ShardLog {
     } catch (IOException e) {
       indexWriteFailures++; // not fatal: the next open scans this segment instead
     }
+    checkpointPosition = -1; // the new segment has none yet
     Segment next = Segment.create(directory, current.nextOffset(), segmentIo);
     List<Segment> segments = new ArrayList<>(current.segments());
     segments.add(next);

@@ -8,12 +8,14 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * The index file of a sealed segment: its {@link SparseIndex} entries plus what recovery would otherwise learn
- * by scanning every record (record count, end position, last arrival time), so that opening a log reads one
- * small file per sealed segment instead of all of its records.
+ * The index file of a segment: its {@link SparseIndex} entries plus what recovery would otherwise learn by
+ * scanning every record (record count, end position, last arrival time), so that opening a log reads one small
+ * file per segment instead of all of its records. A sealed segment's index describes the whole segment; the
+ * active segment's index is a <em>checkpoint</em>: the same format, describing the records up to the end position
+ * where it was taken (always data already fsynced), which the segment may have grown past since.
  *
- * <p><b>Threading.</b> Stateless; {@link #write} runs on the appender (when a segment is sealed) or during
- * recovery, {@link #read} during recovery.
+ * <p><b>Threading.</b> Stateless; {@link #write} runs on the appender (when a segment is sealed, at a checkpoint,
+ * on a clean close) or during recovery, {@link #read} and {@link #readCheckpoint} during recovery.
  *
  * <p><b>File name:</b> {@link SegmentFormat#indexFileName}, e.g. {@code 00000000000000001024.index} beside
  * {@code 00000000000000001024.log}.
@@ -26,6 +28,7 @@ import java.util.zip.CRC32C;
  *  5        8     baseOffset         the segment's base offset; must equal the one in the file name
  *  13       8     recordCount        records in the segment; the next segment starts at baseOffset + recordCount
  *  21       8     endPosition        end of the segment's last record = the segment file's size when sealed
+                                      (for a checkpoint: the end of the last record it covers)
  *  29       8     lastArrivalMillis  arrival time of the last record (Long.MIN_VALUE if the segment is empty)
  *  37       4     entryCount         n
  *  41       24*n  entries            per entry: offset (8), file position (8), arrivalMillis (8), in offset order
@@ -36,7 +39,9 @@ import java.util.zip.CRC32C;
  * position equals the segment file's size, its record count makes the segment end where the next one begins,
  * and its entries are ordered and inside the segment. Anything else (missing, torn, corrupt, stale) makes
  * recovery scan the segment and write the index anew. Records read through a trusted index are still checked
- * (CRC32C) when they are read.
+ * (CRC32C) when they are read. A checkpoint of the last segment is checked the same way, except that its end
+ * position may lie below the file's size (the records after it are then scanned) and there is no next segment
+ * to compare the record count with; a checkpoint claiming more than the file holds is stale.
  *
  * <p><b>Writing.</b> The file is written under a temporary name, fsynced and renamed into place; the caller
  * fsyncs the directory (rolling does that anyway for the new segment).
@@ -51,7 +56,7 @@ final class SegmentIndexFile {
   static final byte FORMAT_VERSION = 1;
   static final int HEADER_BYTES = 4 + 1 + 8 + 8 + 8 + 8 + 4;
   static final int ENTRY_BYTES = 8 + 8 + 8;
-  /** Refuse (and rebuild) anything larger: a 2 GiB segment at one entry per 4 KiB needs 12 MiB. */
+  /** Refuse (and rebuild) anything larger: a 2 GiB segment at one entry per 4 KiB needs 12 MiB (16 KiB: 3 MiB). */
   static final int MAX_FILE_BYTES = 64 * 1024 * 1024;
 
   /** What an index file says about its segment. */
@@ -67,7 +72,10 @@ final class SegmentIndexFile {
 
   private SegmentIndexFile() {}
 
-  /** Writes, fsyncs and renames into place the index of {@code segment}, sealed at {@code endPosition}. */
+  /**
+   * Writes, fsyncs and renames into place the index of {@code segment}, sealed or checkpointed at
+   * {@code endPosition}; a checkpoint must cover only records already fsynced.
+   */
   static void write(SegmentIo segmentIo, Segment segment, long recordCount, long endPosition) throws IOException {
     List<SparseIndex.Entry> entries = segment.index.entries();
     ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + entries.size() * ENTRY_BYTES + RecordCodec.CRC_BYTES);
@@ -93,11 +101,25 @@ final class SegmentIndexFile {
   }
 
   /**
-   * Reads the index of the segment at {@code baseOffset} and checks it against the segment file's size and the
-   * offset where the next segment begins; see the class note on trust.
+   * Reads the index of the sealed segment at {@code baseOffset} and checks it against the segment file's size and
+   * the offset where the next segment begins; see the class note on trust.
    */
   static Loaded read(SegmentIo segmentIo, Path indexPath, long baseOffset, long segmentSizeBytes,
                      long nextSegmentBaseOffset) throws IOException {
+    return read(segmentIo, indexPath, baseOffset, segmentSizeBytes, nextSegmentBaseOffset, false);
+  }
+
+  /**
+   * Reads the checkpoint of the last segment at {@code baseOffset}: trusted if it is sound and its end position
+   * is at or below the segment file's size; see the class note on trust.
+   */
+  static Loaded readCheckpoint(SegmentIo segmentIo, Path indexPath, long baseOffset, long segmentSizeBytes)
+      throws IOException {
+    return read(segmentIo, indexPath, baseOffset, segmentSizeBytes, -1, true);
+  }
+
+  private static Loaded read(SegmentIo segmentIo, Path indexPath, long baseOffset, long segmentSizeBytes,
+                             long nextSegmentBaseOffset, boolean checkpoint) throws IOException {
     if (!Files.exists(indexPath)) {
       return new Loaded(null, "no index file");
     }
@@ -115,7 +137,7 @@ final class SegmentIndexFile {
     if (buffer.hasRemaining()) {
       return new Loaded(null, "index file shrank while it was read");
     }
-    String problem = problem(buffer, baseOffset, segmentSizeBytes, nextSegmentBaseOffset);
+    String problem = problem(buffer, baseOffset, segmentSizeBytes, nextSegmentBaseOffset, checkpoint);
     if (problem != null) {
       return new Loaded(null, problem);
     }
@@ -133,9 +155,12 @@ final class SegmentIndexFile {
         offsets, positions, arrivals), null);
   }
 
-  /** Why the index in {@code buffer} (the whole file) cannot be trusted, or null. */
+  /**
+   * Why the index in {@code buffer} (the whole file) cannot be trusted, or null. For a checkpoint,
+   * {@code nextSegmentBaseOffset} is unknown (-1) and the end position may lie below the file's size.
+   */
   private static String problem(ByteBuffer buffer, long baseOffset, long segmentSizeBytes,
-                                long nextSegmentBaseOffset) {
+                                long nextSegmentBaseOffset, boolean checkpoint) {
     int crcPosition = buffer.capacity() - RecordCodec.CRC_BYTES;
     int storedCrc = buffer.getInt(crcPosition);
     int actualCrc = crc32c(buffer.array(), crcPosition);
@@ -155,8 +180,15 @@ final class SegmentIndexFile {
     long endPosition = buffer.getLong(21);
     long lastArrival = buffer.getLong(29);
     int count = buffer.getInt(37);
-    if (endPosition != segmentSizeBytes) {
+    if (checkpoint ? endPosition > segmentSizeBytes : endPosition != segmentSizeBytes) {
       return "stale: index says the segment ends at " + endPosition + ", the file is " + segmentSizeBytes + " bytes";
+    }
+    if (endPosition < SegmentFormat.HEADER_BYTES
+        || (recordCount == 0) != (endPosition == SegmentFormat.HEADER_BYTES)) {
+      return "end position " + endPosition + " does not fit " + recordCount + " records";
+    }
+    if (checkpoint && recordCount >= 0) {
+      nextSegmentBaseOffset = baseOffset + recordCount; // the end the checkpoint claims; checked against entries
     }
     if (recordCount < 0 || baseOffset + recordCount != nextSegmentBaseOffset) {
       return "stale: index counts " + recordCount + " records, the next segment begins at " + nextSegmentBaseOffset;

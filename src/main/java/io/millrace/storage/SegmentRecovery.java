@@ -12,9 +12,12 @@ import java.util.stream.Stream;
  * Opens the segments of a shard log directory: checks every header, opens each sealed segment from its
  * {@link SegmentIndexFile} when that can be trusted, scans the records of every other segment (CRC32C and dense
  * offsets), writes the index files that were missing, stale or corrupt, and truncates a torn or corrupt tail of
- * the <em>last</em> segment at the last good record boundary. The last (active) segment is always scanned; it has
- * no index file of its own (a leftover one is ignored and replaced when the segment is sealed). Index files
- * without a segment, and temporary ones, are deleted.
+ * the <em>last</em> segment at the last good record boundary. The last (active) segment is opened from its
+ * checkpoint (its index file, written on a clean close and every {@code checkpointBytes} synced) when that can be
+ * trusted: entirely if the checkpoint ends where the file ends, else the checkpointed prefix is trusted and only
+ * the records after it are scanned (and a torn tail there truncated). A checkpoint that claims more than the file
+ * holds (stale) or is corrupt makes recovery scan the whole segment and delete it (fsyncing the directory), so it
+ * can never vouch for bytes rewritten later. Index files without a segment, and temporary ones, are deleted.
  *
  * <p><b>Threading.</b> Runs once, on the thread opening the log, before the log is published.
  *
@@ -28,8 +31,12 @@ import java.util.stream.Stream;
  */
 final class SegmentRecovery {
 
-  /** What recovery produced: the open segments (last = active), where the next record goes, and the report. */
-  record Recovered(List<Segment> segments, long activeEndPosition, long nextOffset, RecoveryReport report) {}
+  /**
+   * What recovery produced: the open segments (last = active), where the next record goes, the end position of
+   * the active segment's trusted checkpoint on disk (-1 if it has none), and the report.
+   */
+  record Recovered(List<Segment> segments, long activeEndPosition, long nextOffset, long activeCheckpointPosition,
+                   RecoveryReport report) {}
 
   /** Where the good records of a scanned segment end: file position and the offset after the last one. */
   private record Scanned(long endPosition, long endOffset) {}
@@ -44,6 +51,10 @@ final class SegmentRecovery {
   private int segmentsFromIndex;
   private int segmentsScanned;
   private int indexesWritten;
+  private boolean activeFromCheckpoint;
+  private long bytesTrusted;
+  private long bytesScanned;
+  private long activeCheckpointPosition = -1;
 
   private SegmentRecovery(Path directory, SegmentIo segmentIo) {
     this.directory = directory;
@@ -63,7 +74,7 @@ final class SegmentRecovery {
         deleteStrayIndexFiles(baseOffsets);
         opened.add(Segment.create(directory, 0, segmentIo));
         segmentIo.forceDirectory(directory);
-        return new Recovered(List.copyOf(opened), SegmentFormat.HEADER_BYTES, 0, RecoveryReport.clean(0));
+        return new Recovered(List.copyOf(opened), SegmentFormat.HEADER_BYTES, 0, -1, RecoveryReport.clean(0));
       }
       long nextOffset = baseOffsets.get(0);
       long activeEndPosition = 0;
@@ -82,7 +93,15 @@ final class SegmentRecovery {
           nextOffset = baseOffsets.get(i + 1);
           continue;
         }
-        Scanned scanned = scan(segment, last);
+        if (last) {
+          Scanned resumed = resumedFromCheckpoint(segment);
+          if (resumed != null) {
+            activeEndPosition = resumed.endPosition();
+            nextOffset = resumed.endOffset();
+            continue;
+          }
+        }
+        Scanned scanned = scan(segment, last, SegmentFormat.HEADER_BYTES, segment.baseOffset);
         segmentsScanned++;
         activeEndPosition = scanned.endPosition();
         nextOffset = scanned.endOffset();
@@ -96,8 +115,8 @@ final class SegmentRecovery {
       }
       deleteStrayIndexFiles(baseOffsets);
       RecoveryReport report = new RecoveryReport(recordsRecovered, recordsDropped, bytesDropped, detail,
-          segmentsFromIndex, segmentsScanned, indexesWritten);
-      return new Recovered(List.copyOf(opened), activeEndPosition, nextOffset, report);
+          segmentsFromIndex, segmentsScanned, indexesWritten, activeFromCheckpoint, bytesTrusted, bytesScanned);
+      return new Recovered(List.copyOf(opened), activeEndPosition, nextOffset, activeCheckpointPosition, report);
     } catch (IOException | RuntimeException e) {
       for (Segment segment : opened) {
         Segment.closeAfterFailure(segment.file, e);
@@ -131,7 +150,42 @@ final class SegmentRecovery {
     segment.lastArrivalMillis = contents.lastArrivalMillis();
     segment.sealedEndPosition = contents.endPosition();
     recordsRecovered += contents.recordCount();
+    bytesTrusted += contents.endPosition() - SegmentFormat.HEADER_BYTES;
     return true;
+  }
+
+  /**
+   * Opens the last segment from its checkpoint if that can be trusted, scanning only the records after it; returns
+   * where the good records end, or null if the whole segment must be scanned instead (no checkpoint, or one that
+   * is stale or corrupt, which is then deleted; or a torn header, which is rewritten).
+   */
+  private Scanned resumedFromCheckpoint(Segment segment) throws IOException {
+    Path indexPath = indexPath(segment.baseOffset);
+    if (!Files.exists(indexPath)) {
+      return null;
+    }
+    long sizeBytes = segment.file.size();
+    SegmentIndexFile.Loaded loaded = headerIsValid(segment, true, sizeBytes)
+        ? SegmentIndexFile.readCheckpoint(segmentIo, indexPath, segment.baseOffset, sizeBytes)
+        : new SegmentIndexFile.Loaded(null, "torn header");
+    if (!loaded.trusted()) {
+      // A checkpoint the file no longer matches must not survive: once appends pass its end position again it
+      // would vouch for bytes it never saw. The deletion is made durable before any append can happen.
+      segmentIo.delete(indexPath);
+      segmentIo.forceDirectory(directory);
+      return null;
+    }
+    SegmentIndexFile.Contents contents = loaded.contents();
+    segment.index.load(contents.offsets(), contents.positions(), contents.arrivalMillis());
+    segment.lastArrivalMillis = contents.lastArrivalMillis();
+    recordsRecovered += contents.recordCount();
+    bytesTrusted += contents.endPosition() - SegmentFormat.HEADER_BYTES;
+    activeFromCheckpoint = true;
+    activeCheckpointPosition = contents.endPosition();
+    if (contents.endPosition() == sizeBytes) {
+      return new Scanned(sizeBytes, segment.baseOffset + contents.recordCount());
+    }
+    return scan(segment, true, contents.endPosition(), segment.baseOffset + contents.recordCount());
   }
 
   /**
@@ -165,14 +219,19 @@ final class SegmentRecovery {
     return directory.resolve(SegmentFormat.indexFileName(baseOffset));
   }
 
-  /** Checks the header and every record of {@code segment}, indexes it, and returns where its good records end. */
-  private Scanned scan(Segment segment, boolean last) throws IOException {
+  /**
+   * Checks and indexes the records of {@code segment} from {@code startPosition}, where the record with
+   * {@code startOffset} must begin, and returns where its good records end. Scanning from the first record also
+   * checks the header; a later start is a checkpoint's end, whose header was checked already.
+   */
+  private Scanned scan(Segment segment, boolean last, long startPosition, long startOffset) throws IOException {
     long sizeBytes = segment.file.size();
-    if (!headerIsValid(segment, last, sizeBytes)) {
+    if (startPosition == SegmentFormat.HEADER_BYTES && !headerIsValid(segment, last, sizeBytes)) {
       return new Scanned(SegmentFormat.HEADER_BYTES, segment.baseOffset);
     }
-    SegmentReader reader = new SegmentReader(segment.file, SegmentFormat.HEADER_BYTES, sizeBytes);
-    long expectedOffset = segment.baseOffset;
+    bytesScanned += sizeBytes - startPosition;
+    SegmentReader reader = new SegmentReader(segment.file, startPosition, sizeBytes);
+    long expectedOffset = startOffset;
     while (reader.hasMore()) {
       long position = reader.position();
       RecordCodec.Frame frame = reader.check();

@@ -7,20 +7,26 @@ import java.util.List;
 /**
  * The in-memory sparse index of one segment: for the segment's first record and then for one record about every
  * {@value #INTERVAL_BYTES} bytes, its offset, file position and arrival time. Rebuilt by scanning the segment
- * on open; never written to disk, so it needs no checksum.
+ * when no index file can be trusted.
  *
  * <p><b>Threading.</b> One writer ({@link #maybeAdd}) and any number of concurrent readers. Entries are
  * published through a volatile snapshot; a slot is written before the snapshot that first includes it and
  * never changed afterwards, so readers need no lock. Readers may see entries for records appended after the
  * log state they are working from and must ignore entries at or beyond their visible end offset.
  *
- * <p>Sealed segments persist their index in a {@link SegmentIndexFile}, so that opening the log can {@link #load}
- * it instead of scanning the segment; the file carries its own CRC (a wrong entry would misplace reads).
+ * <p>Sealed segments persist their index in a {@link SegmentIndexFile}, and the active one in checkpoints of the
+ * same format, so that opening the log can {@link #load} it instead of scanning the segment; the file carries its
+ * own CRC (a wrong entry would misplace reads).
  */
 final class SparseIndex {
 
-  /** Aim for one entry per this many bytes of records. */
-  static final int INTERVAL_BYTES = 4096;
+  /**
+   * Aim for one entry per this many bytes of records: 16 KiB, about 16 MB of heap (24 bytes an entry) per 10 GiB of
+   * data. Design note: it was 4 KiB (about 63 MB per 10 GiB); random single-record reads measured the same at both
+   * (JMH randomRead, 200 MB log of 1 KiB records: 77.8k ops/s at 4 KiB, 78.2k at 16 KiB), because a read fetches a
+   * 64 KiB buffer from the index entry anyway and checks a few more frames in memory. See README.
+   */
+  static final int INTERVAL_BYTES = 16 * 1024;
 
   /** An index entry, or a starting point for a scan. */
   record Entry(long offset, long position, long arrivalMillis) {}

@@ -1,6 +1,7 @@
 package io.millrace.storage;
 
 import static io.millrace.storage.TestRecords.batch;
+import static io.millrace.storage.TestRecords.countsOf;
 import static io.millrace.storage.TestRecords.record;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -44,6 +45,13 @@ class FileShardLogTest extends ShardLogContractTest {
     return reopened;
   }
 
+  /** Closes the log and deletes the active segment's checkpoint, as if the log had crashed before taking one. */
+  private void closeAsIfCrashed() throws IOException {
+    log.close();
+    Files.delete(lastSegment().resolveSibling(SegmentFormat.indexFileName(
+        SegmentFormat.baseOffsetOf(lastSegment()))));
+  }
+
   @Test
   void readsBackEveryRecordInOrderAfterReopen() throws Exception {
     List<LogRecord> written = new ArrayList<>();
@@ -54,7 +62,7 @@ class FileShardLogTest extends ShardLogContractTest {
     }
     log.sync();
     FileShardLog reopened = reopen();
-    assertEquals(new RecoveryReport(120, 0, 0, "", 3, 1, 0), reopened.recoveryReport());
+    assertEquals(new RecoveryReport(120, 0, 0, "", 3, 0, 0, true, 0, 0), countsOf(reopened.recoveryReport()));
     assertEquals(120, reopened.nextOffset());
     assertEquals(written, reopened.read(0, Integer.MAX_VALUE, Long.MAX_VALUE));
     assertEquals(96, reopened.offsetForTime(96_000));
@@ -85,7 +93,7 @@ class FileShardLogTest extends ShardLogContractTest {
     }
     log.close();
     log = FileShardLog.open(directory, 4096);
-    assertEquals(new RecoveryReport(90, 0, 0, "", 14, 1, 0), log.recoveryReport());
+    assertEquals(new RecoveryReport(90, 0, 0, "", 14, 0, 0, true, 0, 0), countsOf(log.recoveryReport()));
     assertEquals(written, log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE));
     assertEquals(names, segmentNames());
   }
@@ -118,14 +126,14 @@ class FileShardLogTest extends ShardLogContractTest {
     assertEquals(sizeBytes - RecordCodec.encodedBytes(record(9, 100)), Files.size(segment));
 
     reopened.append(batch(9, 2, 100));
-    assertEquals(new RecoveryReport(11, 0, 0, "", 0, 1, 0), reopen().recoveryReport());
+    assertEquals(new RecoveryReport(11, 0, 0, "", 0, 0, 0, true, 0, 0), countsOf(reopen().recoveryReport()));
     assertEquals(batch(0, 11, 100), log.read(0, 100, Long.MAX_VALUE));
   }
 
   @Test
   void dropsALastRecordWhoseCrcNoLongerMatches() throws Exception {
     log.append(batch(0, 10, 100));
-    log.close();
+    closeAsIfCrashed();
     Path segment = lastSegment();
     long sizeBytes = Files.size(segment);
     flipByte(segment, sizeBytes - 30); // inside the data of offset 9
@@ -141,12 +149,13 @@ class FileShardLogTest extends ShardLogContractTest {
   @Test
   void dropsACorruptRecordAndEverythingAfterItInTheLastSegment() throws Exception {
     log.append(batch(0, 10, 100));
-    log.close();
+    closeAsIfCrashed();
     long offset5Position = SegmentFormat.HEADER_BYTES + encodedBytes(batch(0, 5, 100));
     flipByte(lastSegment(), offset5Position + 40);
 
     RecoveryReport report = reopen().recoveryReport();
-    assertEquals(new RecoveryReport(5, 5, encodedBytes(batch(5, 5, 100)), report.detail(), 0, 1, 0), report);
+    assertEquals(new RecoveryReport(5, 5, encodedBytes(batch(5, 5, 100)), report.detail(), 0, 1, 0, false, 0, 0),
+        countsOf(report));
     assertTrue(report.detail().contains("position " + offset5Position), report.detail());
     assertEquals(5, log.nextOffset());
   }
@@ -161,7 +170,7 @@ class FileShardLogTest extends ShardLogContractTest {
     Files.write(segment, garbage, StandardOpenOption.APPEND);
 
     RecoveryReport report = reopen().recoveryReport();
-    assertEquals(new RecoveryReport(4, 1, 100, report.detail(), 0, 1, 0), report);
+    assertEquals(new RecoveryReport(4, 1, 100, report.detail(), 0, 0, 0, true, 0, 0), countsOf(report));
     assertTrue(report.detail().contains("body length -1"), report.detail());
     assertEquals(batch(0, 4, 100), log.read(0, 100, Long.MAX_VALUE));
   }
@@ -173,7 +182,7 @@ class FileShardLogTest extends ShardLogContractTest {
     Files.write(lastSegment(), new byte[3], StandardOpenOption.APPEND);
 
     RecoveryReport report = reopen().recoveryReport();
-    assertEquals(new RecoveryReport(4, 1, 3, report.detail(), 0, 1, 0), report);
+    assertEquals(new RecoveryReport(4, 1, 3, report.detail(), 0, 0, 0, true, 0, 0), countsOf(report));
   }
 
   @Test
@@ -188,7 +197,9 @@ class FileShardLogTest extends ShardLogContractTest {
     for (int i = 0; i < records.size(); i++) {
       recordEnds[i + 1] = recordEnds[i] + RecordCodec.encodedBytes(records.get(i));
     }
+    Path checkpoint = segment.resolveSibling(SegmentFormat.indexFileName(0));
     for (int cut = SegmentFormat.HEADER_BYTES; cut <= intact.length; cut += 3) {
+      Files.deleteIfExists(checkpoint); // a crash, not a clean close: no checkpoint to start from
       Files.write(segment, Arrays.copyOf(intact, cut));
       int complete = 0;
       while (complete < records.size() && recordEnds[complete + 1] <= cut) {
@@ -197,7 +208,8 @@ class FileShardLogTest extends ShardLogContractTest {
       long tornBytes = cut - recordEnds[complete];
       try (FileShardLog reopened = FileShardLog.open(directory, SMALL_SEGMENT_BYTES)) {
         assertEquals(new RecoveryReport(complete, tornBytes > 0 ? 1 : 0, tornBytes,
-            reopened.recoveryReport().detail(), 0, 1, 0), reopened.recoveryReport(), "cut at byte " + cut);
+            reopened.recoveryReport().detail(), 0, 1, 0, false, 0, 0), countsOf(reopened.recoveryReport()),
+            "cut at byte " + cut);
         assertEquals(records.subList(0, complete), reopened.read(0, 100, Long.MAX_VALUE));
         assertEquals(complete, reopened.nextOffset());
       }
@@ -216,7 +228,7 @@ class FileShardLogTest extends ShardLogContractTest {
     assertEquals(0, reopened.recoveryReport().recordsDropped());
     assertEquals(2, reopened.recoveryReport().bytesDropped());
     reopened.append(batch(4, 2, 100));
-    assertEquals(new RecoveryReport(6, 0, 0, "", 1, 1, 0), reopen().recoveryReport());
+    assertEquals(new RecoveryReport(6, 0, 0, "", 1, 0, 0, true, 0, 0), countsOf(reopen().recoveryReport()));
     assertEquals(batch(0, 6, 100), log.read(0, 100, Long.MAX_VALUE));
   }
 
@@ -265,8 +277,8 @@ class FileShardLogTest extends ShardLogContractTest {
     assertEquals(2, log.offsetForTime(2_000));
 
     RecoveryReport report = reopen().recoveryReport(); // the failed write left half a record behind
-    assertEquals(new RecoveryReport(3, 1, RecordCodec.encodedBytes(record(3, 100)) / 2, report.detail(), 0, 1, 0),
-        report);
+    assertEquals(new RecoveryReport(3, 1, RecordCodec.encodedBytes(record(3, 100)) / 2, report.detail(), 0, 0, 0,
+        true, 0, 0), countsOf(report));
     log.append(batch(3, 1, 100));
     assertEquals(batch(0, 4, 100), log.read(0, 100, Long.MAX_VALUE));
   }
@@ -301,7 +313,7 @@ class FileShardLogTest extends ShardLogContractTest {
     assertEquals(batch(0, 5, 500), log.read(0, 100, Long.MAX_VALUE));
 
     RecoveryReport report = reopen().recoveryReport(); // the new segment exists, with a header and no records
-    assertEquals(new RecoveryReport(5, 0, 0, "", 1, 1, 0), report);
+    assertEquals(new RecoveryReport(5, 0, 0, "", 1, 1, 0, false, 0, 0), countsOf(report));
     log.append(batch(5, 5, 500));
     assertEquals(batch(0, 10, 500), log.read(0, 100, Long.MAX_VALUE));
   }

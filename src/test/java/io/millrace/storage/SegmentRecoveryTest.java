@@ -1,6 +1,7 @@
 package io.millrace.storage;
 
 import static io.millrace.storage.TestRecords.batch;
+import static io.millrace.storage.TestRecords.countsOf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -55,12 +56,13 @@ class SegmentRecoveryTest {
     writeThirtyRecords();
     FaultySegmentIo counting = new FaultySegmentIo();
     try (FileShardLog log = reopen(counting)) {
-      assertEquals(new RecoveryReport(30, 0, 0, "", 4, 1, 0), log.recoveryReport());
+      assertEquals(new RecoveryReport(30, 0, 0, "", 4, 0, 0, true, 0, 0), countsOf(log.recoveryReport()));
       for (long base : new long[] {0, 6, 12, 18}) {
         assertEquals(SegmentFormat.HEADER_BYTES, counting.bytesReadFrom(SegmentFormat.fileName(base)),
             "segment " + base + " was read beyond its header");
       }
-      assertEquals(Files.size(segment(24)), counting.bytesReadFrom(SegmentFormat.fileName(24)));
+      // the active segment 24 was closed cleanly: its checkpoint vouches for all of it
+      assertEquals(SegmentFormat.HEADER_BYTES, counting.bytesReadFrom(SegmentFormat.fileName(24)));
       assertEquals(batch(0, 30, 500), log.read(0, 100, Long.MAX_VALUE));
       assertEquals(7, log.offsetForTime(6_001));
       assertEquals(12, log.trimOlderThan(12_000)); // last arrivals came from the index files too
@@ -88,7 +90,7 @@ class SegmentRecoveryTest {
     Files.delete(index(12));
     FaultySegmentIo counting = new FaultySegmentIo();
     try (FileShardLog log = reopen(counting)) {
-      assertEquals(new RecoveryReport(30, 0, 0, "", 3, 2, 1), log.recoveryReport());
+      assertEquals(new RecoveryReport(30, 0, 0, "", 3, 1, 1, true, 0, 0), countsOf(log.recoveryReport()));
       // the header is read twice: once before looking for the index, once by the scan
       assertEquals(SegmentFormat.HEADER_BYTES + Files.size(segment(12)),
           counting.bytesReadFrom(SegmentFormat.fileName(12)));
@@ -96,7 +98,7 @@ class SegmentRecoveryTest {
     }
     assertArrayEquals(written, Files.readAllBytes(index(12)));
     try (FileShardLog log = reopen(SegmentIo.standard())) {
-      assertEquals(new RecoveryReport(30, 0, 0, "", 4, 1, 0), log.recoveryReport());
+      assertEquals(new RecoveryReport(30, 0, 0, "", 4, 0, 0, true, 0, 0), countsOf(log.recoveryReport()));
     }
   }
 
@@ -106,7 +108,7 @@ class SegmentRecoveryTest {
     byte[] written = Files.readAllBytes(index(6));
     flipByte(index(6), SegmentIndexFile.HEADER_BYTES + 3); // inside an entry's offset: only the CRC notices
     try (FileShardLog log = reopen(SegmentIo.standard())) {
-      assertEquals(new RecoveryReport(30, 0, 0, "", 3, 2, 1), log.recoveryReport());
+      assertEquals(new RecoveryReport(30, 0, 0, "", 3, 1, 1, true, 0, 0), countsOf(log.recoveryReport()));
       assertEquals(batch(0, 30, 500), log.read(0, 100, Long.MAX_VALUE));
     }
     assertArrayEquals(written, Files.readAllBytes(index(6)));
@@ -119,7 +121,7 @@ class SegmentRecoveryTest {
       file.setLength(file.length() - 5);
     }
     try (FileShardLog log = reopen(SegmentIo.standard())) {
-      assertEquals(new RecoveryReport(30, 0, 0, "", 3, 2, 1), log.recoveryReport());
+      assertEquals(new RecoveryReport(30, 0, 0, "", 3, 1, 1, true, 0, 0), countsOf(log.recoveryReport()));
     }
   }
 
@@ -134,7 +136,7 @@ class SegmentRecoveryTest {
     assertTrue(stale.problem().startsWith("stale: index says the segment ends at"), stale.problem());
 
     try (FileShardLog log = reopen(SegmentIo.standard())) {
-      assertEquals(new RecoveryReport(30, 0, 0, "", 3, 2, 1), log.recoveryReport());
+      assertEquals(new RecoveryReport(30, 0, 0, "", 3, 1, 1, true, 0, 0), countsOf(log.recoveryReport()));
       assertEquals(batch(0, 30, 500), log.read(0, 100, Long.MAX_VALUE));
     }
     assertArrayEquals(written, Files.readAllBytes(index(18)));
@@ -150,21 +152,21 @@ class SegmentRecoveryTest {
   }
 
   @Test
-  void the_last_segment_is_scanned_and_truncated_even_if_it_has_an_index_file() throws Exception {
+  void a_last_segment_with_an_index_is_trusted_up_to_it_and_its_tail_after_it_is_scanned_and_truncated() throws Exception {
     writeThirtyRecords();
     Files.delete(segment(24)); // as if the crash came after sealing 18 but before creating 24
     byte[] garbage = new byte[10];
     Files.write(segment(18), garbage, StandardOpenOption.APPEND);
     try (FileShardLog log = reopen(SegmentIo.standard())) {
       RecoveryReport report = log.recoveryReport();
-      assertEquals(new RecoveryReport(24, 1, 10, report.detail(), 3, 1, 0), report);
+      assertEquals(new RecoveryReport(24, 1, 10, report.detail(), 3, 0, 0, true, 0, 0), countsOf(report));
       assertEquals(24, log.nextOffset());
       for (int offset = 24; offset < 36; offset += 3) {
         log.append(batch(offset, 3, 500)); // seals 18 (rewriting its index) and fills 24 and 30
       }
     }
     try (FileShardLog log = reopen(SegmentIo.standard())) {
-      assertEquals(new RecoveryReport(36, 0, 0, "", 5, 1, 0), log.recoveryReport());
+      assertEquals(new RecoveryReport(36, 0, 0, "", 5, 0, 0, true, 0, 0), countsOf(log.recoveryReport()));
       assertEquals(batch(0, 36, 500), log.read(0, 100, Long.MAX_VALUE));
     }
   }
@@ -178,7 +180,7 @@ class SegmentRecoveryTest {
     Files.write(temporary, new byte[] {1, 2, 3});
     try (FileShardLog log = reopen(SegmentIo.standard())) {
       assertEquals(12, log.startOffset());
-      assertEquals(new RecoveryReport(18, 0, 0, "", 2, 1, 0), log.recoveryReport());
+      assertEquals(new RecoveryReport(18, 0, 0, "", 2, 0, 0, true, 0, 0), countsOf(log.recoveryReport()));
     }
     assertFalse(Files.exists(index(0)));
     assertFalse(Files.exists(index(6)));

@@ -19,16 +19,16 @@ class SparseIndexTest {
   @Test
   void indexesTheFirstRecordAndThenOneRecordPerIntervalOfBytes() {
     SparseIndex index = indexOfKibibyteRecords();
-    assertEquals(250, index.size());
+    assertEquals(63, index.size()); // one per 16 records: offsets 0, 16, ..., 992
     assertEquals(new SparseIndex.Entry(0, 13, 0), index.first(Long.MAX_VALUE));
-    assertEquals(new SparseIndex.Entry(4, 13 + 4096, 20), index.floor(4));
+    assertEquals(new SparseIndex.Entry(16, 13 + 16 * 1024, 80), index.floor(16));
   }
 
   @Test
   void floorFindsTheEntryAtOrBelowAnOffset() {
     SparseIndex index = indexOfKibibyteRecords();
-    assertEquals(new SparseIndex.Entry(0, 13, 0), index.floor(3));
-    assertEquals(new SparseIndex.Entry(996, 13 + 1024L * 996, 4_980), index.floor(999));
+    assertEquals(new SparseIndex.Entry(0, 13, 0), index.floor(15));
+    assertEquals(new SparseIndex.Entry(992, 13 + 1024L * 992, 4_960), index.floor(999));
     assertNull(index.floor(-1));
   }
 
@@ -37,8 +37,8 @@ class SparseIndexTest {
     SparseIndex index = indexOfKibibyteRecords();
     assertNull(index.lastArrivedBefore(0, Long.MAX_VALUE));
     assertEquals(0, index.lastArrivedBefore(1, Long.MAX_VALUE).offset());
-    assertEquals(0, index.lastArrivedBefore(20, Long.MAX_VALUE).offset());
-    assertEquals(4, index.lastArrivedBefore(21, Long.MAX_VALUE).offset());
+    assertEquals(0, index.lastArrivedBefore(80, Long.MAX_VALUE).offset());
+    assertEquals(16, index.lastArrivedBefore(81, Long.MAX_VALUE).offset());
   }
 
   @Test
