@@ -81,7 +81,7 @@ public final class StreamRegistry {
           starts.add(finishDelete(s.key()));
         } else {
           starts.add(deployShards(s).compose(v -> s.status() == StreamStatus.ACTIVE ? Future.succeededFuture()
-              : change(s.key(), m -> m.toBuilder().status(StreamStatus.ACTIVE).build())));
+              : change(s.key(), StreamRegistry::activateIfTransitioning)));
         }
       }
       LOG.info("Loaded {} streams", snapshot.streams().size());
@@ -149,9 +149,18 @@ public final class StreamRegistry {
       streams.put(key, proposed);
       return persist().map(proposed).onSuccess(created -> deployShards(created)
           .compose(v -> delay(limits.createStreamMillis()))
-          .compose(v -> change(key, m -> m.toBuilder().status(StreamStatus.ACTIVE).build()))
+          .compose(v -> change(key, StreamRegistry::activateIfTransitioning))
           .onFailure(e -> LOG.error("Stream {} could not be started; it stays CREATING", key.arn(), e)));
     });
+  }
+
+  /**
+   * Ends a CREATING or UPDATING state. Anything else is left alone: a stream deleted while its shards were still
+   * starting must stay DELETING, or a late "now ACTIVE" would undo an acknowledged DeleteStream.
+   */
+  private static StreamMeta activateIfTransitioning(StreamMeta m) {
+    return m.status() == StreamStatus.CREATING || m.status() == StreamStatus.UPDATING
+        ? m.toBuilder().status(StreamStatus.ACTIVE).build() : m;
   }
 
   /** AWS's shard limit check, with its exact wording. */

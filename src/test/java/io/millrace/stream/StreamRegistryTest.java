@@ -184,6 +184,23 @@ class StreamRegistryTest {
     assertEquals(message, e.getMessage());
   }
 
+  @Test
+  void a_stream_deleted_while_creating_never_turns_active(Vertx vertx, VertxTestContext test) {
+    // Deleting takes longer than creating, so the end of the create delay falls while the stream is DELETING.
+    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), new StreamRegistry.Limits(10, 50, 50, 300, 0));
+    StreamKey key = key("short-lived");
+    List<StreamStatus> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    long watch = vertx.setPeriodic(5, id -> seen.add(status(registry, key)));
+    registry.start().compose(v -> registry.create(stream(key, 1)))
+        .compose(created -> registry.delete(key))
+        .compose(v -> until(vertx, () -> status(registry, key) == null))
+        .onComplete(test.succeeding(v -> test.verify(() -> {
+          vertx.cancelTimer(watch);
+          assertTrue(!seen.contains(StreamStatus.ACTIVE), "the stream was seen ACTIVE after its deletion: " + seen);
+          test.completeNow();
+        })));
+  }
+
   private static StreamStatus status(StreamRegistry registry, StreamKey key) {
     return registry.find(key).map(StreamMeta::status).orElse(null);
   }
