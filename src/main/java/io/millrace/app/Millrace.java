@@ -79,7 +79,8 @@ public final class Millrace {
       MetadataStore store = dataDir == null ? MetadataStore.inMemory() : new MetadataStore(dataDir.resolve("meta"));
       StreamRegistry registry = new StreamRegistry(vertx, store, shards, new StreamRegistry.Limits(
           config.shardLimit(), config.onDemandStreamLimit(), config.createStreamMillis(),
-          config.deleteStreamMillis(), config.updateStreamMillis()), clock);
+          config.deleteStreamMillis(), config.updateStreamMillis(), config.consumerCreateMillis(),
+          config.consumerDeleteMillis()), clock);
       TokenSigner signer = new TokenSigner(secret);
       Operations operations = new Operations(registry, new DataPlane(registry, signer), signer);
       Millrace millrace = new Millrace(config, vertx, registry, metrics);

@@ -88,4 +88,16 @@ public final class Responses {
                                                           Instant earliestAllowedEndAt) {}
 
   public record AccountSettingsResponse(MinimumThroughputBillingCommitmentOutput minimumThroughputBillingCommitment) {}
+
+  public record Consumer(String consumerName, String consumerARN, String consumerStatus,
+                         Instant consumerCreationTimestamp) {}
+
+  public record RegisterStreamConsumerResponse(Consumer consumer) {}
+
+  public record ConsumerDescription(String consumerName, String consumerARN, String consumerStatus,
+                                    Instant consumerCreationTimestamp, String streamARN) {}
+
+  public record DescribeStreamConsumerResponse(ConsumerDescription consumerDescription) {}
+
+  public record ListStreamConsumersResponse(List<Consumer> consumers, String nextToken) {}
 }
