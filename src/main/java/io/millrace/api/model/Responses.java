@@ -100,4 +100,8 @@ public final class Responses {
   public record DescribeStreamConsumerResponse(ConsumerDescription consumerDescription) {}
 
   public record ListStreamConsumersResponse(List<Consumer> consumers, String nextToken) {}
+
+  /** One event of a SubscribeToShard event stream (its payload, in JSON). */
+  public record SubscribeToShardEvent(List<Record> records, String continuationSequenceNumber,
+                                      long millisBehindLatest, List<ChildShard> childShards) {}
 }

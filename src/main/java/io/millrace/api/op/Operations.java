@@ -16,7 +16,7 @@ public final class Operations {
    * UnknownOperationException naming the action rather than a generic one.
    */
   public static final Set<String> NOT_YET_SERVED = Set.of("SplitShard", "MergeShards", "UpdateShardCount",
-      "SubscribeToShard", "UpdateStreamWarmThroughput");
+      "UpdateStreamWarmThroughput");
 
   private final Map<String, Operation<?, ?>> byName = new HashMap<>();
 
