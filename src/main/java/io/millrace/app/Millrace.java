@@ -3,6 +3,8 @@ package io.millrace.app;
 import io.millrace.api.http.HttpApiVerticle;
 import io.millrace.api.op.Operations;
 import io.millrace.config.MillraceConfig;
+import io.millrace.fanout.Subscription;
+import io.millrace.fanout.SubscriptionLeases;
 import io.millrace.metrics.ServerMetrics;
 import io.millrace.shard.ShardSettings;
 import io.millrace.shard.TailCacheBudget;
@@ -45,6 +47,7 @@ public final class Millrace {
   private final ServerMetrics metrics;
   private final List<String> apiDeployments = new ArrayList<>();
   private int port;
+  private HttpApiVerticle.Fanout fanout;
 
   private Millrace(MillraceConfig config, Vertx vertx, StreamRegistry registry, ServerMetrics metrics) {
     this.config = config;
@@ -79,10 +82,15 @@ public final class Millrace {
       MetadataStore store = dataDir == null ? MetadataStore.inMemory() : new MetadataStore(dataDir.resolve("meta"));
       StreamRegistry registry = new StreamRegistry(vertx, store, shards, new StreamRegistry.Limits(
           config.shardLimit(), config.onDemandStreamLimit(), config.createStreamMillis(),
-          config.deleteStreamMillis(), config.updateStreamMillis()), clock);
+          config.deleteStreamMillis(), config.updateStreamMillis(), config.consumerCreateMillis(),
+          config.consumerDeleteMillis()), clock);
       TokenSigner signer = new TokenSigner(secret);
-      Operations operations = new Operations(registry, new DataPlane(registry, signer), signer);
+      DataPlane data = new DataPlane(registry, signer);
+      Operations operations = new Operations(registry, data, signer);
       Millrace millrace = new Millrace(config, vertx, registry, metrics);
+      millrace.fanout = new HttpApiVerticle.Fanout(registry, data,
+          new SubscriptionLeases(config.subscriptionTakeoverMillis()),
+          new Subscription.Timing(config.subscriptionHeartbeatMillis(), config.subscriptionLifetimeMillis()));
       return registry.start().compose(v -> millrace.deployApi(operations)).map(millrace);
     }).onFailure(e -> vertx.close());
   }
@@ -104,7 +112,7 @@ public final class Millrace {
 
   private Future<String> deployOneApi(Operations operations) {
     return vertx.deployVerticle(new HttpApiVerticle(operations, config.host(), port, config.maxRequestBytes(),
-        config.defaultAccountId(), config.defaultRegion(), metrics::scrape),
+        config.defaultAccountId(), config.defaultRegion(), metrics::scrape, fanout),
         new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)).onSuccess(apiDeployments::add);
   }
 

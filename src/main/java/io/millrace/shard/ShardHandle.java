@@ -50,6 +50,24 @@ public final class ShardHandle {
     return hop(() -> Future.succeededFuture(new long[] {shard.startOffset(), shard.tipOffset()}));
   }
 
+  /**
+   * Calls {@code onTip} on {@code listenerContext} with the new tip whenever acknowledged records become visible.
+   * The future gives the registration id and the tip at registration time: {@code [id, tip]}.
+   */
+  public Future<long[]> listen(Context listenerContext, java.util.function.LongConsumer onTip) {
+    return hop(() -> {
+      long id = shard.addTipListener(tip -> listenerContext.runOnContext(v -> onTip.accept(tip)));
+      return Future.succeededFuture(new long[] {id, shard.tipOffset()});
+    });
+  }
+
+  public Future<Void> unlisten(long id) {
+    return hop(() -> {
+      shard.removeTipListener(id);
+      return Future.succeededFuture();
+    });
+  }
+
   private <T> Future<T> hop(Supplier<Future<T>> action) {
     return OnContext.call(owner, action);
   }

@@ -63,6 +63,8 @@ public final class ShardVerticle extends VerticleBase {
   private long fsyncTimer = -1;
   private boolean unsyncedWrites;
   private Promise<Void> drained;
+  private final java.util.Map<Long, java.util.function.LongConsumer> tipListeners = new java.util.LinkedHashMap<>();
+  private long nextListenerId;
 
   private record Waiter(Promise<AppendResult> promise, AppendResult result) {}
 
@@ -219,6 +221,10 @@ public final class ShardVerticle extends VerticleBase {
         visibleOffset += batch.size();
         tail.addAll(batch);
         acks.forEach(w -> w.promise().complete(w.result()));
+        if (!batch.isEmpty()) {
+          long tip = visibleOffset;
+          List.copyOf(tipListeners.values()).forEach(l -> l.accept(tip));
+        }
       } else {
         fence(ar.cause());
         acks.forEach(w -> w.promise().fail(fenced()));
@@ -362,6 +368,23 @@ public final class ShardVerticle extends VerticleBase {
     });
   }
 
+
+  /**
+   * Registers {@code listener}, called on this context with the new tip each time a flush made records visible
+   * (push for SubscribeToShard). It must be quick: hand the tip to another context and return. Returns an id for
+   * {@link #removeTipListener}.
+   */
+  public long addTipListener(java.util.function.LongConsumer listener) {
+    assertOwner();
+    long id = nextListenerId++;
+    tipListeners.put(id, listener);
+    return id;
+  }
+
+  public void removeTipListener(long id) {
+    assertOwner();
+    tipListeners.remove(id);
+  }
 
   /** The oldest offset known to be readable (records before it are deleted or expired). */
   public long startOffset() {

@@ -208,7 +208,44 @@ public final class DataPlane {
       throw shardNotFound(key, shardId);
     }
     long now = registry.clock().millis();
-    Future<Long> offset = switch (type) {
+    Future<Long> offset = offset(key, shard, handle, type, sequenceNumber, timestampMillis, now);
+    return offset.map(o -> new ShardIterator(key.account(), key.region(), key.name(), stream.createdMillis(),
+        shard.index(), o, now).encode(signer));
+  }
+
+  /** Where a SubscribeToShard starts: the stream and shard as they were, the shard's handle and the offset. */
+  public record StartPoint(StreamMeta stream, ShardMeta shard, ShardHandle handle, long offset) {}
+
+  /**
+   * Resolves a SubscribeToShard starting position like GetShardIterator does. One addition: a sequence number
+   * with the shard's own fields, offset 0 and record time 0 (what a subscription reports as continuation before it
+   * delivered anything from offset 0) means "before the first record", so AFTER_SEQUENCE_NUMBER with it starts at
+   * offset 0.
+   */
+  public Future<StartPoint> startPoint(StreamKey key, String shardId, IteratorType type, String sequenceNumber,
+                                       Long timestampMillis) {
+    StreamMeta stream = requireServing(key);
+    ShardMeta shard = stream.shard(shardId).orElseThrow(() -> shardNotFound(key, shardId));
+    ShardHandle handle = registry.shards().find(key, shard.index());
+    if (handle == null) {
+      throw shardNotFound(key, shardId);
+    }
+    if (type == IteratorType.AFTER_SEQUENCE_NUMBER && sequenceNumber != null
+        && sequenceNumber.equals(beforeFirst(shard))) {
+      return Future.succeededFuture(new StartPoint(stream, shard, handle, 0));
+    }
+    return offset(key, shard, handle, type, sequenceNumber, timestampMillis, registry.clock().millis())
+        .map(o -> new StartPoint(stream, shard, handle, o));
+  }
+
+  /** The continuation sequence number that means "before offset 0" (see {@link #startPoint}). */
+  public static String beforeFirst(ShardMeta shard) {
+    return new SequenceNumber(shard.createdSeconds(), shard.index(), 0, 0).toDecimal();
+  }
+
+  private Future<Long> offset(StreamKey key, ShardMeta shard, ShardHandle handle, IteratorType type,
+                              String sequenceNumber, Long timestampMillis, long now) {
+    return switch (type) {
       case TRIM_HORIZON -> handle.offsetForTime(0); // the oldest record still within retention
       case LATEST -> handle.bounds().map(b -> b[1]);
       case AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER -> {
@@ -232,8 +269,6 @@ public final class DataPlane {
         yield handle.offsetForTime(timestampMillis);
       }
     };
-    return offset.map(o -> new ShardIterator(key.account(), key.region(), key.name(), stream.createdMillis(),
-        shard.index(), o, now).encode(signer));
   }
 
   private static long offsetOf(StreamKey key, ShardMeta shard, String sequenceNumber) {

@@ -42,7 +42,8 @@ public final class MetadataStore {
       return RegistrySnapshot.empty();
     }
     RegistrySnapshot snapshot = MAPPER.readValue(file.toFile(), RegistrySnapshot.class);
-    if (snapshot.version() != RegistrySnapshot.VERSION) {
+    if (snapshot.version() < RegistrySnapshot.OLDEST_READABLE_VERSION
+        || snapshot.version() > RegistrySnapshot.VERSION) {
       throw new IOException("Unsupported metadata version " + snapshot.version() + " in " + file);
     }
     return snapshot;

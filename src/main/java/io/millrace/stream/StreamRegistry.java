@@ -36,7 +36,13 @@ public final class StreamRegistry {
 
   /** Transition delays and account limits. */
   public record Limits(int shardLimit, int onDemandStreamLimit, long createStreamMillis, long deleteStreamMillis,
-                       long updateStreamMillis) {}
+                       long updateStreamMillis, long consumerCreateMillis, long consumerDeleteMillis) {}
+
+  /** At most this many consumers per stream, as in AWS (outside On-demand Advantage accounts). */
+  public static final int MAX_CONSUMERS_PER_STREAM = 20;
+
+  /** At most this many consumers of one stream CREATING at once, as in AWS. */
+  public static final int MAX_CONSUMERS_CREATING = 5;
 
   private final Vertx vertx;
   private final Context context;
@@ -47,6 +53,7 @@ public final class StreamRegistry {
   private final Map<StreamKey, StreamMeta> streams = new ConcurrentHashMap<>();
   private final Map<String, String> policies = new ConcurrentHashMap<>();
   private final Map<String, AccountSettings> accounts = new ConcurrentHashMap<>();
+  private final Map<String, ConsumerMeta> consumers = new ConcurrentHashMap<>();
 
   public StreamRegistry(Vertx vertx, MetadataStore store, ShardDirectory shards, Limits limits, Clock clock) {
     this.vertx = vertx;
@@ -75,6 +82,7 @@ public final class StreamRegistry {
       snapshot.streams().forEach(s -> streams.put(s.key(), s));
       policies.putAll(snapshot.resourcePolicies());
       accounts.putAll(snapshot.accountSettings());
+      snapshot.consumers().forEach(c -> consumers.put(c.arn(), c));
       List<Future<?>> starts = new ArrayList<>();
       for (StreamMeta s : snapshot.streams()) {
         if (s.status() == StreamStatus.DELETING) {
@@ -84,7 +92,18 @@ public final class StreamRegistry {
               : change(s.key(), StreamRegistry::activateIfTransitioning)));
         }
       }
-      LOG.info("Loaded {} streams", snapshot.streams().size());
+      for (ConsumerMeta c : snapshot.consumers()) {
+        // Finish consumer transitions a restart interrupted.
+        if (c.status() == ConsumerStatus.CREATING) {
+          starts.add(changeConsumer(c.arn(), m -> m.withStatus(ConsumerStatus.ACTIVE)));
+        } else if (c.status() == ConsumerStatus.DELETING) {
+          starts.add(OnContext.call(context, () -> {
+            consumers.remove(c.arn());
+            return persist();
+          }));
+        }
+      }
+      LOG.info("Loaded {} streams and {} consumers", snapshot.streams().size(), snapshot.consumers().size());
       return Future.all(starts).mapEmpty();
     }));
   }
@@ -178,11 +197,25 @@ public final class StreamRegistry {
 
   /** Moves the stream to DELETING; its data goes after the delete delay. */
   public Future<Void> delete(StreamKey key) {
+    return delete(key, true);
+  }
+
+  /**
+   * Moves the stream to DELETING; its data goes after the delete delay. A stream with registered consumers is
+   * deleted (with its consumers) only if {@code enforceConsumerDeletion}, else ResourceInUse as in AWS.
+   */
+  public Future<Void> delete(StreamKey key, boolean enforceConsumerDeletion) {
     return OnContext.call(context, () -> {
       StreamMeta m = require(key);
       if (m.status() == StreamStatus.DELETING) {
         return Future.succeededFuture();
       }
+      List<ConsumerMeta> registered = consumers(key);
+      if (!registered.isEmpty() && !enforceConsumerDeletion) {
+        throw new KinesisException.ResourceInUse(key.describe() + " has " + registered.size()
+            + " registered consumers; deregister them first or set EnforceConsumerDeletion.");
+      }
+      registered.forEach(c -> consumers.remove(c.arn()));
       streams.put(key, m.toBuilder().status(StreamStatus.DELETING).build());
       policies.remove(key.arn());
       return persist().onSuccess(v -> delay(limits.deleteStreamMillis()).compose(x -> finishDelete(key))
@@ -266,6 +299,85 @@ public final class StreamRegistry {
     });
   }
 
+  // ---- registered consumers ----
+
+  /** The stream's consumers in any state, sorted by creation time then name. */
+  public List<ConsumerMeta> consumers(StreamKey stream) {
+    return consumers.values().stream().filter(c -> c.stream().equals(stream))
+        .sorted(Comparator.comparingLong(ConsumerMeta::createdSeconds).thenComparing(ConsumerMeta::name)).toList();
+  }
+
+  public Optional<ConsumerMeta> consumer(String arn) {
+    return Optional.ofNullable(consumers.get(arn));
+  }
+
+  public Optional<ConsumerMeta> consumer(StreamKey stream, String name) {
+    return consumers.values().stream().filter(c -> c.stream().equals(stream) && c.name().equals(name)).findFirst();
+  }
+
+  /**
+   * Registers a consumer in CREATING; it turns ACTIVE after {@code consumerCreateMillis}. ResourceInUse if the
+   * name is taken on this stream, LimitExceeded over {@value #MAX_CONSUMERS_PER_STREAM} consumers or
+   * {@value #MAX_CONSUMERS_CREATING} creating at once.
+   */
+  public Future<ConsumerMeta> registerConsumer(StreamKey stream, String name, Map<String, String> tags) {
+    return OnContext.call(context, () -> {
+      StreamMeta s = require(stream);
+      if (s.status() == StreamStatus.DELETING) {
+        throw notFound(stream);
+      }
+      if (consumer(stream, name).isPresent()) {
+        throw new KinesisException.ResourceInUse("Consumer " + name + " under stream " + stream.name()
+            + " already exists for account " + stream.account() + ".");
+      }
+      List<ConsumerMeta> existing = consumers(stream);
+      if (existing.size() >= MAX_CONSUMERS_PER_STREAM) {
+        throw new KinesisException.LimitExceeded("Consumer limit of " + MAX_CONSUMERS_PER_STREAM
+            + " exceeded for stream " + stream.arn() + ".");
+      }
+      if (existing.stream().filter(c -> c.status() == ConsumerStatus.CREATING).count() >= MAX_CONSUMERS_CREATING) {
+        throw new KinesisException.LimitExceeded("Stream " + stream.arn() + " already has "
+            + MAX_CONSUMERS_CREATING + " consumers in CREATING state; retry once they are ACTIVE.");
+      }
+      ConsumerMeta created = new ConsumerMeta(stream, name, clock.millis() / 1000, ConsumerStatus.CREATING, tags);
+      consumers.put(created.arn(), created);
+      return persist().map(created).onSuccess(c -> delay(limits.consumerCreateMillis())
+          .compose(v -> changeConsumer(c.arn(), m -> m.status() == ConsumerStatus.CREATING
+              ? m.withStatus(ConsumerStatus.ACTIVE) : m))
+          .onFailure(e -> LOG.warn("Consumer {} did not turn ACTIVE: {}", c.arn(), e.toString())));
+    });
+  }
+
+  /** Moves a consumer to DELETING; it is gone after {@code consumerDeleteMillis}. */
+  public Future<Void> deregisterConsumer(String arn) {
+    return changeConsumer(arn, c -> c.withStatus(ConsumerStatus.DELETING)).compose(c -> {
+      delay(limits.consumerDeleteMillis()).compose(v -> OnContext.call(context, () -> {
+        if (consumers.remove(arn) == null) {
+          return Future.succeededFuture();
+        }
+        return persist();
+      }));
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Applies {@code change} to a consumer (it may throw to refuse) and persists the result. */
+  public Future<ConsumerMeta> changeConsumer(String arn, UnaryOperator<ConsumerMeta> change) {
+    return OnContext.call(context, () -> {
+      ConsumerMeta before = consumers.get(arn);
+      if (before == null) {
+        throw consumerNotFound(arn);
+      }
+      ConsumerMeta updated = change.apply(before);
+      consumers.put(arn, updated);
+      return persist().map(updated);
+    });
+  }
+
+  public static KinesisException consumerNotFound(String arn) {
+    return new KinesisException.ResourceNotFound("Consumer " + arn + " not found.");
+  }
+
   private Future<Void> deployShards(StreamMeta stream) {
     List<Future<?>> deployed = new ArrayList<>();
     for (ShardMeta shard : stream.shards()) {
@@ -284,7 +396,7 @@ public final class StreamRegistry {
   /** Captures the current state (on the registry context) and writes it durably (on an ordered worker). */
   private Future<Void> persist() {
     RegistrySnapshot snapshot = new RegistrySnapshot(RegistrySnapshot.VERSION, new ArrayList<>(streams.values()),
-        new HashMap<>(policies), new HashMap<>(accounts));
+        new HashMap<>(policies), new HashMap<>(accounts), new ArrayList<>(consumers.values()));
     return context.executeBlocking(() -> {
       store.save(snapshot);
       return null;

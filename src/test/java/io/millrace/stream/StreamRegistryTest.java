@@ -226,7 +226,7 @@ class StreamRegistryTest {
   }
 
   private static StreamRegistry.Limits limits(int shardLimit, long createStreamMillis) {
-    return new StreamRegistry.Limits(shardLimit, 50, createStreamMillis, 0, 0);
+    return new StreamRegistry.Limits(shardLimit, 50, createStreamMillis, 0, 0, 0, 0);
   }
 
   private static StreamKey key(String name) {

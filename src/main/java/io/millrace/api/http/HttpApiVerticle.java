@@ -56,6 +56,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private final int port;
   private final long maxRequestBytes;
   private final Supplier<String> metrics;
+  private final Fanout fanout;
+  private SubscribeToShardHandler subscribeToShard;
   private HttpServer server;
 
   /**
@@ -64,6 +66,15 @@ public final class HttpApiVerticle extends VerticleBase {
    */
   public HttpApiVerticle(Operations operations, String host, int port, long maxRequestBytes, String defaultAccount,
                          String defaultRegion, Supplier<String> metrics) {
+    this(operations, host, port, maxRequestBytes, defaultAccount, defaultRegion, metrics, null);
+  }
+
+  /**
+   * @param fanout what SubscribeToShard needs (null: the action is not served)
+   */
+  public HttpApiVerticle(Operations operations, String host, int port, long maxRequestBytes, String defaultAccount,
+                         String defaultRegion, Supplier<String> metrics, Fanout fanout) {
+    this.fanout = fanout;
     this.operations = operations;
     this.metrics = metrics;
     this.authentication = new Authentication(defaultAccount, defaultRegion);
@@ -72,8 +83,16 @@ public final class HttpApiVerticle extends VerticleBase {
     this.maxRequestBytes = maxRequestBytes;
   }
 
+  /** What SubscribeToShard needs: the registry and data plane, the shared leases and the timing settings. */
+  public record Fanout(io.millrace.stream.StreamRegistry registry, io.millrace.stream.DataPlane data,
+                       io.millrace.fanout.SubscriptionLeases leases, io.millrace.fanout.Subscription.Timing timing) {}
+
   @Override
   public Future<?> start() {
+    if (fanout != null) {
+      subscribeToShard = new SubscribeToShardHandler(vertx, fanout.registry(), fanout.data(), fanout.leases(),
+          fanout.timing());
+    }
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end("{\"status\":\"UP\"}"));
@@ -96,7 +115,10 @@ public final class HttpApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    // Let requests in flight finish, then close.
+    // Let requests in flight finish, then close; subscriptions (long-lived) end cleanly at once.
+    if (subscribeToShard != null) {
+      subscribeToShard.finishAll();
+    }
     return server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS);
   }
 
@@ -121,6 +143,10 @@ public final class HttpApiVerticle extends VerticleBase {
             + "': use application/x-amz-json-1.1 or application/x-amz-cbor-1.1.");
       }
       op = action == null ? null : operations.find(action);
+      if (op == null && "SubscribeToShard".equals(action) && subscribeToShard != null) {
+        subscribe(request, requestId);
+        return;
+      }
       if (op == null) {
         throw new KinesisException.UnknownOperation(action != null && Operations.NOT_YET_SERVED.contains(action)
             ? action + " is not served by this version of Millrace yet." : null);
@@ -149,6 +175,16 @@ public final class HttpApiVerticle extends VerticleBase {
     collectBody(request, wire, requestId, action).onSuccess(body -> {
       if (body != null) {
         run(operation, scope, body, request, wire, requestId);
+      }
+    });
+  }
+
+  /** SubscribeToShard: JSON in whatever the Content-Type says; refusals as plain JSON AWS errors. */
+  private void subscribe(HttpServerRequest request, String requestId) {
+    collectBody(request, WireFormat.JSON, requestId, "SubscribeToShard").onSuccess(body -> {
+      if (body != null) {
+        subscribeToShard.handle(request, body, requestId)
+            .onFailure(e -> fail(request, WireFormat.JSON, requestId, e, "SubscribeToShard"));
       }
     });
   }

@@ -259,6 +259,57 @@ public final class Requests {
     }
   }
 
+  public record RegisterStreamConsumerRequest(String streamARN, String consumerName, Map<String, String> tags)
+      implements Validated {
+    @Override
+    public void validate(Validator v) {
+      if (v.required("streamARN", streamARN)) {
+        v.streamArn("streamARN", streamARN);
+      }
+      v.requiredString("consumerName", consumerName, 1, 128, Validator.NAME_PATTERN).size("tags", tags, 0, 50);
+    }
+  }
+
+  /** DeregisterStreamConsumer and DescribeStreamConsumer: by ConsumerARN, or by StreamARN and ConsumerName. */
+  public record StreamConsumerRequest(String streamARN, String consumerName, String consumerARN)
+      implements Validated {
+    @Override
+    public void validate(Validator v) {
+      v.streamArn("streamARN", streamARN).string("consumerName", consumerName, 1, 128, Validator.NAME_PATTERN)
+          .string("consumerARN", consumerARN, 1, 2048, Validator.CONSUMER_ARN_PATTERN);
+    }
+  }
+
+  public record ListStreamConsumersRequest(String streamARN, String nextToken, Integer maxResults,
+                                           Instant streamCreationTimestamp) implements Validated {
+    @Override
+    public void validate(Validator v) {
+      if (v.required("streamARN", streamARN)) {
+        v.streamArn("streamARN", streamARN);
+      }
+      v.string("nextToken", nextToken, 1, 1048576, null).range("maxResults", maxResults, 1, 10000);
+    }
+  }
+
+  public record StartingPosition(String type, String sequenceNumber, Instant timestamp) {}
+
+  public record SubscribeToShardRequest(String consumerARN, String shardId, StartingPosition startingPosition)
+      implements Validated {
+    @Override
+    public void validate(Validator v) {
+      v.requiredString("consumerARN", consumerARN, 1, 2048, Validator.CONSUMER_ARN_PATTERN)
+          .requiredString("shardId", shardId, 1, 128, Validator.NAME_PATTERN);
+      if (v.required("startingPosition", startingPosition)) {
+        if (v.required("startingPosition.type", startingPosition.type())) {
+          v.oneOf("startingPosition.type", startingPosition.type(), List.of("AT_SEQUENCE_NUMBER",
+              "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"));
+        }
+        v.string("startingPosition.sequenceNumber", startingPosition.sequenceNumber(), 0, 129,
+            Validator.SEQUENCE_NUMBER_PATTERN);
+      }
+    }
+  }
+
   /** DescribeLimits, DescribeAccountSettings: no members. */
   public record EmptyRequest() implements Validated {
     @Override

@@ -88,4 +88,20 @@ public final class Responses {
                                                           Instant earliestAllowedEndAt) {}
 
   public record AccountSettingsResponse(MinimumThroughputBillingCommitmentOutput minimumThroughputBillingCommitment) {}
+
+  public record Consumer(String consumerName, String consumerARN, String consumerStatus,
+                         Instant consumerCreationTimestamp) {}
+
+  public record RegisterStreamConsumerResponse(Consumer consumer) {}
+
+  public record ConsumerDescription(String consumerName, String consumerARN, String consumerStatus,
+                                    Instant consumerCreationTimestamp, String streamARN) {}
+
+  public record DescribeStreamConsumerResponse(ConsumerDescription consumerDescription) {}
+
+  public record ListStreamConsumersResponse(List<Consumer> consumers, String nextToken) {}
+
+  /** One event of a SubscribeToShard event stream (its payload, in JSON). */
+  public record SubscribeToShardEvent(List<Record> records, String continuationSequenceNumber,
+                                      long millisBehindLatest, List<ChildShard> childShards) {}
 }

@@ -77,7 +77,7 @@ final class StreamOps {
 
     @Override
     public Future<Responses.Empty> handle(DeleteStreamRequest r, RequestScope scope) {
-      return registry.delete(scope.streamKey(r)).map(Responses.Empty.INSTANCE);
+      return registry.delete(scope.streamKey(r), Boolean.TRUE.equals(r.enforceConsumerDeletion())).map(Responses.Empty.INSTANCE);
     }
   }
 
@@ -120,7 +120,7 @@ final class StreamOps {
       return Future.succeededFuture(new Responses.DescribeStreamSummaryResponse(
           new Responses.StreamDescriptionSummary(s.name(), s.arn(), s.status().name(), Shapes.mode(s),
               s.retentionHours(), Shapes.created(s), Shapes.monitoring(s), s.encryptionType(), s.keyId(),
-              s.openShards().size(), 0, warm, s.maxRecordSizeKiB())));
+              s.openShards().size(), registry.consumers(s.key()).size(), warm, s.maxRecordSizeKiB())));
     }
   }
 

@@ -53,12 +53,25 @@ final class TagOps {
     return out;
   }
 
-  /** The stream an ARN names; consumers (a later issue) are not taggable yet. */
+  /** The stream an ARN names (consumer ARNs are handled by the callers first). */
   static StreamKey streamOf(String resourceArn) {
-    if (resourceArn.contains("/consumer/")) {
-      throw new KinesisException.ResourceNotFound("Consumer " + resourceArn + " not found.");
-    }
     return RequestScope.parseStreamArn(resourceArn);
+  }
+
+  static boolean isConsumer(String resourceArn) {
+    return resourceArn.contains("/consumer/");
+  }
+
+  static Future<Void> changeConsumerTags(StreamRegistry registry, String arn,
+                                         java.util.function.UnaryOperator<Map<String, String>> change) {
+    return registry.changeConsumer(arn, c -> {
+      Map<String, String> updated = change.apply(new TreeMap<>(c.tags()));
+      if (updated.size() > Tags.MAX_TAGS) {
+        throw new KinesisException.LimitExceeded("Failed to add tags to consumer " + arn
+            + " because a given resource cannot have more than " + Tags.MAX_TAGS + " tags associated with it.");
+      }
+      return c.withTags(updated);
+    }).mapEmpty();
   }
 
   static final class AddTagsToStream extends BaseOperation<AddTagsToStreamRequest, Responses.Empty> {
@@ -117,6 +130,13 @@ final class TagOps {
 
     @Override
     public Future<Responses.Empty> handle(TagResourceRequest r, RequestScope scope) {
+      if (isConsumer(r.resourceARN())) {
+        Tags.check(r.tags());
+        return changeConsumerTags(registry, r.resourceARN(), t -> {
+          t.putAll(r.tags());
+          return t;
+        }).map(Responses.Empty.INSTANCE);
+      }
       return addTags(registry, streamOf(r.resourceARN()), r.tags()).map(Responses.Empty.INSTANCE);
     }
   }
@@ -131,6 +151,12 @@ final class TagOps {
 
     @Override
     public Future<Responses.Empty> handle(UntagResourceRequest r, RequestScope scope) {
+      if (isConsumer(r.resourceARN())) {
+        return changeConsumerTags(registry, r.resourceARN(), t -> {
+          r.tagKeys().forEach(t::remove);
+          return t;
+        }).map(Responses.Empty.INSTANCE);
+      }
       return removeTags(registry, streamOf(r.resourceARN()), r.tagKeys()).map(Responses.Empty.INSTANCE);
     }
   }
@@ -146,6 +172,12 @@ final class TagOps {
 
     @Override
     public Future<Responses.ListTagsForResourceResponse> handle(ListTagsForResourceRequest r, RequestScope scope) {
+      if (isConsumer(r.resourceARN())) {
+        List<Responses.Tag> out = new ArrayList<>();
+        registry.consumer(r.resourceARN()).orElseThrow(() -> StreamRegistry.consumerNotFound(r.resourceARN()))
+            .tags().forEach((k, v) -> out.add(new Responses.Tag(k, v)));
+        return Future.succeededFuture(new Responses.ListTagsForResourceResponse(out));
+      }
       StreamMeta s = registry.require(streamOf(r.resourceARN()));
       return Future.succeededFuture(new Responses.ListTagsForResourceResponse(tags(s)));
     }

@@ -24,6 +24,8 @@ public final class Validator {
   public static final String HASH_KEY_PATTERN = "0|([1-9]\\d{0,38})";
   public static final String SEQUENCE_NUMBER_PATTERN = "0|([1-9]\\d{0,128})";
   public static final String STREAM_ARN_PATTERN = "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+";
+  public static final String CONSUMER_ARN_PATTERN =
+      "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+";
   public static final String RESOURCE_ARN_PATTERN = "arn:aws.*:kinesis:.*:\\d{12}:.+";
 
   private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();

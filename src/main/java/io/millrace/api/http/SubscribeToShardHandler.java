@@ -1,0 +1,211 @@
+package io.millrace.api.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.millrace.api.codec.Mappers;
+import io.millrace.api.codec.WireFormat;
+import io.millrace.api.error.ErrorMapper;
+import io.millrace.api.model.Requests.SubscribeToShardRequest;
+import io.millrace.api.model.Responses;
+import io.millrace.api.validate.Validator;
+import io.millrace.error.KinesisException;
+import io.millrace.fanout.Subscription;
+import io.millrace.fanout.SubscriptionLeases;
+import io.millrace.fanout.eventstream.EventStreamCodec;
+import io.millrace.storage.LogRecord;
+import io.millrace.stream.ConsumerMeta;
+import io.millrace.stream.ConsumerStatus;
+import io.millrace.stream.DataPlane;
+import io.millrace.stream.ShardMeta;
+import io.millrace.stream.StreamRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SubscribeToShard on the API port: checks the request (always JSON, whatever the client's CBOR setting), answers
+ * refusals as ordinary HTTP 400 AWS errors, and otherwise answers 200 {@code application/vnd.amazon.eventstream}
+ * with an {@code initial-response} event followed by the {@link Subscription}'s events, each framed by
+ * {@link EventStreamCodec}. Works over HTTP/2 (h2c) and chunked HTTP/1.1. Errors after streaming started are
+ * exception events; a client that goes away frees the subscription at once.
+ *
+ * <p>Threading: runs on the API verticle's event loop, as does each subscription it starts.
+ */
+final class SubscribeToShardHandler {
+
+  static final String CONTENT_TYPE = "application/vnd.amazon.eventstream";
+
+  private final Vertx vertx;
+  private final StreamRegistry registry;
+  private final DataPlane data;
+  private final SubscriptionLeases leases;
+  private final Subscription.Timing timing;
+  private final Clock clock;
+  private final java.util.Set<Subscription> live = new java.util.HashSet<>();
+
+  SubscribeToShardHandler(Vertx vertx, StreamRegistry registry, DataPlane data, SubscriptionLeases leases,
+                          Subscription.Timing timing) {
+    this.vertx = vertx;
+    this.registry = registry;
+    this.data = data;
+    this.leases = leases;
+    this.timing = timing;
+    this.clock = registry.clock();
+  }
+
+  /** Starts the subscription, or completes with the failure to answer as a plain AWS error. */
+  Future<Void> handle(HttpServerRequest request, Buffer body, String requestId) {
+    SubscribeToShardRequest r;
+    try {
+      if (body.length() == 0) {
+        throw new KinesisException.Serialization("The request body is empty; SubscribeToShard takes a JSON object.");
+      }
+      r = Mappers.of(WireFormat.JSON).readValue(body.getBytes(), SubscribeToShardRequest.class);
+      if (r == null) {
+        throw new KinesisException.Serialization("The request body must be an object, not null.");
+      }
+      Validator validator = new Validator();
+      r.validate(validator);
+      validator.throwIfInvalid();
+    } catch (IOException e) {
+      return Future.failedFuture(e);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    try {
+      ConsumerMeta consumer = registry.consumer(r.consumerARN())
+          .orElseThrow(() -> StreamRegistry.consumerNotFound(r.consumerARN()));
+      if (consumer.status() != ConsumerStatus.ACTIVE) {
+        throw new KinesisException.ResourceInUse("Consumer " + consumer.arn() + " is not ACTIVE, instead in state "
+            + consumer.status() + ".");
+      }
+      DataPlane.IteratorType type = DataPlane.IteratorType.valueOf(r.startingPosition().type());
+      Instant at = r.startingPosition().timestamp();
+      return data.startPoint(consumer.stream(), r.shardId(), type, r.startingPosition().sequenceNumber(),
+          at == null ? null : at.toEpochMilli()).compose(start -> {
+            begin(request, requestId, consumer, start);
+            return Future.succeededFuture();
+          });
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private void begin(HttpServerRequest request, String requestId, ConsumerMeta consumer, DataPlane.StartPoint start) {
+    HttpServerResponse response = request.response();
+    if (response.closed() || response.ended()) {
+      return;
+    }
+    ResponseSink sink = new ResponseSink(response);
+    Subscription[] holder = new Subscription[1];
+    SubscriptionLeases.Lease lease = leases.acquire(consumer.arn(), start.shard().shardId(), clock.millis(),
+        () -> {
+          if (holder[0] != null) {
+            holder[0].takenOver();
+          }
+        });
+    Subscription[] self = new Subscription[1];
+    Subscription subscription = new Subscription(vertx, start, sink, timing, clock, () -> {
+      leases.release(lease);
+      live.remove(self[0]);
+    });
+    self[0] = subscription;
+    holder[0] = subscription;
+    live.add(subscription);
+    response.setStatusCode(200).putHeader("Content-Type", CONTENT_TYPE).putHeader("x-amzn-RequestId", requestId);
+    if (request.version() != HttpVersion.HTTP_2) {
+      response.setChunked(true);
+    }
+    response.closeHandler(v -> subscription.abandon());
+    response.exceptionHandler(e -> subscription.abandon());
+    response.write(Buffer.buffer(EventStreamCodec.encode(eventHeaders("initial-response"),
+        "{}".getBytes(StandardCharsets.UTF_8))));
+    subscription.start();
+  }
+
+  /** Ends every subscription this verticle serves, cleanly (before a shutdown). */
+  void finishAll() {
+    List.copyOf(live).forEach(Subscription::finish);
+  }
+
+  private static Map<String, Object> eventHeaders(String eventType) {
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put(":message-type", "event");
+    h.put(":event-type", eventType);
+    h.put(":content-type", "application/json");
+    return h;
+  }
+
+  /** Frames subscription events onto the HTTP response. */
+  private static final class ResponseSink implements Subscription.Sink {
+    private static final ObjectMapper JSON = Mappers.of(WireFormat.JSON);
+    private final HttpServerResponse response;
+
+    ResponseSink(HttpServerResponse response) {
+      this.response = response;
+    }
+
+    @Override
+    public void event(ShardMeta shard, List<LogRecord> records, String continuation, long millisBehindLatest,
+                      List<ShardMeta> childShards) {
+      List<Responses.Record> out = new ArrayList<>(records.size());
+      for (LogRecord rec : records) {
+        out.add(new Responses.Record(shard.sequenceNumber(rec.offset(), rec.arrivalMillis()).toDecimal(),
+            Instant.ofEpochMilli(rec.arrivalMillis()), rec.data(), rec.partitionKey(), rec.encrypted() ? "KMS" : null));
+      }
+      List<Responses.ChildShard> children = childShards == null ? null : childShards.stream().map(c ->
+          new Responses.ChildShard(c.shardId(), c.adjacentParentIndex() == null
+              ? List.of(ShardMeta.shardId(c.parentIndex()))
+              : List.of(ShardMeta.shardId(c.parentIndex()), ShardMeta.shardId(c.adjacentParentIndex())),
+              new Responses.HashKeyRange(c.startingHashKey().toString(), c.endingHashKey().toString()))).toList();
+      byte[] payload;
+      try {
+        payload = JSON.writeValueAsBytes(new Responses.SubscribeToShardEvent(out, continuation, millisBehindLatest,
+            children));
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      if (!response.closed() && !response.ended()) {
+        response.write(Buffer.buffer(EventStreamCodec.encode(eventHeaders("SubscribeToShardEvent"), payload)));
+      }
+    }
+
+    @Override
+    public void end(KinesisException error) {
+      if (response.closed() || response.ended()) {
+        return;
+      }
+      if (error != null) {
+        ErrorMapper.WireError wire = ErrorMapper.map(error, "SubscribeToShard");
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put(":message-type", "exception");
+        h.put(":exception-type", wire.code().wireType());
+        h.put(":content-type", "application/json");
+        String message = wire.message() == null ? "" : wire.message().replace("\\", "\\\\").replace("\"", "\\\"");
+        response.write(Buffer.buffer(EventStreamCodec.encode(h,
+            ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8))));
+      }
+      response.end();
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return response.writeQueueFull();
+    }
+
+    @Override
+    public void drainHandler(Runnable onDrain) {
+      response.drainHandler(v -> onDrain.run());
+    }
+  }
+}

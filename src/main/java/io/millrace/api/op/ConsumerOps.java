@@ -1,0 +1,160 @@
+package io.millrace.api.op;
+
+import io.millrace.api.model.Requests.ListStreamConsumersRequest;
+import io.millrace.api.model.Requests.RegisterStreamConsumerRequest;
+import io.millrace.api.model.Requests.StreamConsumerRequest;
+import io.millrace.api.model.Responses;
+import io.millrace.error.KinesisException;
+import io.millrace.shard.TokenSigner;
+import io.millrace.stream.ConsumerMeta;
+import io.millrace.stream.StreamKey;
+import io.millrace.stream.StreamMeta;
+import io.millrace.stream.StreamRegistry;
+import io.vertx.core.Future;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Registered (enhanced fan-out) consumers: RegisterStreamConsumer, DeregisterStreamConsumer,
+ * DescribeStreamConsumer, ListStreamConsumers.
+ */
+final class ConsumerOps {
+
+  private ConsumerOps() {}
+
+  /** The consumer a request names by ConsumerARN, or by StreamARN and ConsumerName; ResourceNotFound if none. */
+  static ConsumerMeta resolve(StreamRegistry registry, String streamArn, String consumerName, String consumerArn) {
+    if (consumerArn != null) {
+      ConsumerMeta c = registry.consumer(consumerArn).orElseThrow(() -> StreamRegistry.consumerNotFound(consumerArn));
+      if ((streamArn != null && !streamArn.equals(c.stream().arn()))
+          || (consumerName != null && !consumerName.equals(c.name()))) {
+        throw new KinesisException.InvalidArgument("ConsumerARN " + consumerArn
+            + " does not match the StreamARN and ConsumerName given.");
+      }
+      return c;
+    }
+    if (streamArn == null || consumerName == null) {
+      throw new KinesisException.InvalidArgument("Either ConsumerARN or both StreamARN and ConsumerName must be "
+          + "provided.");
+    }
+    StreamKey stream = RequestScope.parseStreamArn(streamArn);
+    registry.require(stream);
+    return registry.consumer(stream, consumerName).orElseThrow(() -> new KinesisException.ResourceNotFound(
+        "Consumer " + consumerName + " under stream " + stream.name() + " not found for account "
+            + stream.account() + "."));
+  }
+
+  static Responses.Consumer shape(ConsumerMeta c) {
+    return new Responses.Consumer(c.name(), c.arn(), c.status().name(), Instant.ofEpochSecond(c.createdSeconds()));
+  }
+
+  static final class RegisterStreamConsumer
+      extends BaseOperation<RegisterStreamConsumerRequest, Responses.RegisterStreamConsumerResponse> {
+    private final StreamRegistry registry;
+
+    RegisterStreamConsumer(StreamRegistry registry) {
+      super("RegisterStreamConsumer", RegisterStreamConsumerRequest.class);
+      this.registry = registry;
+    }
+
+    @Override
+    public Future<Responses.RegisterStreamConsumerResponse> handle(RegisterStreamConsumerRequest r,
+                                                                   RequestScope scope) {
+      Tags.check(r.tags());
+      return registry.registerConsumer(RequestScope.parseStreamArn(r.streamARN()), r.consumerName(), r.tags())
+          .map(c -> new Responses.RegisterStreamConsumerResponse(shape(c)));
+    }
+  }
+
+  static final class DeregisterStreamConsumer extends BaseOperation<StreamConsumerRequest, Responses.Empty> {
+    private final StreamRegistry registry;
+
+    DeregisterStreamConsumer(StreamRegistry registry) {
+      super("DeregisterStreamConsumer", StreamConsumerRequest.class);
+      this.registry = registry;
+    }
+
+    @Override
+    public Future<Responses.Empty> handle(StreamConsumerRequest r, RequestScope scope) {
+      ConsumerMeta c = resolve(registry, r.streamARN(), r.consumerName(), r.consumerARN());
+      return registry.deregisterConsumer(c.arn()).map(Responses.Empty.INSTANCE);
+    }
+  }
+
+  static final class DescribeStreamConsumer
+      extends BaseOperation<StreamConsumerRequest, Responses.DescribeStreamConsumerResponse> {
+    private final StreamRegistry registry;
+
+    DescribeStreamConsumer(StreamRegistry registry) {
+      super("DescribeStreamConsumer", StreamConsumerRequest.class);
+      this.registry = registry;
+    }
+
+    @Override
+    public Future<Responses.DescribeStreamConsumerResponse> handle(StreamConsumerRequest r, RequestScope scope) {
+      ConsumerMeta c = resolve(registry, r.streamARN(), r.consumerName(), r.consumerARN());
+      return Future.succeededFuture(new Responses.DescribeStreamConsumerResponse(new Responses.ConsumerDescription(
+          c.name(), c.arn(), c.status().name(), Instant.ofEpochSecond(c.createdSeconds()), c.stream().arn())));
+    }
+  }
+
+  static final class ListStreamConsumers
+      extends BaseOperation<ListStreamConsumersRequest, Responses.ListStreamConsumersResponse> {
+    private final StreamRegistry registry;
+    private final TokenSigner signer;
+
+    ListStreamConsumers(StreamRegistry registry, TokenSigner signer) {
+      super("ListStreamConsumers", ListStreamConsumersRequest.class);
+      this.registry = registry;
+      this.signer = signer;
+    }
+
+    @Override
+    public Future<Responses.ListStreamConsumersResponse> handle(ListStreamConsumersRequest r, RequestScope scope) {
+      StreamKey key = RequestScope.parseStreamArn(r.streamARN());
+      StreamMeta stream = registry.require(key);
+      if (r.streamCreationTimestamp() != null
+          && r.streamCreationTimestamp().toEpochMilli() / 1000 != stream.createdMillis() / 1000) {
+        throw new KinesisException.ResourceNotFound(key.describe() + " with creation timestamp "
+            + r.streamCreationTimestamp() + " not found.");
+      }
+      String listScope = "consumers:" + key.arn() + ":" + stream.createdMillis();
+      int limit = r.maxResults() == null ? 100 : Math.min(r.maxResults(), 100);
+      String after = null;
+      if (r.nextToken() != null) {
+        PageToken token = PageToken.decode(r.nextToken(), signer).filter(t -> t.scope().equals(listScope))
+            .orElseThrow(() -> new KinesisException.InvalidArgument("Invalid NextToken."));
+        if (registry.clock().millis() - token.issuedMillis() > PageToken.TTL_MILLIS) {
+          throw new KinesisException.ExpiredNextToken("The NextToken has expired.");
+        }
+        after = token.position();
+        limit = r.maxResults() == null ? token.limit() : limit;
+      }
+      List<ConsumerMeta> all = new ArrayList<>(registry.consumers(key));
+      all.sort(Comparator.comparing(ConsumerMeta::name));
+      List<Responses.Consumer> page = new ArrayList<>();
+      boolean more = false;
+      String last = null;
+      for (ConsumerMeta c : all) {
+        if (after != null && c.name().compareTo(after) <= 0) {
+          continue;
+        }
+        if (page.size() == limit) {
+          more = true;
+          break;
+        }
+        page.add(shape(c));
+        last = c.name();
+      }
+      String next = more ? new PageToken(registry.clock().millis(), listScope, last, limit).encode(signer) : null;
+      return Future.succeededFuture(new Responses.ListStreamConsumersResponse(page, next));
+    }
+  }
+
+  static List<Operation<?, ?>> all(StreamRegistry registry, TokenSigner signer) {
+    return List.of(new RegisterStreamConsumer(registry), new DeregisterStreamConsumer(registry),
+        new DescribeStreamConsumer(registry), new ListStreamConsumers(registry, signer));
+  }
+}

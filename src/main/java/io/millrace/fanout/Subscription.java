@@ -1,0 +1,206 @@
+package io.millrace.fanout;
+
+import io.millrace.error.KinesisException;
+import io.millrace.shard.ReadResult;
+import io.millrace.shard.ShardHandle;
+import io.millrace.storage.LogRecord;
+import io.millrace.stream.DataPlane;
+import io.millrace.stream.ShardMeta;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * One SubscribeToShard: pushes a shard's records, from a start offset on, to one {@link Sink}.
+ *
+ * <p><b>Push, with pull for catch-up.</b> The shard calls back (through {@link ShardHandle#listen}) each time a
+ * flush made records visible; the subscription then reads from the shard ({@link ShardHandle#read}, tail cache or
+ * log) at its own offset. Nothing is buffered here: a subscriber that falls behind simply reads older offsets, from
+ * the log, until it is caught up. While the sink's write queue is full, reading pauses and resumes on its drain
+ * handler, so a slow client only slows itself.
+ *
+ * <p><b>Events.</b> Every event carries a continuation sequence number (the last record delivered, or the position
+ * before the next one); an idle shard gets an empty event every {@code heartbeatMillis}; after
+ * {@code lifetimeMillis} the subscription ends cleanly.
+ *
+ * <p><b>Threading.</b> Everything runs on the context that created it (the HTTP request's event loop); shard
+ * callbacks and the takeover notice hop onto it.
+ */
+public final class Subscription {
+
+  /** Largest batch read per event: AWS pushes at most 2 MiB/s per consumer-shard, so one event stays below that. */
+  static final long MAX_EVENT_BYTES = 1024 * 1024;
+  static final int MAX_EVENT_RECORDS = 10_000;
+
+  /** Where events go: the HTTP response, framed as event-stream messages by the wire layer. */
+  public interface Sink {
+    /** One SubscribeToShardEvent; {@code continuation} is null only for the final event of a closed shard. */
+    void event(ShardMeta shard, List<LogRecord> records, String continuation, long millisBehindLatest,
+               List<ShardMeta> childShards);
+
+    /** The end: {@code error} null for a clean end, else an exception event is written first. */
+    void end(KinesisException error);
+
+    boolean writeQueueFull();
+
+    void drainHandler(Runnable onDrain);
+  }
+
+  /** Heartbeat period and lifetime, in milliseconds. */
+  public record Timing(long heartbeatMillis, long lifetimeMillis) {}
+
+  private final Vertx vertx;
+  private final Context context;
+  private final DataPlane.StartPoint start;
+  private final Sink sink;
+  private final Timing timing;
+  private final Clock clock;
+  private final Runnable onClosed;
+  private long offset;
+  private long tip;
+  private long lastEventMillis;
+  private boolean reading;
+  private boolean closed;
+  private long listenerId = -1;
+  private long heartbeatTimer = -1;
+  private long lifetimeTimer = -1;
+  private String lastSequenceNumber;
+
+  public Subscription(Vertx vertx, DataPlane.StartPoint start, Sink sink, Timing timing, Clock clock,
+                      Runnable onClosed) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.start = start;
+    this.sink = sink;
+    this.timing = timing;
+    this.clock = clock;
+    this.onClosed = onClosed;
+    this.offset = start.offset();
+    this.lastSequenceNumber = offset == 0 ? DataPlane.beforeFirst(start.shard())
+        : start.shard().sequenceNumber(offset - 1, 0).toDecimal();
+  }
+
+  /** Starts pushing. Call on the subscription's context. */
+  public void start() {
+    lastEventMillis = clock.millis();
+    sink.drainHandler(this::pump);
+    heartbeatTimer = vertx.setPeriodic(Math.max(1, timing.heartbeatMillis() / 2), id -> maybeHeartbeat());
+    lifetimeTimer = vertx.setTimer(timing.lifetimeMillis(), id -> close(null));
+    start.handle().listen(context, newTip -> {
+      tip = Math.max(tip, newTip);
+      pump();
+    }).onSuccess(registration -> {
+      listenerId = registration[0];
+      if (closed) {
+        start.handle().unlisten(listenerId);
+        return;
+      }
+      tip = Math.max(tip, registration[1]);
+      pump();
+    }).onFailure(e -> close(new KinesisException.InternalFailure("Internal service failure.")));
+  }
+
+  /** Ends the subscription because a newer one took over. Any thread. */
+  public void takenOver() {
+    context.runOnContext(v -> close(new KinesisException.ResourceInUse("Another subscription for this consumer "
+        + "and shard took over.")));
+  }
+
+  /** Ends cleanly now (the server is shutting down); the client re-subscribes elsewhere or later. Any thread. */
+  public void finish() {
+    context.runOnContext(v -> close(null));
+  }
+
+  /** Ends at once without writing anything more (the client went away). Any thread. */
+  public void abandon() {
+    context.runOnContext(v -> close(null, false));
+  }
+
+  private void pump() {
+    if (closed || reading || sink.writeQueueFull()) {
+      return;
+    }
+    Long end = start.shard().endOffset();
+    if (offset >= tip && (end == null || offset < end)) {
+      return;
+    }
+    reading = true;
+    start.handle().read(offset, MAX_EVENT_RECORDS, MAX_EVENT_BYTES, false).onComplete(ar -> {
+      reading = false;
+      if (closed) {
+        return;
+      }
+      if (ar.failed()) {
+        close(ar.cause() instanceof KinesisException k ? k
+            : new KinesisException.InternalFailure("Internal service failure."));
+        return;
+      }
+      deliver(ar.result());
+    });
+  }
+
+  private void deliver(ReadResult r) {
+    tip = Math.max(tip, r.tipOffset());
+    List<LogRecord> records = r.records();
+    Long end = start.shard().endOffset();
+    if (end != null) {
+      records = records.stream().filter(rec -> rec.offset() < end).toList();
+    }
+    long next = records.isEmpty() ? Math.max(offset, r.nextOffset()) : records.get(records.size() - 1).offset() + 1;
+    if (!records.isEmpty()) {
+      LogRecord last = records.get(records.size() - 1);
+      lastSequenceNumber = start.shard().sequenceNumber(last.offset(), last.arrivalMillis()).toDecimal();
+      long behind = next >= tip ? 0 : Math.max(0, clock.millis() - last.arrivalMillis());
+      offset = next;
+      emit(records, behind);
+    } else {
+      offset = next;
+    }
+    if (end != null && offset >= end) {
+      List<ShardMeta> children = start.stream().shards().stream()
+          .filter(c -> Integer.valueOf(start.shard().index()).equals(c.parentIndex())
+              || Integer.valueOf(start.shard().index()).equals(c.adjacentParentIndex())).toList();
+      sink.event(start.shard(), List.of(), null, 0, children);
+      close(null);
+      return;
+    }
+    if (offset < tip) {
+      pump(); // catching up: keep reading, paced by the sink's write queue
+    }
+  }
+
+  private void emit(List<LogRecord> records, long millisBehind) {
+    lastEventMillis = clock.millis();
+    sink.event(start.shard(), records, lastSequenceNumber, millisBehind, null);
+  }
+
+  private void maybeHeartbeat() {
+    if (closed || reading || sink.writeQueueFull()) {
+      return;
+    }
+    if (clock.millis() - lastEventMillis >= timing.heartbeatMillis() / 2) {
+      emit(List.of(), 0);
+    }
+  }
+
+  private void close(KinesisException error) {
+    close(error, true);
+  }
+
+  private void close(KinesisException error, boolean tellClient) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    vertx.cancelTimer(heartbeatTimer);
+    vertx.cancelTimer(lifetimeTimer);
+    if (listenerId >= 0) {
+      start.handle().unlisten(listenerId);
+    }
+    if (tellClient) {
+      sink.end(error);
+    }
+    onClosed.run();
+  }
+}
