@@ -187,7 +187,7 @@ class StreamRegistryTest {
   @Test
   void a_stream_deleted_while_creating_never_turns_active(Vertx vertx, VertxTestContext test) {
     // Deleting takes longer than creating, so the end of the create delay falls while the stream is DELETING.
-    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), new StreamRegistry.Limits(10, 50, 50, 300, 0));
+    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), new StreamRegistry.Limits(10, 50, 50, 300, 0, 0, 0));
     StreamKey key = key("short-lived");
     List<StreamStatus> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     long watch = vertx.setPeriodic(5, id -> seen.add(status(registry, key)));
