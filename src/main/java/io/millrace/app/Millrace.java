@@ -88,8 +88,10 @@ public final class Millrace {
       DataPlane data = new DataPlane(registry, signer);
       Operations operations = new Operations(registry, data, signer);
       Millrace millrace = new Millrace(config, vertx, registry, metrics);
-      millrace.fanout = new HttpApiVerticle.Fanout(registry, data,
-          new SubscriptionLeases(config.subscriptionTakeoverMillis()),
+      SubscriptionLeases leases = new SubscriptionLeases(config.subscriptionTakeoverMillis());
+      // A deregistered consumer's subscriptions end at once, with the error a new SubscribeToShard would now get.
+      registry.onConsumerGone(c -> leases.endConsumer(c.arn(), StreamRegistry.consumerNotFound(c.arn())));
+      millrace.fanout = new HttpApiVerticle.Fanout(registry, data, leases,
           new Subscription.Timing(config.subscriptionHeartbeatMillis(), config.subscriptionLifetimeMillis()));
       return registry.start().compose(v -> millrace.deployApi(operations)).map(millrace);
     }).onFailure(e -> vertx.close());

@@ -107,6 +107,11 @@ public final class Subscription {
         + "and shard took over.")));
   }
 
+  /** Ends now with {@code error} as an exception event (e.g. its consumer was deregistered). Any thread. */
+  public void fail(KinesisException error) {
+    context.runOnContext(v -> close(error));
+  }
+
   /** Ends cleanly now (the server is shutting down); the client re-subscribes elsewhere or later. Any thread. */
   public void finish() {
     context.runOnContext(v -> close(null));

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +56,7 @@ public final class StreamRegistry {
   private final Map<String, String> policies = new ConcurrentHashMap<>();
   private final Map<String, AccountSettings> accounts = new ConcurrentHashMap<>();
   private final Map<String, ConsumerMeta> consumers = new ConcurrentHashMap<>();
+  private final List<Consumer<ConsumerMeta>> consumerGoneListeners = new CopyOnWriteArrayList<>();
 
   public StreamRegistry(Vertx vertx, MetadataStore store, ShardDirectory shards, Limits limits, Clock clock) {
     this.vertx = vertx;
@@ -218,7 +221,7 @@ public final class StreamRegistry {
       registered.forEach(c -> consumers.remove(c.arn()));
       streams.put(key, m.toBuilder().status(StreamStatus.DELETING).build());
       policies.remove(key.arn());
-      return persist().onSuccess(v -> delay(limits.deleteStreamMillis()).compose(x -> finishDelete(key))
+      return persist().onSuccess(v -> registered.forEach(this::consumerGone)).onSuccess(v -> delay(limits.deleteStreamMillis()).compose(x -> finishDelete(key))
           .onFailure(e -> LOG.error("Stream {} could not be deleted; it stays DELETING", key.arn(), e)));
     });
   }
@@ -348,9 +351,28 @@ public final class StreamRegistry {
     });
   }
 
-  /** Moves a consumer to DELETING; it is gone after {@code consumerDeleteMillis}. */
+  /**
+   * Calls {@code listener} (on the registry context, quick) each time a consumer stops being usable: deregistered
+   * (from the moment it is DELETING) or removed with its stream. Live subscriptions end on it.
+   */
+  public void onConsumerGone(Consumer<ConsumerMeta> listener) {
+    consumerGoneListeners.add(listener);
+  }
+
+  private void consumerGone(ConsumerMeta c) {
+    for (Consumer<ConsumerMeta> listener : consumerGoneListeners) {
+      try {
+        listener.accept(c);
+      } catch (RuntimeException e) {
+        LOG.warn("Consumer-gone listener failed for {}", c.arn(), e);
+      }
+    }
+  }
+
+  /** Moves a consumer to DELETING (ending its subscriptions at once); it is gone after {@code consumerDeleteMillis}. */
   public Future<Void> deregisterConsumer(String arn) {
     return changeConsumer(arn, c -> c.withStatus(ConsumerStatus.DELETING)).compose(c -> {
+      consumerGone(c);
       delay(limits.consumerDeleteMillis()).compose(v -> OnContext.call(context, () -> {
         if (consumers.remove(arn) == null) {
           return Future.succeededFuture();

@@ -241,6 +241,37 @@ class SubscribeToShardIT {
   }
 
   @Test
+  void deregistering_the_consumer_ends_its_live_subscriptions_with_resource_not_found() throws Exception {
+    String stream = stream("dereg", 2);
+    String consumer = consumer(stream, "c");
+    KinesisAsyncClient client = asyncClient(server.endpoint(), protocol);
+    Seen first = new Seen(client, request(consumer, "shardId-000000000000", p -> p.type(ShardIteratorType.LATEST)));
+    Seen second = new Seen(client, request(consumer, "shardId-000000000001", p -> p.type(ShardIteratorType.LATEST)));
+    first.response.get(10, TimeUnit.SECONDS);
+    second.response.get(10, TimeUnit.SECONDS);
+    sync.deregisterStreamConsumer(r -> r.consumerARN(consumer));
+    for (Seen seen : List.of(first, second)) {
+      Throwable error = unwrap(seen.error.get(5, TimeUnit.SECONDS));
+      assertInstanceOf(ResourceNotFoundException.class, error);
+      assertTrue(error.getMessage().contains(consumer), error.getMessage());
+      // ...and the call is over: the stream ended after the exception event.
+      assertTrue(seen.done.handle((v, e) -> e).get(5, TimeUnit.SECONDS) != null);
+    }
+  }
+
+  @Test
+  void deleting_the_stream_with_enforce_consumer_deletion_ends_its_consumers_subscriptions() throws Exception {
+    String stream = stream("delete-enforced", 1);
+    String consumer = consumer(stream, "c");
+    KinesisAsyncClient client = asyncClient(server.endpoint(), protocol);
+    Seen seen = new Seen(client, request(consumer, "shardId-000000000000", p -> p.type(ShardIteratorType.LATEST)));
+    seen.response.get(10, TimeUnit.SECONDS);
+    sync.deleteStream(r -> r.streamName(stream).enforceConsumerDeletion(true));
+    assertInstanceOf(ResourceNotFoundException.class, unwrap(seen.error.get(5, TimeUnit.SECONDS)));
+    assertTrue(seen.done.handle((v, e) -> e).get(5, TimeUnit.SECONDS) != null);
+  }
+
+  @Test
   void bad_requests_get_clear_aws_errors() throws Exception {
     String stream = stream("bad", 1);
     String consumer = consumer(stream, "c");

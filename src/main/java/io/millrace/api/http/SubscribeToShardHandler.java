@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * SubscribeToShard on the API port: checks the request (always JSON, whatever the client's CBOR setting), answers
@@ -107,11 +108,19 @@ final class SubscribeToShardHandler {
       return;
     }
     ResponseSink sink = new ResponseSink(response);
-    Subscription[] holder = new Subscription[1];
+    // Set before the status check below, so that a consumer-gone notice either finds the subscription here or
+    // came early enough for the check to see the consumer's new state.
+    AtomicReference<Subscription> holder = new AtomicReference<>();
     SubscriptionLeases.Lease lease = leases.acquire(consumer.arn(), start.shard().shardId(), clock.millis(),
         () -> {
-          if (holder[0] != null) {
-            holder[0].takenOver();
+          Subscription s = holder.get();
+          if (s != null) {
+            s.takenOver();
+          }
+        }, error -> {
+          Subscription s = holder.get();
+          if (s != null) {
+            s.fail(error);
           }
         });
     Subscription[] self = new Subscription[1];
@@ -120,7 +129,15 @@ final class SubscribeToShardHandler {
       live.remove(self[0]);
     });
     self[0] = subscription;
-    holder[0] = subscription;
+    holder.set(subscription);
+    // Checked again now that the lease is visible: a deregistration that came after the first check is seen here.
+    ConsumerMeta now = registry.consumer(consumer.arn()).orElse(null);
+    if (now == null || now.status() != ConsumerStatus.ACTIVE) {
+      leases.release(lease);
+      throw now == null ? StreamRegistry.consumerNotFound(consumer.arn())
+          : new KinesisException.ResourceInUse("Consumer " + consumer.arn() + " is not ACTIVE, instead in state "
+              + now.status() + ".");
+    }
     live.add(subscription);
     response.setStatusCode(200).putHeader("Content-Type", CONTENT_TYPE).putHeader("x-amzn-RequestId", requestId);
     if (request.version() != HttpVersion.HTTP_2) {
