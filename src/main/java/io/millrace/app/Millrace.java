@@ -90,7 +90,8 @@ public final class Millrace {
       Millrace millrace = new Millrace(config, vertx, registry, metrics);
       millrace.fanout = new HttpApiVerticle.Fanout(registry, data,
           new SubscriptionLeases(config.subscriptionTakeoverMillis()),
-          new Subscription.Timing(config.subscriptionHeartbeatMillis(), config.subscriptionLifetimeMillis()));
+          new Subscription.Timing(config.subscriptionHeartbeatMillis(), config.subscriptionLifetimeMillis(),
+              config.subscriptionMaxBytesPerSecond()));
       return registry.start().compose(v -> millrace.deployApi(operations)).map(millrace);
     }).onFailure(e -> vertx.close());
   }
