@@ -92,7 +92,8 @@ public final class Millrace {
       // A deregistered consumer's subscriptions end at once, with the error a new SubscribeToShard would now get.
       registry.onConsumerGone(c -> leases.endConsumer(c.arn(), StreamRegistry.consumerNotFound(c.arn())));
       millrace.fanout = new HttpApiVerticle.Fanout(registry, data, leases,
-          new Subscription.Timing(config.subscriptionHeartbeatMillis(), config.subscriptionLifetimeMillis()));
+          new Subscription.Timing(config.subscriptionHeartbeatMillis(), config.subscriptionLifetimeMillis(),
+              config.subscriptionMaxBytesPerSecond()));
       return registry.start().compose(v -> millrace.deployApi(operations)).map(millrace);
     }).onFailure(e -> vertx.close());
   }

@@ -30,6 +30,7 @@ public record MillraceConfig(
     long subscriptionLifetimeMillis,
     long subscriptionHeartbeatMillis,
     long subscriptionTakeoverMillis,
+    long subscriptionMaxBytesPerSecond,
     boolean enforceThroughputLimits,
     String iteratorSecret,
     int eventLoops,

@@ -20,6 +20,10 @@ import java.util.List;
  * the log, until it is caught up. While the sink's write queue is full, reading pauses and resumes on its drain
  * handler, so a slow client only slows itself.
  *
+ * <p><b>Byte cap.</b> With {@link Timing#maxBytesPerSecond} set, each read asks for no more than what the
+ * {@link ByteRateCap} still allows in the last second; when nothing is allowed, the next read waits on a timer. So a
+ * capped subscriber behind the tip is paced by reading later, never by holding records in memory.
+ *
  * <p><b>Events.</b> Every event carries a continuation sequence number (the last record delivered, or the position
  * before the next one); an idle shard gets an empty event every {@code heartbeatMillis}; after
  * {@code lifetimeMillis} the subscription ends cleanly.
@@ -47,8 +51,15 @@ public final class Subscription {
     void drainHandler(Runnable onDrain);
   }
 
-  /** Heartbeat period and lifetime, in milliseconds. */
-  public record Timing(long heartbeatMillis, long lifetimeMillis) {}
+  /**
+   * Heartbeat period and lifetime, in milliseconds, and the cap on record bytes pushed per second
+   * ({@code maxBytesPerSecond}, 0 = no cap; AWS's figure is 2 MiB/s per consumer and shard).
+   */
+  public record Timing(long heartbeatMillis, long lifetimeMillis, long maxBytesPerSecond) {
+    public Timing(long heartbeatMillis, long lifetimeMillis) {
+      this(heartbeatMillis, lifetimeMillis, 0);
+    }
+  }
 
   private final Vertx vertx;
   private final Context context;
@@ -65,6 +76,9 @@ public final class Subscription {
   private long listenerId = -1;
   private long heartbeatTimer = -1;
   private long lifetimeTimer = -1;
+  /** The per-second byte cap, or null when off; while {@code capTimer} is set, reading waits for it. */
+  private final ByteRateCap cap;
+  private long capTimer = -1;
   private String lastSequenceNumber;
 
   public Subscription(Vertx vertx, DataPlane.StartPoint start, Sink sink, Timing timing, Clock clock,
@@ -76,6 +90,7 @@ public final class Subscription {
     this.timing = timing;
     this.clock = clock;
     this.onClosed = onClosed;
+    this.cap = timing.maxBytesPerSecond() > 0 ? new ByteRateCap(timing.maxBytesPerSecond()) : null;
     this.offset = start.offset();
     this.lastSequenceNumber = offset == 0 ? DataPlane.beforeFirst(start.shard())
         : start.shard().sequenceNumber(offset - 1, 0).toDecimal();
@@ -123,15 +138,25 @@ public final class Subscription {
   }
 
   private void pump() {
-    if (closed || reading || sink.writeQueueFull()) {
+    if (closed || reading || capTimer >= 0 || sink.writeQueueFull()) {
       return;
     }
     Long end = start.shard().endOffset();
     if (offset >= tip && (end == null || offset < end)) {
       return;
     }
+    long maxBytes = MAX_EVENT_BYTES;
+    if (cap != null) {
+      long now = clock.millis();
+      long allowance = cap.allowance(now);
+      if (allowance == 0) {
+        waitForCap(cap.waitMillis(now, 1));
+        return;
+      }
+      maxBytes = Math.min(maxBytes, allowance);
+    }
     reading = true;
-    start.handle().read(offset, MAX_EVENT_RECORDS, MAX_EVENT_BYTES, false).onComplete(ar -> {
+    start.handle().read(offset, MAX_EVENT_RECORDS, maxBytes, false).onComplete(ar -> {
       reading = false;
       if (closed) {
         return;
@@ -151,6 +176,20 @@ public final class Subscription {
     Long end = start.shard().endOffset();
     if (end != null) {
       records = records.stream().filter(rec -> rec.offset() < end).toList();
+    }
+    if (cap != null && !records.isEmpty()) {
+      long bytes = 0;
+      for (LogRecord rec : records) {
+        bytes += rec.billedBytes();
+      }
+      long now = clock.millis();
+      if (!cap.fits(now, bytes)) {
+        // Only a first record larger than the allowance gets here (a read returns at least one record): drop the
+        // read, and read it again once the window has room for it, rather than holding it.
+        waitForCap(cap.waitMillis(now, bytes));
+        return;
+      }
+      cap.sent(now, bytes);
     }
     long next = records.isEmpty() ? Math.max(offset, r.nextOffset()) : records.get(records.size() - 1).offset() + 1;
     if (!records.isEmpty()) {
@@ -173,6 +212,14 @@ public final class Subscription {
     if (offset < tip) {
       pump(); // catching up: keep reading, paced by the sink's write queue
     }
+  }
+
+  /** Pauses reading for {@code millis} because of the byte cap; the timer resumes it. */
+  private void waitForCap(long millis) {
+    capTimer = vertx.setTimer(Math.max(1, millis), id -> {
+      capTimer = -1;
+      pump();
+    });
   }
 
   private void emit(List<LogRecord> records, long millisBehind) {
@@ -200,6 +247,9 @@ public final class Subscription {
     closed = true;
     vertx.cancelTimer(heartbeatTimer);
     vertx.cancelTimer(lifetimeTimer);
+    if (capTimer >= 0) {
+      vertx.cancelTimer(capTimer);
+    }
     if (listenerId >= 0) {
       start.handle().unlisten(listenerId);
     }
