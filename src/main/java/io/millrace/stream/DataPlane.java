@@ -201,23 +201,17 @@ public final class DataPlane {
   /** Issues an iterator for GetShardIterator. {@code timestampMillis} is used by AT_TIMESTAMP only. */
   public Future<String> shardIterator(StreamKey key, String shardId, IteratorType type, String sequenceNumber,
                                       Long timestampMillis) {
-    StreamMeta stream = requireServing(key);
-    ShardMeta shard = stream.shard(shardId).orElseThrow(() -> shardNotFound(key, shardId));
-    ShardHandle handle = registry.shards().find(key, shard.index());
-    if (handle == null) {
-      throw shardNotFound(key, shardId);
-    }
     long now = registry.clock().millis();
-    Future<Long> offset = offset(key, shard, handle, type, sequenceNumber, timestampMillis, now);
-    return offset.map(o -> new ShardIterator(key.account(), key.region(), key.name(), stream.createdMillis(),
-        shard.index(), o, now).encode(signer));
+    return startPoint(key, shardId, type, sequenceNumber, timestampMillis).map(start -> new ShardIterator(
+        key.account(), key.region(), key.name(), start.stream().createdMillis(), start.shard().index(),
+        start.offset(), now).encode(signer));
   }
 
   /** Where a SubscribeToShard starts: the stream and shard as they were, the shard's handle and the offset. */
   public record StartPoint(StreamMeta stream, ShardMeta shard, ShardHandle handle, long offset) {}
 
   /**
-   * Resolves a SubscribeToShard starting position like GetShardIterator does. One addition: a sequence number
+   * Resolves a starting position, for GetShardIterator and SubscribeToShard alike. One addition: a sequence number
    * with the shard's own fields, offset 0 and record time 0 (what a subscription reports as continuation before it
    * delivered anything from offset 0) means "before the first record", so AFTER_SEQUENCE_NUMBER with it starts at
    * offset 0.
