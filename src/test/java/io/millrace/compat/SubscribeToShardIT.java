@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.millrace.testing.KinesisClients;
 import io.millrace.testing.TestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -225,6 +230,55 @@ class SubscribeToShardIT {
     assertTrue(!seen.error.isDone(), "failed: " + seen.error.getNow(null));
     put(stream, 0, 1);
     assertEquals(expected(0, 1), texts(seen.records(1)));
+  }
+
+  @Test
+  void a_client_that_disconnects_mid_stream_frees_its_subscription_at_once() throws Exception {
+    String stream = stream("disconnect", 1);
+    String consumer = consumer(stream, "c");
+    String body = "{\"ConsumerARN\":\"" + consumer + "\",\"ShardId\":\"shardId-000000000000\","
+        + "\"StartingPosition\":{\"Type\":\"LATEST\"}}";
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClientOptions options = new HttpClientOptions().setDefaultHost("127.0.0.1")
+          .setDefaultPort(server.port());
+      if (protocol.equals("HTTP2")) {
+        options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false);
+      }
+      io.vertx.core.http.HttpClient raw = vertx.createHttpClient(options);
+      CompletableFuture<Void> firstBytes = new CompletableFuture<>();
+      HttpClientRequest subscribe = raw.request(HttpMethod.POST, "/").toCompletionStage().toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
+      subscribe.putHeader("Content-Type", "application/x-amz-json-1.1")
+          .putHeader("X-Amz-Target", "Kinesis_20131202.SubscribeToShard")
+          .putHeader("X-Amz-Date", "20260101T000000Z")
+          .putHeader("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/kinesis/aws4_request, "
+              + "SignedHeaders=host, Signature=0");
+      subscribe.response().onSuccess(response -> response.handler(bytes -> firstBytes.complete(null)));
+      subscribe.end(body);
+      firstBytes.get(10, TimeUnit.SECONDS); // the initial-response event: the subscription is live
+      // Disconnect: HTTP/2 resets the stream, HTTP/1.1 closes the connection.
+      if (protocol.equals("HTTP2")) {
+        subscribe.reset();
+      } else {
+        subscribe.connection().close();
+      }
+
+      // Well within the takeover window (700 ms here): only a freed subscription lets this one in.
+      KinesisAsyncClient client = asyncClient(server.endpoint(), protocol);
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+      Seen next;
+      do {
+        next = new Seen(client, request(consumer, "shardId-000000000000", p -> p.type(ShardIteratorType.LATEST)));
+        CompletableFuture.anyOf(next.response, next.error).get(10, TimeUnit.SECONDS);
+      } while (next.error.isDone() && System.nanoTime() < deadline);
+      assertTrue(next.response.isDone(), "a new subscription was refused after the old client disconnected: "
+          + (next.error.isDone() ? next.error.get() : ""));
+      put(stream, 0, 2);
+      assertEquals(expected(0, 2), texts(next.records(2)));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
