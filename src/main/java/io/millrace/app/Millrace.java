@@ -83,7 +83,7 @@ public final class Millrace {
       StreamRegistry registry = new StreamRegistry(vertx, store, shards, new StreamRegistry.Limits(
           config.shardLimit(), config.onDemandStreamLimit(), config.createStreamMillis(),
           config.deleteStreamMillis(), config.updateStreamMillis(), config.consumerCreateMillis(),
-          config.consumerDeleteMillis()), clock);
+          config.consumerDeleteMillis(), config.scalingsPerDay()), clock);
       TokenSigner signer = new TokenSigner(secret);
       DataPlane data = new DataPlane(registry, signer);
       Operations operations = new Operations(registry, data, signer);

@@ -25,6 +25,7 @@ public record MillraceConfig(
     long createStreamMillis,
     long deleteStreamMillis,
     long updateStreamMillis,
+    int scalingsPerDay,
     long consumerCreateMillis,
     long consumerDeleteMillis,
     long subscriptionLifetimeMillis,
