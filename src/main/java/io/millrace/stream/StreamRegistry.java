@@ -78,6 +78,8 @@ public final class StreamRegistry {
   private final Map<StreamKey, Promise<Void>> reshards = new ConcurrentHashMap<>();
   /** When each stream's recent UpdateShardCount scalings ran (registry context only; not persisted). */
   private final Map<StreamKey, Deque<Long>> scalings = new HashMap<>();
+  /** A reshard's new shards, persisted but not yet published (registry context only; see publishDurably). */
+  private final Map<StreamKey, StreamMeta> unpublished = new HashMap<>();
 
   public StreamRegistry(Vertx vertx, MetadataStore store, ShardDirectory shards, Limits limits, Clock clock) {
     this.vertx = vertx;
@@ -298,8 +300,8 @@ public final class StreamRegistry {
    * Reshards an ACTIVE stream: {@code planner} works out the plan against the current metadata (it may throw to
    * refuse); the shard limit is checked; the stream turns UPDATING (the new shard indices are reserved durably, so
    * they are never reused, even after a crash); the parents close ({@link ShardHandle#close}, which waits for
-   * appends in flight); the children are deployed; then parents' ends and the children are published and
-   * persisted together. The future completes then, with the stream still UPDATING for {@code updateStreamMillis}.
+   * appends in flight); the children are deployed; then parents' ends and the children are persisted and, once
+   * durable, published. The future completes then, with the stream still UPDATING for {@code updateStreamMillis}.
    *
    * <p>Children get a creation time strictly above (in seconds) their parents' creation and last arrival, so their
    * sequence numbers (creation seconds first) are greater than all their parents'; parents close at that instant.
@@ -391,8 +393,7 @@ public final class StreamRegistry {
     for (ShardMeta c : children) {
       deployed.add(shards.deploy(current, c).compose(h -> c.open() ? Future.succeededFuture() : h.close()));
     }
-    return Future.all(deployed).compose(v -> change(key, m -> m.toBuilder()
-        .shards(mergeShards(m.shards(), all), Math.max(m.nextShardIndex(), plan.nextShardIndex())).build()))
+    return Future.all(deployed).compose(v -> publishDurably(key, all, plan.nextShardIndex()))
         .andThen(ar -> {
           // Closing again tells the parents' push readers the end once more, now that the metadata shows it.
           plan.closing().forEach(index -> {
@@ -402,6 +403,29 @@ public final class StreamRegistry {
             }
           });
         });
+  }
+
+  /**
+   * Persists the stream with its new shards first and publishes them only then: once children are published they
+   * acknowledge writes, and a crash must not forget a shard that holds acknowledged records. Snapshots written
+   * meanwhile (other changes of the registry) include the new shards too.
+   */
+  private Future<StreamMeta> publishDurably(StreamKey key, List<ShardMeta> all, int nextShardIndex) {
+    return OnContext.call(context, () -> {
+      StreamMeta current = require(key);
+      unpublished.put(key, current.toBuilder().shards(mergeShards(current.shards(), all),
+          Math.max(current.nextShardIndex(), nextShardIndex)).build());
+      return persist().compose(v -> OnContext.call(context, () -> {
+        StreamMeta pending = unpublished.remove(key);
+        StreamMeta published = withShardsOf(require(key), pending);
+        streams.put(key, published);
+        return Future.succeededFuture(published);
+      }));
+    });
+  }
+
+  private static StreamMeta withShardsOf(StreamMeta stream, StreamMeta pending) {
+    return pending == null ? stream : stream.toBuilder().shards(pending.shards(), pending.nextShardIndex()).build();
   }
 
   /** {@code all} in index order; shards of {@code current} it lacks are kept (none expected). */
@@ -574,7 +598,9 @@ public final class StreamRegistry {
 
   /** Captures the current state (on the registry context) and writes it durably (on an ordered worker). */
   private Future<Void> persist() {
-    RegistrySnapshot snapshot = new RegistrySnapshot(RegistrySnapshot.VERSION, new ArrayList<>(streams.values()),
+    List<StreamMeta> toSave = new ArrayList<>();
+    streams.values().forEach(m -> toSave.add(withShardsOf(m, unpublished.get(m.key()))));
+    RegistrySnapshot snapshot = new RegistrySnapshot(RegistrySnapshot.VERSION, toSave,
         new HashMap<>(policies), new HashMap<>(accounts), new ArrayList<>(consumers.values()));
     return context.executeBlocking(() -> {
       store.save(snapshot);
