@@ -34,7 +34,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.model.ConsumerStatus;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardEvent;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardResponseHandler;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ChildShard;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
@@ -109,95 +118,93 @@ class ReshardReaderIT {
 
   private record Acked(String key, int n, String sequenceNumber) {}
 
-  @Test
-  @Timeout(90)
-  void a_consumer_following_child_shards_reads_every_acknowledged_record_once_in_key_order_across_two_splits_and_a_merge()
-      throws Exception {
-    startServer(Map.of("updateStreamMillis", "50"));
-    String stream = "live-reshard";
-    kinesis.createStream(r -> r.streamName(stream).shardCount(1));
-    awaitActive(stream);
+  /** Four producers writing PutRecord in a loop, each key's records numbered 1, 2, 3... in acknowledgement order. */
+  private final class Producers {
+    final AtomicBoolean producing = new AtomicBoolean(true);
+    final AtomicInteger count = new AtomicInteger();
+    final List<Acked> acked = new CopyOnWriteArrayList<>();
+    final List<String> failures = new CopyOnWriteArrayList<>();
+    final ExecutorService pool = Executors.newFixedThreadPool(4);
+    final List<Future<?>> running = new ArrayList<>();
 
-    AtomicBoolean producing = new AtomicBoolean(true);
-    AtomicInteger ackedCount = new AtomicInteger();
-    List<Acked> acked = new CopyOnWriteArrayList<>();
-    List<String> failures = new CopyOnWriteArrayList<>();
-    ExecutorService pool = Executors.newFixedThreadPool(5);
-    List<Future<?>> producers = new ArrayList<>();
-    for (int t = 0; t < 4; t++) {
-      int producer = t;
-      producers.add(pool.submit(() -> {
-        Map<String, Integer> next = new HashMap<>();
-        int i = 0;
-        while (producing.get()) {
-          String key = "p" + producer + "-k" + (i++ % 8);
-          int n = next.merge(key, 1, Integer::sum);
-          String data = key + ":" + n;
-          try {
-            PutRecordResponse r = kinesis.putRecord(b -> b.streamName(stream).partitionKey(key)
-                .data(SdkBytes.fromString(data, StandardCharsets.UTF_8)));
-            acked.add(new Acked(key, n, r.sequenceNumber()));
-            ackedCount.incrementAndGet();
-          } catch (RuntimeException e) {
-            failures.add(data + ": " + e);
-            next.merge(key, -1, Integer::sum); // not acknowledged: the same number is tried again
+    Producers(String stream) {
+      for (int t = 0; t < 4; t++) {
+        int producer = t;
+        running.add(pool.submit(() -> {
+          Map<String, Integer> next = new HashMap<>();
+          int i = 0;
+          while (producing.get()) {
+            String key = "p" + producer + "-k" + (i++ % 8);
+            int n = next.merge(key, 1, Integer::sum);
+            String data = key + ":" + n;
+            try {
+              PutRecordResponse r = kinesis.putRecord(b -> b.streamName(stream).partitionKey(key)
+                  .data(SdkBytes.fromString(data, StandardCharsets.UTF_8)));
+              acked.add(new Acked(key, n, r.sequenceNumber()));
+              count.incrementAndGet();
+            } catch (RuntimeException e) {
+              failures.add(data + ": " + e);
+              next.merge(key, -1, Integer::sum); // not acknowledged: the same number is tried again
+            }
           }
-        }
-      }));
+        }));
+      }
     }
 
-    Map<String, List<Record>> read = new ConcurrentHashMap<>();
-    AtomicBoolean readerDone = new AtomicBoolean();
-    Future<?> consumer = pool.submit(() -> consume(stream, producing, read, readerDone));
+    void stop() throws Exception {
+      producing.set(false);
+      for (Future<?> p : running) {
+        p.get(20, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+    }
 
-    awaitAcked(ackedCount, 200);
+    Set<String> ackedData() {
+      Set<String> data = new HashSet<>();
+      acked.forEach(a -> data.add(a.key() + ":" + a.n()));
+      assertEquals(data.size(), acked.size(), "acknowledged records are distinct");
+      return data;
+    }
+  }
+
+  /** Splits shard 0, then child 1, then merges 3 and 4, each while the producers write 200 more records. */
+  private void splitTwiceAndMergeWhileProducing(String stream, Producers producers) {
+    awaitAcked(producers.count, 200);
     kinesis.splitShard(r -> r.streamName(stream).shardToSplit(id(0)).newStartingHashKey(HALF.toString()));
     awaitActive(stream);
-    awaitAcked(ackedCount, 200);
+    awaitAcked(producers.count, 200);
     kinesis.splitShard(r -> r.streamName(stream).shardToSplit(id(1))
         .newStartingHashKey(HALF.shiftRight(1).toString()));
     awaitActive(stream);
-    awaitAcked(ackedCount, 200);
+    awaitAcked(producers.count, 200);
     kinesis.mergeShards(r -> r.streamName(stream).shardToMerge(id(3)).adjacentShardToMerge(id(4)));
     awaitActive(stream);
-    awaitAcked(ackedCount, 200);
-    producing.set(false);
-    for (Future<?> p : producers) {
-      p.get(20, TimeUnit.SECONDS);
-    }
-    consumer.get(30, TimeUnit.SECONDS);
-    pool.shutdown();
+    awaitAcked(producers.count, 200);
+  }
 
-    assertEquals(List.of(), failures, "no put failed during the reshards");
-    assertTrue(readerDone.get());
-    // Exactly once: what was read is what was acknowledged, without duplicates.
+  /**
+   * Exactly once and in order: the records read (per shard, shards in the order the reader finished them) are the
+   * acknowledged ones, without duplicates; per key, their numbers run 1, 2, 3... and their sequence numbers grow.
+   */
+  private static void assertReadExactlyOnceInKeyOrder(Producers producers, List<String> shardOrder,
+                                                      Map<String, List<Record>> read) {
+    assertEquals(List.of(), producers.failures, "no put failed during the reshards");
+    assertEquals(6, read.size(), "shards 0..5 were all read: " + read.keySet());
+    Set<String> seen = new HashSet<>();
+    Set<String> readData = new HashSet<>();
     Map<String, List<Integer>> readByKey = new HashMap<>();
     Map<String, List<BigInteger>> sequencesByKey = new HashMap<>();
-    Set<String> seen = new HashSet<>();
-    for (List<Record> shard : read.values()) {
-      for (Record r : shard) {
-        assertTrue(seen.add(r.sequenceNumber()), "read twice: " + r.sequenceNumber());
-      }
-    }
-    List<Record> inReadOrder = new ArrayList<>();
-    read.values().forEach(inReadOrder::addAll);
-    Set<String> readData = new HashSet<>();
-    for (Record r : inReadOrder) {
-      readData.add(r.data().asUtf8String());
-    }
-    Set<String> ackedData = new HashSet<>();
-    acked.forEach(a -> ackedData.add(a.key() + ":" + a.n()));
-    assertEquals(ackedData.size(), acked.size(), "acknowledged records are distinct");
-    assertEquals(ackedData, readData, "every acknowledged record is read, and nothing else");
-    // Per key order: the reader's order per key (shards in lineage order) is the producers' order, and sequence
-    // numbers grow across parent -> child.
-    for (String shardId : readOrder) {
+    for (String shardId : shardOrder) {
       for (Record r : read.get(shardId)) {
-        String[] parts = r.data().asUtf8String().split(":");
+        assertTrue(seen.add(r.sequenceNumber()), "read twice: " + r.sequenceNumber());
+        String text = r.data().asUtf8String();
+        readData.add(text);
+        String[] parts = text.split(":");
         readByKey.computeIfAbsent(parts[0], k -> new ArrayList<>()).add(Integer.parseInt(parts[1]));
         sequencesByKey.computeIfAbsent(parts[0], k -> new ArrayList<>()).add(new BigInteger(r.sequenceNumber()));
       }
     }
+    assertEquals(producers.ackedData(), readData, "every acknowledged record is read, and nothing else");
     for (Map.Entry<String, List<Integer>> e : readByKey.entrySet()) {
       List<Integer> ns = e.getValue();
       for (int i = 0; i < ns.size(); i++) {
@@ -208,7 +215,130 @@ class ReshardReaderIT {
         assertTrue(seqs.get(i).compareTo(seqs.get(i - 1)) > 0, "sequence numbers of " + e.getKey() + " grow");
       }
     }
-    assertEquals(6, read.size(), "shards 0..5 were all read: " + read.keySet());
+  }
+
+  @Test
+  @Timeout(90)
+  void a_consumer_following_child_shards_reads_every_acknowledged_record_once_in_key_order_across_two_splits_and_a_merge()
+      throws Exception {
+    startServer(Map.of("updateStreamMillis", "50"));
+    String stream = "live-reshard";
+    kinesis.createStream(r -> r.streamName(stream).shardCount(1));
+    awaitActive(stream);
+
+    Producers producers = new Producers(stream);
+    Map<String, List<Record>> read = new ConcurrentHashMap<>();
+    AtomicBoolean readerDone = new AtomicBoolean();
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    Future<?> consumer = reader.submit(() -> consume(stream, producers.producing, read, readerDone));
+    splitTwiceAndMergeWhileProducing(stream, producers);
+    producers.stop();
+    consumer.get(30, TimeUnit.SECONDS);
+    reader.shutdown();
+
+    assertTrue(readerDone.get());
+    assertReadExactlyOnceInKeyOrder(producers, readOrder, read);
+  }
+
+  @Test
+  @Timeout(90)
+  void a_fan_out_consumer_following_child_shards_reads_every_acknowledged_record_once_in_key_order_across_two_splits_and_a_merge()
+      throws Exception {
+    startServer(Map.of("updateStreamMillis", "50"));
+    String stream = "live-reshard-push";
+    kinesis.createStream(r -> r.streamName(stream).shardCount(1));
+    awaitActive(stream);
+    String streamArn = kinesis.describeStreamSummary(r -> r.streamName(stream)).streamDescriptionSummary()
+        .streamARN();
+    String consumerArn = kinesis.registerStreamConsumer(r -> r.streamARN(streamArn).consumerName("follower"))
+        .consumer().consumerARN();
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (kinesis.describeStreamConsumer(r -> r.consumerARN(consumerArn)).consumerDescription().consumerStatus()
+        != ConsumerStatus.ACTIVE) {
+      assertTrue(System.nanoTime() < deadline, "consumer did not turn ACTIVE");
+      Thread.onSpinWait();
+    }
+
+    try (KinesisAsyncClient async = KinesisAsyncClient.builder().endpointOverride(server.endpoint())
+        .region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
+        .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2)).build()) {
+      LineageSubscriber subscriber = new LineageSubscriber(async, consumerArn);
+      subscriber.start(id(0));
+      Producers producers = new Producers(stream);
+      splitTwiceAndMergeWhileProducing(stream, producers);
+      producers.stop();
+      int total = producers.acked.size();
+      long readDeadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (subscriber.count.get() < total && subscriber.errors.isEmpty()) {
+        assertTrue(System.nanoTime() < readDeadline, "pushed " + subscriber.count.get() + " of " + total);
+        Thread.onSpinWait();
+      }
+      assertEquals(List.of(), subscriber.errors);
+      assertEquals(List.of(id(0), id(1), id(3), id(4)), subscriber.finished.stream().sorted().toList(),
+          "the closed shards ended with a shard-end event");
+      assertReadExactlyOnceInKeyOrder(producers, subscriber.order(), subscriber.read);
+      subscriber.pool.shutdownNow();
+    }
+  }
+
+  /**
+   * A fan-out consumer that follows the lineage as KCL does: subscribes to a shard from TRIM_HORIZON; on the final
+   * event (no ContinuationSequenceNumber) it subscribes to each child whose parents have all ended.
+   */
+  private static final class LineageSubscriber {
+    final Map<String, List<Record>> read = new ConcurrentHashMap<>();
+    final List<String> finished = new CopyOnWriteArrayList<>();
+    final List<Throwable> errors = new CopyOnWriteArrayList<>();
+    final AtomicInteger count = new AtomicInteger();
+    final ExecutorService pool = Executors.newSingleThreadExecutor();
+    private final KinesisAsyncClient async;
+    private final String consumerArn;
+    private final Set<String> started = ConcurrentHashMap.newKeySet();
+    private final Map<String, List<String>> parentsOf = new ConcurrentHashMap<>();
+
+    LineageSubscriber(KinesisAsyncClient async, String consumerArn) {
+      this.async = async;
+      this.consumerArn = consumerArn;
+    }
+
+    void start(String shardId) {
+      if (!started.add(shardId)) {
+        return;
+      }
+      read.put(shardId, new CopyOnWriteArrayList<>());
+      SubscribeToShardResponseHandler handler = SubscribeToShardResponseHandler.builder()
+          .onError(errors::add)
+          .subscriber(SubscribeToShardResponseHandler.Visitor.builder()
+              .onSubscribeToShardEvent(e -> onEvent(shardId, e)).build())
+          .build();
+      async.subscribeToShard(r -> r.consumerARN(consumerArn).shardId(shardId)
+          .startingPosition(p -> p.type(ShardIteratorType.TRIM_HORIZON)), handler);
+    }
+
+    private void onEvent(String shardId, SubscribeToShardEvent e) {
+      read.get(shardId).addAll(e.records());
+      count.addAndGet(e.records().size());
+      if (e.continuationSequenceNumber() != null) {
+        return;
+      }
+      pool.execute(() -> {
+        finished.add(shardId);
+        e.childShards().forEach(c -> parentsOf.put(c.shardId(), c.parentShards()));
+        parentsOf.forEach((child, parents) -> {
+          if (finished.containsAll(parents)) {
+            start(child);
+          }
+        });
+      });
+    }
+
+    /** Shards in the order they ended, then the open ones. */
+    List<String> order() {
+      List<String> order = new ArrayList<>(finished);
+      read.keySet().stream().filter(s -> !finished.contains(s)).sorted().forEach(order::add);
+      return order;
+    }
   }
 
   /** The order in which the consumer finished shards (a shard starts only once all its parents finished). */
