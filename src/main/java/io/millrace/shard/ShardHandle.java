@@ -29,6 +29,11 @@ public final class ShardHandle {
     return hop(shard::close);
   }
 
+  /** Records and bytes accepted since start, {@code [records, bytes]}; see {@link ShardVerticle#acceptedTotals}. */
+  public Future<long[]> acceptedTotals() {
+    return hop(() -> Future.succeededFuture(shard.acceptedTotals()));
+  }
+
   public Future<ReadResult> read(long offset, int maxRecords, long maxBytes, boolean throttled) {
     return hop(() -> shard.read(offset, maxRecords, maxBytes, throttled));
   }

@@ -67,6 +67,8 @@ public final class ShardVerticle extends VerticleBase {
   private long nextListenerId;
 
   private boolean closed;
+  private long acceptedRecords;
+  private long acceptedBytes;
 
   private record Waiter(Promise<AppendResult> promise, AppendResult result) {}
 
@@ -189,6 +191,8 @@ public final class ShardVerticle extends VerticleBase {
       }
       offsets[i] = nextOffset++;
       pending.add(record);
+      acceptedRecords++;
+      acceptedBytes += record.billedBytes();
     }
     Promise<AppendResult> promise = Promise.promise();
     waiters.add(new Waiter(promise, new AppendResult(offsets, now)));
@@ -418,6 +422,15 @@ public final class ShardVerticle extends VerticleBase {
   public void removeTipListener(long id) {
     assertOwner();
     tipListeners.remove(id);
+  }
+
+  /**
+   * Records and billed bytes accepted for writing since the shard started (throttled ones excluded): the on-demand
+   * scaler's write-rate samples.
+   */
+  public long[] acceptedTotals() {
+    assertOwner();
+    return new long[] {acceptedRecords, acceptedBytes};
   }
 
   /** The oldest offset known to be readable (records before it are deleted or expired). */

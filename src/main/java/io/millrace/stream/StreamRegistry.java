@@ -153,6 +153,11 @@ public final class StreamRegistry {
     return new KinesisException.ResourceNotFound(key.describe() + " not found.");
   }
 
+  /** Every stream, in no particular order. */
+  public List<StreamMeta> all() {
+    return List.copyOf(streams.values());
+  }
+
   /** The account's streams in a region, sorted by name. */
   public List<StreamMeta> list(String account, String region) {
     return streams.values().stream()
