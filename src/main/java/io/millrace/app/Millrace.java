@@ -13,6 +13,7 @@ import io.millrace.storage.SegmentIo;
 import io.millrace.stream.DataPlane;
 import io.millrace.stream.MetadataStore;
 import io.millrace.stream.ShardDirectory;
+import io.millrace.stream.OnDemandScaler;
 import io.millrace.stream.StreamRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -44,6 +45,8 @@ public final class Millrace {
   private final MillraceConfig config;
   private final Vertx vertx;
   private final StreamRegistry registry;
+  /** On-demand streams are not merged below this many open shards (what a new on-demand stream starts with). */
+  static final int ON_DEMAND_MIN_SHARDS = 4;
   private final ServerMetrics metrics;
   private final List<String> apiDeployments = new ArrayList<>();
   private int port;
@@ -83,7 +86,7 @@ public final class Millrace {
       StreamRegistry registry = new StreamRegistry(vertx, store, shards, new StreamRegistry.Limits(
           config.shardLimit(), config.onDemandStreamLimit(), config.createStreamMillis(),
           config.deleteStreamMillis(), config.updateStreamMillis(), config.consumerCreateMillis(),
-          config.consumerDeleteMillis()), clock);
+          config.consumerDeleteMillis(), config.scalingsPerDay()), clock);
       TokenSigner signer = new TokenSigner(secret);
       DataPlane data = new DataPlane(registry, signer);
       Operations operations = new Operations(registry, data, signer);
@@ -94,7 +97,11 @@ public final class Millrace {
       millrace.fanout = new HttpApiVerticle.Fanout(registry, data, leases,
           new Subscription.Timing(config.subscriptionHeartbeatMillis(), config.subscriptionLifetimeMillis(),
               config.subscriptionMaxBytesPerSecond()));
-      return registry.start().compose(v -> millrace.deployApi(operations)).map(millrace);
+      OnDemandScaler scaler = new OnDemandScaler(vertx, registry, new OnDemandScaler.Policy(
+          config.onDemandCheckMillis(), config.onDemandQuietMillis(), ON_DEMAND_MIN_SHARDS,
+          config.onDemandMaxShards()), clock);
+      return registry.start().compose(v -> millrace.deployApi(operations)).onSuccess(v -> scaler.start())
+          .map(millrace);
     }).onFailure(e -> vertx.close());
   }
 

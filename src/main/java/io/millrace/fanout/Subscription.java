@@ -10,6 +10,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Supplier;
+import io.millrace.stream.StreamMeta;
 
 /**
  * One SubscribeToShard: pushes a shard's records, from a start offset on, to one {@link Sink}.
@@ -80,9 +82,22 @@ public final class Subscription {
   private final ByteRateCap cap;
   private long capTimer = -1;
   private String lastSequenceNumber;
+  private final Supplier<StreamMeta> latest;
+  /** The metadata in which this shard is closed, once seen (then its end and children never change). */
+  private StreamMeta closedIn;
 
   public Subscription(Vertx vertx, DataPlane.StartPoint start, Sink sink, Timing timing, Clock clock,
                       Runnable onClosed) {
+    this(vertx, start, sink, timing, clock, onClosed, start::stream);
+  }
+
+  /**
+   * @param latest the stream's current metadata (or null once it is gone): how a subscription started on an open
+   *               shard learns that a reshard closed it, where it ended and which children it has
+   */
+  public Subscription(Vertx vertx, DataPlane.StartPoint start, Sink sink, Timing timing, Clock clock,
+                      Runnable onClosed, Supplier<StreamMeta> latest) {
+    this.latest = latest;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.start = start;
@@ -141,7 +156,7 @@ public final class Subscription {
     if (closed || reading || capTimer >= 0 || sink.writeQueueFull()) {
       return;
     }
-    Long end = start.shard().endOffset();
+    Long end = endOffset();
     if (offset >= tip && (end == null || offset < end)) {
       return;
     }
@@ -173,7 +188,7 @@ public final class Subscription {
   private void deliver(ReadResult r) {
     tip = Math.max(tip, r.tipOffset());
     List<LogRecord> records = r.records();
-    Long end = start.shard().endOffset();
+    Long end = endOffset();
     if (end != null) {
       records = records.stream().filter(rec -> rec.offset() < end).toList();
     }
@@ -202,7 +217,7 @@ public final class Subscription {
       offset = next;
     }
     if (end != null && offset >= end) {
-      List<ShardMeta> children = start.stream().shards().stream()
+      List<ShardMeta> children = (closedIn != null ? closedIn : start.stream()).shards().stream()
           .filter(c -> Integer.valueOf(start.shard().index()).equals(c.parentIndex())
               || Integer.valueOf(start.shard().index()).equals(c.adjacentParentIndex())).toList();
       sink.event(start.shard(), List.of(), null, 0, children);
@@ -212,6 +227,22 @@ public final class Subscription {
     if (offset < tip) {
       pump(); // catching up: keep reading, paced by the sink's write queue
     }
+  }
+
+  /** Where the shard ended, or null while it is open (as far as the metadata says yet). */
+  private Long endOffset() {
+    if (start.shard().endOffset() != null) {
+      return start.shard().endOffset();
+    }
+    if (closedIn == null) {
+      StreamMeta now = latest.get();
+      ShardMeta shard = now == null ? null : now.shard(start.shard().index()).orElse(null);
+      if (shard == null || shard.open()) {
+        return null;
+      }
+      closedIn = now;
+    }
+    return closedIn.shard(start.shard().index()).orElseThrow().endOffset();
   }
 
   /** Pauses reading for {@code millis} because of the byte cap; the timer resumes it. */

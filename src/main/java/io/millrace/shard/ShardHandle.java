@@ -24,6 +24,16 @@ public final class ShardHandle {
     return hop(() -> shard.append(request));
   }
 
+  /** Stops appends and gives where the shard ended; see {@link ShardVerticle#close()}. */
+  public Future<ShardVerticle.Closed> close() {
+    return hop(shard::close);
+  }
+
+  /** Records and bytes accepted since start, {@code [records, bytes]}; see {@link ShardVerticle#acceptedTotals}. */
+  public Future<long[]> acceptedTotals() {
+    return hop(() -> Future.succeededFuture(shard.acceptedTotals()));
+  }
+
   public Future<ReadResult> read(long offset, int maxRecords, long maxBytes, boolean throttled) {
     return hop(() -> shard.read(offset, maxRecords, maxBytes, throttled));
   }

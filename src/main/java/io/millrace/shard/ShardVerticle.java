@@ -66,7 +66,17 @@ public final class ShardVerticle extends VerticleBase {
   private final java.util.Map<Long, java.util.function.LongConsumer> tipListeners = new java.util.LinkedHashMap<>();
   private long nextListenerId;
 
+  private boolean closed;
+  private long acceptedRecords;
+  private long acceptedBytes;
+
   private record Waiter(Promise<AppendResult> promise, AppendResult result) {}
+
+  /**
+   * Where a closed shard ended: the offset after its last acknowledged record, and the arrival time of its last
+   * record (0 if it never had one).
+   */
+  public record Closed(long endOffset, long lastArrivalMillis) {}
 
   /**
    * @param name     {@code stream/shardId}, for log lines and errors
@@ -161,6 +171,9 @@ public final class ShardVerticle extends VerticleBase {
   /** Accepts records, completing once they are acknowledged under the configured durability. */
   public Future<AppendResult> append(AppendRequest request) {
     assertOwner();
+    if (closed) {
+      return Future.failedFuture(new ShardClosedException(name));
+    }
     if (fencedReason != null) {
       return Future.failedFuture(fenced());
     }
@@ -178,6 +191,8 @@ public final class ShardVerticle extends VerticleBase {
       }
       offsets[i] = nextOffset++;
       pending.add(record);
+      acceptedRecords++;
+      acceptedBytes += record.billedBytes();
     }
     Promise<AppendResult> promise = Promise.promise();
     waiters.add(new Waiter(promise, new AppendResult(offsets, now)));
@@ -198,6 +213,29 @@ public final class ShardVerticle extends VerticleBase {
       });
     }
     return promise.future();
+  }
+
+  /**
+   * Closes the shard for appends (a reshard made it a parent): later appends fail with {@link ShardClosedException}
+   * at once, appends already accepted are flushed and acknowledged as usual, and the future gives the end once
+   * none is in flight. Reads go on. Tip listeners are told the end, so push readers notice the shard closed.
+   * Idempotent.
+   */
+  public Future<Closed> close() {
+    assertOwner();
+    closed = true;
+    Future<Void> idle = Future.succeededFuture();
+    if (flushing || flushScheduled || !waiters.isEmpty()) {
+      if (drained == null || drained.future().isComplete()) {
+        drained = Promise.promise();
+      }
+      idle = drained.future();
+    }
+    return idle.map(v -> {
+      long end = visibleOffset;
+      List.copyOf(tipListeners.values()).forEach(l -> l.accept(end));
+      return new Closed(end, lastArrivalMillis);
+    });
   }
 
   private void flush() {
@@ -384,6 +422,15 @@ public final class ShardVerticle extends VerticleBase {
   public void removeTipListener(long id) {
     assertOwner();
     tipListeners.remove(id);
+  }
+
+  /**
+   * Records and billed bytes accepted for writing since the shard started (throttled ones excluded): the on-demand
+   * scaler's write-rate samples.
+   */
+  public long[] acceptedTotals() {
+    assertOwner();
+    return new long[] {acceptedRecords, acceptedBytes};
   }
 
   /** The oldest offset known to be readable (records before it are deleted or expired). */

@@ -6,6 +6,7 @@ import io.millrace.shard.AppendResult;
 import io.millrace.shard.HashKey;
 import io.millrace.shard.ReadResult;
 import io.millrace.shard.SequenceNumber;
+import io.millrace.shard.ShardClosedException;
 import io.millrace.shard.ShardHandle;
 import io.millrace.shard.ShardIterator;
 import io.millrace.shard.TokenSigner;
@@ -74,6 +75,18 @@ public final class DataPlane {
    * order and are appended together. Per-entry outcomes come back in request order.
    */
   public Future<List<PutOutcome>> put(StreamKey key, List<PutEntry> entries) {
+    return put(key, entries, MAX_REROUTES);
+  }
+
+  /** How many times records that met a closed shard are routed again before they fail. */
+  static final int MAX_REROUTES = 5;
+
+  /**
+   * One routing pass. Records whose shard closed under them (a reshard, {@link ShardClosedException}) were not
+   * written: once the reshard published its children they are routed again with the fresh metadata, keeping their
+   * order per shard.
+   */
+  private Future<List<PutOutcome>> put(StreamKey key, List<PutEntry> entries, int reroutesLeft) {
     StreamMeta stream = requireServing(key);
     long maxRecordBytes = stream.maxRecordBytes();
     List<ShardMeta> open = routing(stream);
@@ -133,19 +146,40 @@ public final class DataPlane {
     }
     return Future.join(appends).transform(ignored -> {
       PutOutcome[] outcomes = new PutOutcome[entries.size()];
+      List<Integer> reroute = new ArrayList<>();
       for (int g = 0; g < groups.size(); g++) {
         int[] group = groups.get(g);
         ShardMeta shard = open.get(target[group[0]]);
         Future<AppendResult> f = appends.get(g);
         for (int m = 0; m < group.length; m++) {
-          outcomes[group[m]] = outcome(key, shard, f, m);
+          if (f.failed() && f.cause() instanceof ShardClosedException && reroutesLeft > 0) {
+            reroute.add(group[m]);
+          } else {
+            outcomes[group[m]] = outcome(key, shard, f, m);
+          }
         }
       }
-      return Future.succeededFuture(List.of(outcomes));
+      if (reroute.isEmpty()) {
+        return Future.succeededFuture(List.of(outcomes));
+      }
+      reroute.sort(null); // request order, so records of one partition key keep their order
+      List<PutEntry> again = reroute.stream().map(entries::get).toList();
+      return registry.reshardSettled(key).compose(v -> put(key, again, reroutesLeft - 1)).transform(ar -> {
+        for (int i = 0; i < reroute.size(); i++) {
+          outcomes[reroute.get(i)] = ar.succeeded() ? ar.result().get(i) : new PutOutcome(null, null,
+              ar.cause() instanceof KinesisException k ? k : new KinesisException.InternalFailure(
+                  "Internal service failure."));
+        }
+        return Future.succeededFuture(List.of(outcomes));
+      });
     });
   }
 
   private static PutOutcome outcome(StreamKey key, ShardMeta shard, Future<AppendResult> f, int position) {
+    if (f.failed() && f.cause() instanceof ShardClosedException) {
+      return new PutOutcome(shard.shardId(), null, new KinesisException.InternalFailure("Shard " + shard.shardId()
+          + " of stream " + key.name() + " closed while the record was routed to it; retry."));
+    }
     if (f.failed()) {
       KinesisException error = f.cause() instanceof KinesisException k ? k
           : new KinesisException.InternalFailure("Internal service failure.");

@@ -4,6 +4,12 @@ import io.millrace.concurrent.OnContext;
 import io.millrace.error.KinesisException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.millrace.shard.ShardHandle;
+import io.millrace.shard.ShardVerticle;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.Function;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -38,7 +44,18 @@ public final class StreamRegistry {
 
   /** Transition delays and account limits. */
   public record Limits(int shardLimit, int onDemandStreamLimit, long createStreamMillis, long deleteStreamMillis,
-                       long updateStreamMillis, long consumerCreateMillis, long consumerDeleteMillis) {}
+                       long updateStreamMillis, long consumerCreateMillis, long consumerDeleteMillis,
+                       int scalingsPerDay) {
+
+    /** AWS's default: at most 10 UpdateShardCount scalings per stream in a rolling 24 hours. */
+    public static final int DEFAULT_SCALINGS_PER_DAY = 10;
+
+    public Limits(int shardLimit, int onDemandStreamLimit, long createStreamMillis, long deleteStreamMillis,
+                  long updateStreamMillis, long consumerCreateMillis, long consumerDeleteMillis) {
+      this(shardLimit, onDemandStreamLimit, createStreamMillis, deleteStreamMillis, updateStreamMillis,
+          consumerCreateMillis, consumerDeleteMillis, DEFAULT_SCALINGS_PER_DAY);
+    }
+  }
 
   /** At most this many consumers per stream, as in AWS (outside On-demand Advantage accounts). */
   public static final int MAX_CONSUMERS_PER_STREAM = 20;
@@ -57,6 +74,12 @@ public final class StreamRegistry {
   private final Map<String, AccountSettings> accounts = new ConcurrentHashMap<>();
   private final Map<String, ConsumerMeta> consumers = new ConcurrentHashMap<>();
   private final List<Consumer<ConsumerMeta>> consumerGoneListeners = new CopyOnWriteArrayList<>();
+  /** Streams with a reshard between closing its parents and publishing its children; completed on publish. */
+  private final Map<StreamKey, Promise<Void>> reshards = new ConcurrentHashMap<>();
+  /** When each stream's recent UpdateShardCount scalings ran (registry context only; not persisted). */
+  private final Map<StreamKey, Deque<Long>> scalings = new HashMap<>();
+  /** A reshard's new shards, persisted but not yet published (registry context only; see publishDurably). */
+  private final Map<StreamKey, StreamMeta> unpublished = new HashMap<>();
 
   public StreamRegistry(Vertx vertx, MetadataStore store, ShardDirectory shards, Limits limits, Clock clock) {
     this.vertx = vertx;
@@ -128,6 +151,11 @@ public final class StreamRegistry {
 
   public static KinesisException notFound(StreamKey key) {
     return new KinesisException.ResourceNotFound(key.describe() + " not found.");
+  }
+
+  /** Every stream, in no particular order. */
+  public List<StreamMeta> all() {
+    return List.copyOf(streams.values());
   }
 
   /** The account's streams in a region, sorted by name. */
@@ -271,6 +299,164 @@ public final class StreamRegistry {
             ? s.toBuilder().status(StreamStatus.ACTIVE).build() : s));
       }
     });
+  }
+
+  /**
+   * Reshards an ACTIVE stream: {@code planner} works out the plan against the current metadata (it may throw to
+   * refuse); the shard limit is checked; the stream turns UPDATING (the new shard indices are reserved durably, so
+   * they are never reused, even after a crash); the parents close ({@link ShardHandle#close}, which waits for
+   * appends in flight); the children are deployed; then parents' ends and the children are persisted and, once
+   * durable, published. The future completes then, with the stream still UPDATING for {@code updateStreamMillis}.
+   *
+   * <p>Children get a creation time strictly above (in seconds) their parents' creation and last arrival, so their
+   * sequence numbers (creation seconds first) are greater than all their parents'; parents close at that instant.
+   * Appends that reach a closed parent meanwhile wait for the publish ({@link #reshardSettled}) and are routed again.
+   *
+   * <p>A crash before the publish leaves the parents open (closing is not persisted) and the stream UPDATING, which
+   * restart turns ACTIVE: the reshard did not happen and no acknowledged record is lost.
+   */
+  public Future<StreamMeta> reshard(StreamKey key, Function<StreamMeta, ReshardPlan> planner) {
+    return OnContext.call(context, () -> {
+      StreamMeta before = require(key);
+      requireActive(before);
+      ReshardPlan plan = planner.apply(before);
+      if (plan.closing().isEmpty()) {
+        return Future.succeededFuture(before);
+      }
+      if (plan.additionalOpenShards() > 0) {
+        checkShardLimit(key.account(), key.region(), plan.additionalOpenShards());
+      }
+      Promise<Void> settled = Promise.promise();
+      reshards.put(key, settled);
+      StreamMeta updating = before.toBuilder().status(StreamStatus.UPDATING)
+          .shards(before.shards(), plan.nextShardIndex()).build();
+      streams.put(key, updating);
+      return persist()
+          .compose(v -> closeAll(key, plan.closing()))
+          .compose(ends -> publishReshard(key, plan, ends))
+          .andThen(ar -> {
+            reshards.remove(key, settled);
+            settled.tryComplete();
+            if (ar.failed()) {
+              LOG.error("Reshard of {} failed; it stays UPDATING until a restart", key.arn(), ar.cause());
+            } else {
+              delay(limits.updateStreamMillis()).compose(v -> change(key, StreamRegistry::activateIfTransitioning));
+            }
+          });
+    });
+  }
+
+  /**
+   * Completes once no reshard of the stream is between closing parents and publishing children (at once when none
+   * is), or after a short pause if the caller raced a reshard that has not registered yet. Any thread.
+   */
+  public Future<Void> reshardSettled(StreamKey key) {
+    Promise<Void> p = reshards.get(key);
+    if (p != null) {
+      return p.future();
+    }
+    return delay(5);
+  }
+
+  private Future<Map<Integer, ShardVerticle.Closed>> closeAll(StreamKey key, List<Integer> indices) {
+    Map<Integer, ShardVerticle.Closed> ends = new ConcurrentHashMap<>();
+    List<Future<?>> closes = new ArrayList<>();
+    for (int index : indices) {
+      ShardHandle handle = shards.find(key, index);
+      if (handle == null) {
+        return Future.failedFuture(new KinesisException.InternalFailure("Shard " + ShardMeta.shardId(index)
+            + " of stream " + key.name() + " is not running."));
+      }
+      closes.add(handle.close().onSuccess(c -> ends.put(index, c)));
+    }
+    return Future.all(closes).map(ends);
+  }
+
+  private Future<StreamMeta> publishReshard(StreamKey key, ReshardPlan plan,
+                                            Map<Integer, ShardVerticle.Closed> ends) {
+    StreamMeta current = require(key);
+    long latestSecond = 0;
+    for (int index : plan.closing()) {
+      ShardMeta parent = current.shard(index).orElseThrow();
+      latestSecond = Math.max(latestSecond, Math.max(parent.createdSeconds(),
+          ends.get(index).lastArrivalMillis() / 1000));
+    }
+    long at = Math.max(clock.millis(), (latestSecond + 1) * 1000);
+    List<ShardMeta> all = new ArrayList<>();
+    for (ShardMeta s : current.shards()) {
+      ShardVerticle.Closed end = ends.get(s.index());
+      all.add(end == null || !s.open() ? s : new ShardMeta(s.index(), s.parentIndex(), s.adjacentParentIndex(),
+          s.startingHashKey(), s.endingHashKey(), s.createdMillis(), end.endOffset(), at));
+    }
+    List<ShardMeta> children = new ArrayList<>();
+    for (ShardMeta c : plan.created()) {
+      children.add(new ShardMeta(c.index(), c.parentIndex(), c.adjacentParentIndex(), c.startingHashKey(),
+          c.endingHashKey(), at, c.endOffset(), c.open() ? null : at));
+    }
+    all.addAll(children);
+    List<Future<?>> deployed = new ArrayList<>();
+    for (ShardMeta c : children) {
+      deployed.add(shards.deploy(current, c).compose(h -> c.open() ? Future.succeededFuture() : h.close()));
+    }
+    return Future.all(deployed).compose(v -> publishDurably(key, all, plan.nextShardIndex()))
+        .andThen(ar -> {
+          // Closing again tells the parents' push readers the end once more, now that the metadata shows it.
+          plan.closing().forEach(index -> {
+            ShardHandle h = shards.find(key, index);
+            if (h != null) {
+              h.close();
+            }
+          });
+        });
+  }
+
+  /**
+   * Persists the stream with its new shards first and publishes them only then: once children are published they
+   * acknowledge writes, and a crash must not forget a shard that holds acknowledged records. Snapshots written
+   * meanwhile (other changes of the registry) include the new shards too.
+   */
+  private Future<StreamMeta> publishDurably(StreamKey key, List<ShardMeta> all, int nextShardIndex) {
+    return OnContext.call(context, () -> {
+      StreamMeta current = require(key);
+      unpublished.put(key, current.toBuilder().shards(mergeShards(current.shards(), all),
+          Math.max(current.nextShardIndex(), nextShardIndex)).build());
+      return persist().compose(v -> OnContext.call(context, () -> {
+        StreamMeta pending = unpublished.remove(key);
+        StreamMeta published = withShardsOf(require(key), pending);
+        streams.put(key, published);
+        return Future.succeededFuture(published);
+      }));
+    });
+  }
+
+  private static StreamMeta withShardsOf(StreamMeta stream, StreamMeta pending) {
+    return pending == null ? stream : stream.toBuilder().shards(pending.shards(), pending.nextShardIndex()).build();
+  }
+
+  /** {@code all} in index order; shards of {@code current} it lacks are kept (none expected). */
+  private static List<ShardMeta> mergeShards(List<ShardMeta> current, List<ShardMeta> all) {
+    Map<Integer, ShardMeta> byIndex = new java.util.TreeMap<>();
+    current.forEach(s -> byIndex.put(s.index(), s));
+    all.forEach(s -> byIndex.put(s.index(), s));
+    return new ArrayList<>(byIndex.values());
+  }
+
+  /**
+   * Counts an UpdateShardCount scaling of the stream, refusing with LimitExceeded past {@code scalingsPerDay} in a
+   * rolling 24 hours. Call inside a reshard planner (registry context).
+   */
+  public void countScaling(StreamKey key) {
+    long now = clock.millis();
+    Deque<Long> recent = scalings.computeIfAbsent(key, k -> new ArrayDeque<>());
+    while (!recent.isEmpty() && recent.peekFirst() <= now - 86_400_000L) {
+      recent.pollFirst();
+    }
+    if (recent.size() >= limits.scalingsPerDay()) {
+      throw new KinesisException.LimitExceeded("Exceeded the limit of " + limits.scalingsPerDay()
+          + " UpdateShardCount scalings in a rolling 24 hours for stream " + key.name() + " under account "
+          + key.account() + ".");
+    }
+    recent.addLast(now);
   }
 
   /** ResourceInUse unless the stream is ACTIVE, in AWS's words. */
@@ -417,7 +603,9 @@ public final class StreamRegistry {
 
   /** Captures the current state (on the registry context) and writes it durably (on an ordered worker). */
   private Future<Void> persist() {
-    RegistrySnapshot snapshot = new RegistrySnapshot(RegistrySnapshot.VERSION, new ArrayList<>(streams.values()),
+    List<StreamMeta> toSave = new ArrayList<>();
+    streams.values().forEach(m -> toSave.add(withShardsOf(m, unpublished.get(m.key()))));
+    RegistrySnapshot snapshot = new RegistrySnapshot(RegistrySnapshot.VERSION, toSave,
         new HashMap<>(policies), new HashMap<>(accounts), new ArrayList<>(consumers.values()));
     return context.executeBlocking(() -> {
       store.save(snapshot);

@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
+import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -187,6 +188,31 @@ class SubscribeToShardIT {
     seen.response.get(10, TimeUnit.SECONDS);
     put(stream, 0, 50);
     assertEquals(expected(0, 50), texts(seen.records(50)));
+  }
+
+  @Test
+  void a_live_subscription_ends_with_child_shards_and_no_continuation_when_its_shard_is_split() throws Exception {
+    String stream = stream("split", 1);
+    String consumer = consumer(stream, "c");
+    KinesisAsyncClient client = asyncClient(server.endpoint(), protocol);
+    Seen seen = new Seen(client, request(consumer, "shardId-000000000000", p -> p.type(ShardIteratorType.LATEST)));
+    seen.response.get(10, TimeUnit.SECONDS);
+    put(stream, 0, 10);
+    assertEquals(expected(0, 10), texts(seen.records(10)));
+    sync.splitShard(r -> r.streamName(stream).shardToSplit("shardId-000000000000")
+        .newStartingHashKey(BigInteger.ONE.shiftLeft(127).toString()));
+    put(stream, 10, 15); // these go to the children, never to the closed parent's subscription
+    SubscribeToShardEvent last;
+    do {
+      last = seen.events.poll(10, TimeUnit.SECONDS);
+      assertNotNull(last, "no shard-end event");
+      assertTrue(last.records().isEmpty(), "no record after the parent's end: " + texts(last.records()));
+    } while (last.continuationSequenceNumber() != null);
+    assertEquals(List.of("shardId-000000000001", "shardId-000000000002"),
+        last.childShards().stream().map(c -> c.shardId()).sorted().toList());
+    assertEquals(List.of("shardId-000000000000"), last.childShards().get(0).parentShards());
+    seen.done.get(10, TimeUnit.SECONDS);
+    assertTrue(seen.events.isEmpty());
   }
 
   @Test

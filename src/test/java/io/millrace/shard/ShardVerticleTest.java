@@ -71,6 +71,26 @@ class ShardVerticleTest {
   }
 
   @Test
+  void close_acknowledges_the_appends_in_flight_refuses_later_ones_and_reports_the_end(Vertx vertx,
+      VertxTestContext test) {
+    deploy(vertx, new MemoryShardLog(), settings(1 << 20, false, FIXED)).onComplete(test.succeeding(shard ->
+        shard.ownerContext().runOnContext(v -> {
+          Future<AppendResult> inFlight = shard.append(request("a", "b", "c"));
+          Future<ShardVerticle.Closed> closed = shard.close();
+          Future<AppendResult> late = shard.append(request("d"));
+          assertTrue(late.failed() && late.cause() instanceof ShardClosedException, "refused at once");
+          closed.onComplete(test.succeeding(end -> test.verify(() -> {
+            assertTrue(inFlight.succeeded(), "the append in flight was acknowledged before the close completed");
+            assertArrayEquals(new long[] {0, 1, 2}, inFlight.result().offsets());
+            assertEquals(3, end.endOffset());
+            assertEquals(NOW, end.lastArrivalMillis());
+            assertEquals(3, shard.tipOffset());
+            test.completeNow();
+          })));
+        })));
+  }
+
+  @Test
   void reads_return_only_acknowledged_records(Vertx vertx, VertxTestContext test) {
     RecordingLog log = new RecordingLog();
     CountDownLatch release = new CountDownLatch(1);

@@ -127,7 +127,7 @@ final class SubscribeToShardHandler {
     Subscription subscription = new Subscription(vertx, start, sink, timing, clock, () -> {
       leases.release(lease);
       live.remove(self[0]);
-    });
+    }, () -> registry.find(start.stream().key()).orElse(null));
     self[0] = subscription;
     holder.set(subscription);
     // Checked again now that the lease is visible: a deregistration that came after the first check is seen here.

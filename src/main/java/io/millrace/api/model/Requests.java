@@ -345,6 +345,43 @@ public final class Requests {
     }
   }
 
+  public record SplitShardRequest(String streamName, String shardToSplit, String newStartingHashKey,
+                                  String streamARN) implements Validated, StreamScoped {
+    @Override
+    public void validate(Validator v) {
+      v.streamName("streamName", streamName)
+          .requiredString("shardToSplit", shardToSplit, 1, 128, Validator.NAME_PATTERN)
+          .requiredString("newStartingHashKey", newStartingHashKey, 0, 128, Validator.HASH_KEY_PATTERN)
+          .streamArn("streamARN", streamARN);
+    }
+  }
+
+  public record MergeShardsRequest(String streamName, String shardToMerge, String adjacentShardToMerge,
+                                   String streamARN) implements Validated, StreamScoped {
+    @Override
+    public void validate(Validator v) {
+      v.streamName("streamName", streamName)
+          .requiredString("shardToMerge", shardToMerge, 1, 128, Validator.NAME_PATTERN)
+          .requiredString("adjacentShardToMerge", adjacentShardToMerge, 1, 128, Validator.NAME_PATTERN)
+          .streamArn("streamARN", streamARN);
+    }
+  }
+
+  public record UpdateShardCountRequest(String streamName, Integer targetShardCount, String scalingType,
+                                        String streamARN) implements Validated, StreamScoped {
+    @Override
+    public void validate(Validator v) {
+      v.streamName("streamName", streamName);
+      if (v.required("targetShardCount", targetShardCount)) {
+        v.range("targetShardCount", targetShardCount, 1, Integer.MAX_VALUE);
+      }
+      if (v.required("scalingType", scalingType)) {
+        v.oneOf("scalingType", scalingType, List.of("UNIFORM_SCALING"));
+      }
+      v.streamArn("streamARN", streamARN);
+    }
+  }
+
   public record UpdateStreamModeRequest(String streamARN, StreamModeDetails streamModeDetails,
                                         Integer warmThroughputMiBps) implements Validated, StreamScoped {
     @Override

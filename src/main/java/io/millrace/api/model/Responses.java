@@ -16,6 +16,9 @@ public final class Responses {
     public static final Empty INSTANCE = new Empty();
   }
 
+  public record UpdateShardCountOutput(String streamName, Integer currentShardCount, Integer targetShardCount,
+                                       String streamARN) {}
+
   public record HashKeyRange(String startingHashKey, String endingHashKey) {}
 
   public record SequenceNumberRange(String startingSequenceNumber, String endingSequenceNumber) {}

@@ -15,15 +15,14 @@ public final class Operations {
    * Kinesis actions that exist in AWS but that this version does not serve yet; they answer a clear
    * UnknownOperationException naming the action rather than a generic one.
    */
-  public static final Set<String> NOT_YET_SERVED = Set.of("SplitShard", "MergeShards", "UpdateShardCount",
-      "UpdateStreamWarmThroughput");
+  public static final Set<String> NOT_YET_SERVED = Set.of("UpdateStreamWarmThroughput");
 
   private final Map<String, Operation<?, ?>> byName = new HashMap<>();
 
   public Operations(StreamRegistry registry, DataPlane data, TokenSigner signer) {
     List<List<Operation<?, ?>>> families = List.of(StreamOps.all(registry, signer),
         List.of(new ListShards(registry, signer)), RecordOps.all(data), TagOps.all(registry),
-        StreamSettingsOps.all(registry), AccountOps.all(registry), ConsumerOps.all(registry, signer));
+        StreamSettingsOps.all(registry), ReshardOps.all(registry), AccountOps.all(registry), ConsumerOps.all(registry, signer));
     for (List<Operation<?, ?>> family : families) {
       for (Operation<?, ?> op : family) {
         if (byName.put(op.name(), op) != null) {
