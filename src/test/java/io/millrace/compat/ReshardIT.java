@@ -26,6 +26,7 @@ import software.amazon.awssdk.services.kinesis.model.ScalingType;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.ShardFilterType;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+import software.amazon.awssdk.services.kinesis.model.StreamMode;
 import software.amazon.awssdk.services.kinesis.model.UpdateShardCountResponse;
 
 /**
@@ -216,6 +217,19 @@ class ReshardIT extends CompatSuite {
     assertThrows(ResourceNotFoundException.class, () -> kinesis.mergeShards(
         r -> r.streamName(stream).shardToMerge(id(0)).adjacentShardToMerge(id(9))));
     assertEquals(3, shards(stream).size());
+  }
+
+  @Test
+  void update_shard_count_is_refused_for_an_on_demand_stream() {
+    String stream = "on-demand-scale-" + flavor.ordinal();
+    kinesis.createStream(r -> r.streamName(stream).streamModeDetails(m -> m.streamMode(StreamMode.ON_DEMAND)));
+    client.awaitActive(stream);
+    InvalidArgumentException refused = assertThrows(InvalidArgumentException.class, () -> kinesis.updateShardCount(
+        r -> r.streamName(stream).targetShardCount(8).scalingType(ScalingType.UNIFORM_SCALING)));
+    assertTrue(refused.awsErrorDetails().errorMessage().startsWith("UpdateShardCount is only supported for streams "
+        + "in PROVISIONED mode"), refused.awsErrorDetails().errorMessage());
+    assertEquals(4, kinesis.describeStreamSummary(r -> r.streamName(stream)).streamDescriptionSummary()
+        .openShardCount());
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.millrace.api.model.Responses;
 import io.millrace.error.KinesisException;
 import io.millrace.stream.ReshardPlan;
 import io.millrace.stream.StreamKey;
+import io.millrace.stream.StreamMode;
 import io.millrace.stream.StreamRegistry;
 import io.vertx.core.Future;
 import java.math.BigInteger;
@@ -73,6 +74,11 @@ final class ReshardOps {
       return registry.reshard(key, s -> {
         int open = s.openShards().size();
         current[0] = open;
+        if (s.mode() == StreamMode.ON_DEMAND) {
+          throw new KinesisException.InvalidArgument("UpdateShardCount is only supported for streams in PROVISIONED "
+              + "mode; " + key.describe() + " is ON_DEMAND and scales by itself. Switch it with UpdateStreamMode "
+              + "first.");
+        }
         if (target > registry.limits().shardLimit()) {
           throw new KinesisException.LimitExceeded("Target shard count or number of open shards cannot be greater "
               + "than " + registry.limits().shardLimit() + ". Current open shard count: " + open
