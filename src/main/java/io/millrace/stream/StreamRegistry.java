@@ -352,10 +352,13 @@ public final class StreamRegistry {
    */
   public Future<Void> reshardSettled(StreamKey key) {
     Promise<Void> p = reshards.get(key);
-    if (p != null) {
-      return p.future();
+    if (p == null) {
+      return delay(5);
     }
-    return delay(5);
+    // The promise lives on the registry context; hand the outcome back on the caller's (an API event loop's).
+    Context caller = Vertx.currentContext();
+    return caller == null || caller == context ? p.future()
+        : Future.fromCompletionStage(p.future().toCompletionStage(), caller);
   }
 
   private Future<Map<Integer, ShardVerticle.Closed>> closeAll(StreamKey key, List<Integer> indices) {
