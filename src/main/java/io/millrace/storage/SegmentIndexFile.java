@@ -88,16 +88,8 @@ final class SegmentIndexFile {
     buffer.flip();
 
     Path directory = segment.path.getParent();
-    Path temporary = directory.resolve(SegmentFormat.temporaryIndexFileName(segment.baseOffset));
-    segmentIo.delete(temporary); // left over from a crash, perhaps
-    try (SegmentIo.SegmentFile file = segmentIo.create(temporary)) {
-      file.writeFully(buffer, 0);
-      file.force();
-    } catch (IOException e) {
-      deleteAfterFailure(segmentIo, temporary, e);
-      throw e;
-    }
-    segmentIo.rename(temporary, directory.resolve(SegmentFormat.indexFileName(segment.baseOffset)));
+    AtomicFile.write(segmentIo, directory.resolve(SegmentFormat.indexFileName(segment.baseOffset)),
+        directory.resolve(SegmentFormat.temporaryIndexFileName(segment.baseOffset)), buffer, false);
   }
 
   /**
@@ -225,13 +217,5 @@ final class SegmentIndexFile {
     CRC32C crc = new CRC32C();
     crc.update(bytes, 0, length);
     return (int) crc.getValue();
-  }
-
-  private static void deleteAfterFailure(SegmentIo segmentIo, Path path, IOException failure) {
-    try {
-      segmentIo.delete(path);
-    } catch (IOException suppressed) {
-      failure.addSuppressed(suppressed);
-    }
   }
 }

@@ -3,17 +3,16 @@ package io.millrace.stream;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.millrace.storage.AtomicFile;
+import io.millrace.storage.SegmentIo;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
- * Keeps the {@link RegistrySnapshot} crash-safe: written to a new file, fsynced, renamed over the old one and the
- * directory fsynced, so a crash leaves either the old or the new metadata, never a mix. Blocking; call on a worker.
+ * Keeps the {@link RegistrySnapshot} crash-safe through {@link AtomicFile}: written to a new file, fsynced, renamed
+ * over the old one and the directory fsynced, so a crash leaves either the old or the new metadata, never a mix.
+ * Blocking; call on a worker.
  * A {@code null} directory keeps nothing (in-memory mode).
  */
 public final class MetadataStore {
@@ -23,9 +22,16 @@ public final class MetadataStore {
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false).build();
 
   private final Path dir;
+  private final SegmentIo io;
+
+  /** Keeps the metadata in {@code dir}, writing through {@code io} (fault tests make it fail). */
+  public MetadataStore(Path dir, SegmentIo io) {
+    this.dir = dir;
+    this.io = io;
+  }
 
   public MetadataStore(Path dir) {
-    this.dir = dir;
+    this(dir, SegmentIo.standard());
   }
 
   public static MetadataStore inMemory() {
@@ -55,25 +61,6 @@ public final class MetadataStore {
       return;
     }
     Files.createDirectories(dir);
-    Path tmp = dir.resolve(FILE + ".tmp");
-    byte[] bytes = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(snapshot);
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      ch.write(java.nio.ByteBuffer.wrap(bytes));
-      ch.force(true);
-    }
-    try {
-      Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
-    }
-    syncDirectory(dir);
-  }
-
-  /** fsyncs a directory so a rename or new file in it survives a crash. */
-  public static void syncDirectory(Path directory) throws IOException {
-    try (FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    AtomicFile.write(io, dir.resolve(FILE), MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(snapshot));
   }
 }
