@@ -39,7 +39,11 @@ public final class Main {
     });
     started.await();
     if (failure[0] != null) {
-      LOG.error("Millrace could not start: {}", failure[0].getMessage(), failure[0]);
+      if (failure[0] instanceof StartRefusedException) {
+        LOG.error("Millrace could not start: {}", failure[0].getMessage()); // one line: the operator's to fix
+      } else {
+        LOG.error("Millrace could not start: {}", failure[0].getMessage(), failure[0]);
+      }
       System.exit(1);
       return;
     }

@@ -9,6 +9,8 @@ import io.millrace.metrics.ServerMetrics;
 import io.millrace.shard.ShardSettings;
 import io.millrace.shard.TailCacheBudget;
 import io.millrace.shard.TokenSigner;
+import io.millrace.storage.AtomicFile;
+import io.millrace.storage.DataDirectoryLock;
 import io.millrace.storage.SegmentIo;
 import io.millrace.stream.DataPlane;
 import io.millrace.stream.MetadataStore;
@@ -22,12 +24,9 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.DeploymentOptions;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -35,6 +34,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One running Millrace server: the wiring of configuration, storage, registry, shards and the HTTP API. Used by
@@ -42,17 +43,23 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Millrace {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Millrace.class);
+
   private final MillraceConfig config;
   private final Vertx vertx;
   private final StreamRegistry registry;
   /** On-demand streams are not merged below this many open shards (what a new on-demand stream starts with). */
   static final int ON_DEMAND_MIN_SHARDS = 4;
   private final ServerMetrics metrics;
+  /** This server's lock on its data directory (null in memory); released once everything is closed. */
+  private final DataDirectoryLock claim;
   private final List<String> apiDeployments = new ArrayList<>();
   private int port;
   private HttpApiVerticle.Fanout fanout;
 
-  private Millrace(MillraceConfig config, Vertx vertx, StreamRegistry registry, ServerMetrics metrics) {
+  private Millrace(MillraceConfig config, Vertx vertx, StreamRegistry registry, ServerMetrics metrics,
+                   DataDirectoryLock claim) {
+    this.claim = claim;
     this.config = config;
     this.vertx = vertx;
     this.registry = registry;
@@ -76,13 +83,19 @@ public final class Millrace {
         .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
     Vertx vertx = Vertx.vertx(options);
     Path dataDir = config.inMemory() ? null : config.dataDir().toAbsolutePath();
-    return vertx.executeBlocking(() -> secret(config, dataDir)).compose(secret -> {
+    DataDirectoryLock[] claim = new DataDirectoryLock[1];
+    return vertx.executeBlocking(() -> {
+      // Before anything in the directory is read: a second server on the same data would corrupt it.
+      claim[0] = dataDir == null ? null : claim(dataDir, config);
+      requirePortFree(config);
+      return secret(config, dataDir, segmentIo);
+    }).compose(secret -> {
       ServerMetrics metrics = new ServerMetrics();
       ShardSettings settings = new ShardSettings(config.durability(), config.fsyncIntervalMillis(),
           config.tailCacheBytesPerShard(), config.enforceThroughputLimits(), clock, metrics,
           new TailCacheBudget(config.tailCacheBytesTotal()), config.retentionCheckMillis());
       ShardDirectory shards = new ShardDirectory(vertx, dataDir, config.segmentMaxBytes(), settings, segmentIo);
-      MetadataStore store = dataDir == null ? MetadataStore.inMemory() : new MetadataStore(dataDir.resolve("meta"));
+      MetadataStore store = dataDir == null ? MetadataStore.inMemory() : new MetadataStore(dataDir.resolve("meta"), segmentIo);
       StreamRegistry registry = new StreamRegistry(vertx, store, shards, new StreamRegistry.Limits(
           config.shardLimit(), config.onDemandStreamLimit(), config.createStreamMillis(),
           config.deleteStreamMillis(), config.updateStreamMillis(), config.consumerCreateMillis(),
@@ -90,7 +103,7 @@ public final class Millrace {
       TokenSigner signer = new TokenSigner(secret);
       DataPlane data = new DataPlane(registry, signer);
       Operations operations = new Operations(registry, data, signer);
-      Millrace millrace = new Millrace(config, vertx, registry, metrics);
+      Millrace millrace = new Millrace(config, vertx, registry, metrics, claim[0]);
       SubscriptionLeases leases = new SubscriptionLeases(config.subscriptionTakeoverMillis());
       // A deregistered consumer's subscriptions end at once, with the error a new SubscribeToShard would now get.
       registry.onConsumerGone(c -> leases.endConsumer(c.arn(), StreamRegistry.consumerNotFound(c.arn())));
@@ -101,8 +114,73 @@ public final class Millrace {
           config.onDemandCheckMillis(), config.onDemandQuietMillis(), ON_DEMAND_MIN_SHARDS,
           config.onDemandMaxShards()), clock);
       return registry.start().compose(v -> millrace.deployApi(operations)).onSuccess(v -> scaler.start())
-          .map(millrace);
-    }).onFailure(e -> vertx.close());
+          .compose(v -> millrace.describeClaim()).map(millrace);
+    }).onFailure(e -> vertx.close().onComplete(v -> release(claim[0])));
+  }
+
+  /** Locks the data directory for this server, or refuses the start naming the server that holds it. Blocking. */
+  private static DataDirectoryLock claim(Path dataDir, MillraceConfig config) throws IOException {
+    try {
+      return DataDirectoryLock.acquire(dataDir, holder(config.port()));
+    } catch (DataDirectoryLock.HeldElsewhereException e) {
+      throw new StartRefusedException(e.getMessage());
+    }
+  }
+
+  private static String holder(int port) {
+    return "pid " + ProcessHandle.current().pid() + " on " + hostName() + ", port "
+        + (port == 0 ? "not yet bound" : String.valueOf(port)) + ", started " + java.time.Instant.now();
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "an unnamed host";
+    }
+  }
+
+  /** Once the port is bound, the lock file names it (it matters when port 0 picked a free one). */
+  private Future<Void> describeClaim() {
+    if (claim == null || config.port() != 0) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> {
+      claim.describe(holder(port));
+      return null;
+    });
+  }
+
+  private static void release(DataDirectoryLock claim) {
+    if (claim == null) {
+      return;
+    }
+    try {
+      claim.close();
+    } catch (IOException e) {
+      LOG.warn("Could not release the data directory lock {}: {}", claim.file(), e.toString());
+    }
+  }
+
+  /**
+   * Refuses the start at once when the port is taken, before shards are loaded and checked (which can take a
+   * while). The real bind later still reports a port taken meanwhile. Blocking.
+   */
+  private static void requirePortFree(MillraceConfig config) {
+    if (config.port() == 0) {
+      return;
+    }
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new java.net.InetSocketAddress(config.host(), config.port()));
+    } catch (IOException e) {
+      throw new StartRefusedException(portInUse(config.host(), config.port(), e));
+    }
+  }
+
+  private static String portInUse(String host, int port, Throwable cause) {
+    return "Cannot listen on " + host + ":" + port + " (" + cause.getMessage() + "). Is another server running "
+        + "there? Choose another port with --port.";
   }
 
   private Future<Void> deployApi(Operations operations) {
@@ -115,8 +193,7 @@ public final class Millrace {
       }
       return Future.all(rest);
     }).recover(e -> Future.failedFuture(e instanceof java.net.BindException
-        ? new IllegalStateException("Cannot listen on " + config.host() + ":" + port + " (" + e.getMessage()
-            + "). Is another server running there? Choose another port with --port.", e) : e))
+        ? new StartRefusedException(portInUse(config.host(), port, e)) : e))
         .mapEmpty();
   }
 
@@ -138,7 +215,7 @@ public final class Millrace {
    * The token secret: the configured one, else a random one kept in {@code meta/iterator.key} so that iterators
    * survive restarts, else (in memory) a random one. Blocking.
    */
-  private static byte[] secret(MillraceConfig config, Path dataDir) throws IOException {
+  private static byte[] secret(MillraceConfig config, Path dataDir, SegmentIo segmentIo) throws IOException {
     if (!config.iteratorSecret().isEmpty()) {
       try {
         return MessageDigest.getInstance("SHA-256").digest(config.iteratorSecret().getBytes(StandardCharsets.UTF_8));
@@ -157,14 +234,7 @@ public final class Millrace {
       return Files.readAllBytes(key);
     }
     Files.createDirectories(meta);
-    Path tmp = meta.resolve("iterator.key.tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      ch.write(ByteBuffer.wrap(random));
-      ch.force(true);
-    }
-    Files.move(tmp, key, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    MetadataStore.syncDirectory(meta);
+    AtomicFile.write(segmentIo, key, random);
     return random;
   }
 
@@ -198,6 +268,6 @@ public final class Millrace {
     for (String id : apiDeployments) {
       apis.add(vertx.undeploy(id));
     }
-    return Future.join(apis).transform(v -> vertx.close());
+    return Future.join(apis).transform(v -> vertx.close()).andThen(ar -> release(claim));
   }
 }

@@ -66,6 +66,51 @@ class MainIT {
   }
 
   @Test
+  void a_second_server_on_the_same_data_directory_stops_at_once_naming_the_directory_and_the_holder()
+      throws Exception {
+    Path dir = tmp.resolve("shared-data");
+    int port = JarProcess.freePort();
+    try (JarProcess first = JarProcess.start(tmp.resolve("first.log"), "--data-dir", dir.toString(), "--port",
+        String.valueOf(port))) {
+      first.awaitHealthy(port, Duration.ofSeconds(20));
+      try (JarProcess second = JarProcess.start(tmp.resolve("second.log"), "--data-dir", dir.toString(), "--port",
+          String.valueOf(JarProcess.freePort()))) {
+        assertNotEquals(0, second.awaitExit(Duration.ofSeconds(20)), second::output);
+        List<String> errors = second.output().lines().filter(l -> l.contains(" ERROR ")).toList();
+        assertEquals(1, errors.size(), second::output);
+        String line = errors.get(0);
+        assertTrue(line.contains("Data directory " + dir.toAbsolutePath() + " is in use by another Millrace server"),
+            line);
+        assertTrue(line.contains("pid " + first.process().pid()) && line.contains("port " + port), line);
+        assertTrue(second.output().lines().noneMatch(l -> l.contains("Loaded ") || l.startsWith("\tat ")),
+            second::output);
+      }
+      jarStaysHealthy(first, port);
+    }
+  }
+
+  @Test
+  void a_second_server_on_a_port_in_use_stops_before_loading_its_data() throws Exception {
+    int port = JarProcess.freePort();
+    try (JarProcess first = JarProcess.start(tmp.resolve("port-first.log"), "--in-memory", "--port",
+        String.valueOf(port))) {
+      first.awaitHealthy(port, Duration.ofSeconds(20));
+      try (JarProcess second = JarProcess.start(tmp.resolve("port-second.log"), "--data-dir",
+          tmp.resolve("other-data").toString(), "--port", String.valueOf(port))) {
+        assertNotEquals(0, second.awaitExit(Duration.ofSeconds(20)), second::output);
+        assertTrue(second.output().contains("Cannot listen on 127.0.0.1:" + port), second::output);
+        assertTrue(second.output().lines().noneMatch(l -> l.contains("Loaded ") || l.startsWith("\tat ")),
+            second::output);
+      }
+    }
+  }
+
+  private static void jarStaysHealthy(JarProcess jar, int port) {
+    assertTrue(jar.process().isAlive(), jar::output);
+    jar.awaitHealthy(port, Duration.ofSeconds(5));
+  }
+
+  @Test
   void kinesalite_flags_are_accepted() throws Exception {
     int port = JarProcess.freePort();
     Path dir = tmp.resolve("kinesalite-data");
