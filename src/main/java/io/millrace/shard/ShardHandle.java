@@ -29,6 +29,14 @@ public final class ShardHandle {
     return hop(shard::close);
   }
 
+  /** Takes appends again after a {@link #close()} whose reshard was undone; see {@link ShardVerticle#reopen()}. */
+  public Future<Void> reopen() {
+    return hop(() -> {
+      shard.reopen();
+      return Future.succeededFuture();
+    });
+  }
+
   /** Records and bytes accepted since start, {@code [records, bytes]}; see {@link ShardVerticle#acceptedTotals}. */
   public Future<long[]> acceptedTotals() {
     return hop(() -> Future.succeededFuture(shard.acceptedTotals()));

@@ -238,6 +238,15 @@ public final class ShardVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * Takes appends again after {@link #close()}: the reshard that closed this shard failed before publishing its
+   * children, so this shard is still where its hash range is routed. Offsets go on from where it stopped.
+   */
+  public void reopen() {
+    assertOwner();
+    closed = false;
+  }
+
   private void flush() {
     List<LogRecord> batch = pending;
     List<Waiter> acks = waiters;

@@ -127,9 +127,23 @@ public final class ShardDirectory {
     return Future.all(stops).mapEmpty();
   }
 
+  /** Stops one shard (flushing and closing its log), if it is deployed. */
+  public Future<Void> undeploy(StreamKey stream, int index) {
+    Deployed deployed = shards.remove(new Address(stream, index));
+    return deployed == null ? Future.succeededFuture() : vertx.undeploy(deployed.deploymentId());
+  }
+
+  /** Deletes one shard's files. Blocking; call on a worker after {@link #undeploy}. */
+  public void deleteFiles(StreamKey stream, String shardId) throws IOException {
+    deleteTree(shardDir(stream, shardId));
+  }
+
   /** Deletes the stream's files. Blocking; call on a worker after {@link #undeployAll}. */
   public void deleteFiles(StreamKey stream) throws IOException {
-    Path dir = streamDir(stream);
+    deleteTree(streamDir(stream));
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
     if (dir == null || !Files.exists(dir)) {
       return;
     }

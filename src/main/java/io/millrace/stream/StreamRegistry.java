@@ -1,42 +1,50 @@
 package io.millrace.stream;
 
-import io.millrace.concurrent.OnContext;
 import io.millrace.error.KinesisException;
+import io.millrace.shard.ShardHandle;
+import io.millrace.shard.ShardVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.millrace.shard.ShardHandle;
-import io.millrace.shard.ShardVerticle;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.function.Function;
 import io.vertx.core.Vertx;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control plane's source of truth: streams, their shards, resource policies and account settings.
+ * The control plane's source of truth: streams, their shards, registered consumers, resource policies and account
+ * settings.
  *
- * <p><b>Threading.</b> Reads ({@link #find}, {@link #list}, ...) are lock-free from any thread: the maps hold
- * immutable values. Every change runs on the registry's own context, one at a time, is published at once and then
- * persisted by {@link MetadataStore} on an ordered worker; the caller's future completes only after the metadata is
- * durable. State checks that need the current value (exists, ACTIVE, limits) run inside the change.
+ * <p><b>Durable before visible.</b> Every change goes through {@link MetadataCommitter}: it is applied to the
+ * committed metadata, persisted, and only then seen by anyone. A change whose persisting fails leaves nothing behind
+ * and its caller gets a retryable InternalFailure. The end of a transition the caller was already promised (CREATING
+ * to ACTIVE, a deleted stream forgotten) is retried until it is durable.
  *
- * <p><b>Lifecycle.</b> CreateStream publishes CREATING, deploys the shards, waits {@code createStreamMillis}, then
- * publishes ACTIVE. DeleteStream publishes DELETING, waits {@code deleteStreamMillis}, stops the shards, deletes
- * their files and forgets the stream. Changes that AWS reports as UPDATING hold that state for
- * {@code updateStreamMillis}. After a restart, interrupted transitions are completed.
+ * <p><b>Threading.</b> Reads ({@link #find}, {@link #list}, ...) are lock-free from any thread: they read one
+ * committed {@link Metadata} value. Changes run one at a time on the registry's context; state checks that need the
+ * current value (exists, ACTIVE, limits) run inside the change, against the metadata it is applied to.
+ *
+ * <p><b>Lifecycle.</b> CreateStream commits CREATING, deploys the shards, waits {@code createStreamMillis}, then
+ * commits ACTIVE. DeleteStream commits DELETING, waits {@code deleteStreamMillis}, stops the shards, deletes their
+ * files and forgets the stream. Changes that AWS reports as UPDATING hold that state for {@code updateStreamMillis}.
+ * When a delay is 0 the call answers only once its transition is over: a created stream is ACTIVE, a deleted one gone,
+ * a consumer ACTIVE, an update done (unless persisting the transition's end failed; it is then retried in the
+ * background). After a restart, interrupted transitions are completed.
  */
 public final class StreamRegistry {
 
@@ -65,26 +73,20 @@ public final class StreamRegistry {
 
   private final Vertx vertx;
   private final Context context;
-  private final MetadataStore store;
+  private final MetadataCommitter committer;
   private final ShardDirectory shards;
   private final Limits limits;
   private final Clock clock;
-  private final Map<StreamKey, StreamMeta> streams = new ConcurrentHashMap<>();
-  private final Map<String, String> policies = new ConcurrentHashMap<>();
-  private final Map<String, AccountSettings> accounts = new ConcurrentHashMap<>();
-  private final Map<String, ConsumerMeta> consumers = new ConcurrentHashMap<>();
   private final List<Consumer<ConsumerMeta>> consumerGoneListeners = new CopyOnWriteArrayList<>();
   /** Streams with a reshard between closing its parents and publishing its children; completed on publish. */
   private final Map<StreamKey, Promise<Void>> reshards = new ConcurrentHashMap<>();
   /** When each stream's recent UpdateShardCount scalings ran (registry context only; not persisted). */
   private final Map<StreamKey, Deque<Long>> scalings = new HashMap<>();
-  /** A reshard's new shards, persisted but not yet published (registry context only; see publishDurably). */
-  private final Map<StreamKey, StreamMeta> unpublished = new HashMap<>();
 
   public StreamRegistry(Vertx vertx, MetadataStore store, ShardDirectory shards, Limits limits, Clock clock) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
-    this.store = store;
+    this.committer = new MetadataCommitter(vertx, context, store);
     this.shards = shards;
     this.limits = limits;
     this.clock = clock;
@@ -102,47 +104,45 @@ public final class StreamRegistry {
     return clock;
   }
 
-  /** Loads the persisted metadata, redeploys every shard and finishes interrupted transitions. */
+  /**
+   * Loads the persisted metadata, redeploys every shard and finishes interrupted transitions (the future waits for
+   * their first attempt).
+   */
   public Future<Void> start() {
-    return OnContext.call(context, () -> context.executeBlocking(store::load, true).compose(snapshot -> {
-      snapshot.streams().forEach(s -> streams.put(s.key(), s));
-      policies.putAll(snapshot.resourcePolicies());
-      accounts.putAll(snapshot.accountSettings());
-      snapshot.consumers().forEach(c -> consumers.put(c.arn(), c));
+    return committer.load().compose(metadata -> {
       List<Future<?>> starts = new ArrayList<>();
-      for (StreamMeta s : snapshot.streams()) {
+      for (StreamMeta s : metadata.streams().values()) {
         if (s.status() == StreamStatus.DELETING) {
           starts.add(finishDelete(s.key()));
         } else {
           starts.add(deployShards(s).compose(v -> s.status() == StreamStatus.ACTIVE ? Future.succeededFuture()
-              : change(s.key(), StreamRegistry::activateIfTransitioning)));
+              : activate(s.key())));
         }
       }
-      for (ConsumerMeta c : snapshot.consumers()) {
-        // Finish consumer transitions a restart interrupted.
+      for (ConsumerMeta c : metadata.consumers().values()) {
         if (c.status() == ConsumerStatus.CREATING) {
-          starts.add(changeConsumer(c.arn(), m -> m.withStatus(ConsumerStatus.ACTIVE)));
+          starts.add(activateConsumer(c.arn()));
         } else if (c.status() == ConsumerStatus.DELETING) {
-          starts.add(OnContext.call(context, () -> {
-            consumers.remove(c.arn());
-            return persist();
-          }));
+          starts.add(forgetConsumer(c.arn()));
         }
       }
-      LOG.info("Loaded {} streams and {} consumers", snapshot.streams().size(), snapshot.consumers().size());
+      LOG.info("Loaded {} streams and {} consumers", metadata.streams().size(), metadata.consumers().size());
       return Future.all(starts).mapEmpty();
-    }));
+    });
   }
 
   // ---- reads (any thread) ----
 
   public Optional<StreamMeta> find(StreamKey key) {
-    return Optional.ofNullable(streams.get(key));
+    return Optional.ofNullable(committer.current().streams().get(key));
   }
 
   /** The stream, or ResourceNotFound in AWS's words. */
   public StreamMeta require(StreamKey key) {
-    StreamMeta m = streams.get(key);
+    return require(committer.current().streams().get(key), key);
+  }
+
+  private static StreamMeta require(StreamMeta m, StreamKey key) {
     if (m == null) {
       throw notFound(key);
     }
@@ -155,13 +155,16 @@ public final class StreamRegistry {
 
   /** Every stream, in no particular order. */
   public List<StreamMeta> all() {
-    return List.copyOf(streams.values());
+    return List.copyOf(committer.current().streams().values());
   }
 
   /** The account's streams in a region, sorted by name. */
   public List<StreamMeta> list(String account, String region) {
-    return streams.values().stream()
-        .filter(s -> s.key().account().equals(account) && s.key().region().equals(region))
+    return list(committer.current().streams().values(), account, region);
+  }
+
+  private static List<StreamMeta> list(Collection<StreamMeta> streams, String account, String region) {
+    return streams.stream().filter(s -> s.key().account().equals(account) && s.key().region().equals(region))
         .sorted(Comparator.comparing(StreamMeta::name)).toList();
   }
 
@@ -174,33 +177,77 @@ public final class StreamRegistry {
   }
 
   public Optional<String> policy(String arn) {
-    return Optional.ofNullable(policies.get(arn));
+    return Optional.ofNullable(committer.current().policies().get(arn));
   }
 
   public AccountSettings accountSettings(String account) {
-    return accounts.getOrDefault(account, AccountSettings.DISABLED);
+    return committer.current().accounts().getOrDefault(account, AccountSettings.DISABLED);
   }
 
-  // ---- changes (run on the registry context, durable before they complete) ----
+  // ---- stream lifecycle ----
 
-  /** Creates a stream in CREATING; it turns ACTIVE once its shards are up and the create delay passed. */
+  /**
+   * Creates a stream: CREATING once durable; it turns ACTIVE once its shards are up and the create delay passed. With
+   * no delay the future completes with the ACTIVE stream. Shards that cannot start undo the creation.
+   */
   public Future<StreamMeta> create(StreamMeta proposed) {
-    return OnContext.call(context, () -> {
-      StreamKey key = proposed.key();
-      if (streams.containsKey(key)) {
+    StreamKey key = proposed.key();
+    return committer.commit(d -> {
+      if (d.stream(key) != null) {
         throw new KinesisException.ResourceInUse(key.describe() + " already exists.");
       }
-      checkShardLimit(key.account(), key.region(), proposed.openShards().size());
+      checkShardLimit(d.streams(), key.account(), key.region(), proposed.openShards().size());
       if (proposed.mode() == StreamMode.ON_DEMAND
-          && onDemandStreamCount(key.account(), key.region()) >= limits.onDemandStreamLimit()) {
+          && list(d.streams(), key.account(), key.region()).stream().filter(s -> s.mode() == StreamMode.ON_DEMAND)
+              .count() >= limits.onDemandStreamLimit()) {
         throw new KinesisException.LimitExceeded("This request would exceed the on-demand stream count limit of "
             + limits.onDemandStreamLimit() + " for the account " + key.account() + " in " + key.region() + ".");
       }
-      streams.put(key, proposed);
-      return persist().map(proposed).onSuccess(created -> deployShards(created)
+      d.put(proposed);
+      return proposed;
+    }).compose(created -> {
+      Future<StreamMeta> started = deployShards(created).recover(e -> abandonCreate(key, e))
           .compose(v -> delay(limits.createStreamMillis()))
-          .compose(v -> change(key, StreamRegistry::activateIfTransitioning))
-          .onFailure(e -> LOG.error("Stream {} could not be started; it stays CREATING", key.arn(), e)));
+          .compose(v -> activate(key))
+          .map(v -> find(key).orElse(created));
+      if (limits.createStreamMillis() == 0) {
+        return started;
+      }
+      started.onFailure(e -> LOG.error("Stream {} could not be started", key.arn(), e));
+      return Future.succeededFuture(created);
+    });
+  }
+
+  /** Shards of a new stream failed to start: stops those that did, deletes their files and forgets the stream. */
+  private Future<Void> abandonCreate(StreamKey key, Throwable cause) {
+    LOG.error("The shards of new stream {} could not be started; the stream is removed again", key.arn(), cause);
+    return shards.undeployAll(key)
+        .compose(v -> context.executeBlocking(() -> {
+          shards.deleteFiles(key);
+          return null;
+        }, true))
+        .transform(ar -> committer.commitEventually("removal of stream " + key.arn() + " that could not start", d -> {
+          StreamMeta s = d.stream(key);
+          if (s != null && s.status() == StreamStatus.CREATING) {
+            d.removeStream(key);
+          }
+          return null;
+        }))
+        .transform(ar -> Future.failedFuture(new KinesisException.InternalFailure("The shards of " + key.describe()
+            + " could not be started (" + cause.getMessage() + "); the stream was not created. Retry CreateStream.")));
+  }
+
+  /** Ends a CREATING or UPDATING state; see {@link #activateIfTransitioning}. */
+  private Future<Void> activate(StreamKey key) {
+    return committer.commitEventually("the end of a transition of " + key.arn(), d -> {
+      StreamMeta s = d.stream(key);
+      if (s != null) {
+        StreamMeta active = activateIfTransitioning(s);
+        if (active != s) {
+          d.put(active);
+        }
+      }
+      return null;
     });
   }
 
@@ -213,9 +260,9 @@ public final class StreamRegistry {
         ? m.toBuilder().status(StreamStatus.ACTIVE).build() : m;
   }
 
-  /** AWS's shard limit check, with its exact wording. */
-  public void checkShardLimit(String account, String region, int additionalShards) {
-    int current = openShardCount(account, region);
+  /** AWS's shard limit check, with its exact wording, against {@code streams} (the metadata a change works on). */
+  private void checkShardLimit(Collection<StreamMeta> streams, String account, String region, int additionalShards) {
+    int current = list(streams, account, region).stream().mapToInt(s -> s.openShards().size()).sum();
     if (current + additionalShards > limits.shardLimit()) {
       throw new KinesisException.LimitExceeded("This request would exceed the shard limit for the account "
           + account + " in " + region + ". Current shard count for the account: " + current + ". Limit: "
@@ -232,61 +279,75 @@ public final class StreamRegistry {
   }
 
   /**
-   * Moves the stream to DELETING; its data goes after the delete delay. A stream with registered consumers is
-   * deleted (with its consumers) only if {@code enforceConsumerDeletion}, else ResourceInUse as in AWS.
+   * Moves the stream to DELETING; its data goes after the delete delay (with no delay, before the future completes).
+   * A stream with registered consumers is deleted (with its consumers) only if {@code enforceConsumerDeletion}, else
+   * ResourceInUse as in AWS.
    */
   public Future<Void> delete(StreamKey key, boolean enforceConsumerDeletion) {
-    return OnContext.call(context, () -> {
-      StreamMeta m = require(key);
+    return committer.commit(d -> {
+      StreamMeta m = require(d.stream(key), key);
       if (m.status() == StreamStatus.DELETING) {
-        return Future.succeededFuture();
+        return null; // already on its way out
       }
-      List<ConsumerMeta> registered = consumers(key);
+      List<ConsumerMeta> registered = consumers(d.consumers(), key);
       if (!registered.isEmpty() && !enforceConsumerDeletion) {
         throw new KinesisException.ResourceInUse(key.describe() + " has " + registered.size()
             + " registered consumers; deregister them first or set EnforceConsumerDeletion.");
       }
-      registered.forEach(c -> consumers.remove(c.arn()));
-      streams.put(key, m.toBuilder().status(StreamStatus.DELETING).build());
-      policies.remove(key.arn());
-      return persist().onSuccess(v -> registered.forEach(this::consumerGone)).onSuccess(v -> delay(limits.deleteStreamMillis()).compose(x -> finishDelete(key))
-          .onFailure(e -> LOG.error("Stream {} could not be deleted; it stays DELETING", key.arn(), e)));
+      registered.forEach(c -> d.removeConsumer(c.arn()));
+      d.put(m.toBuilder().status(StreamStatus.DELETING).build());
+      d.removePolicy(key.arn());
+      return registered;
+    }).compose(registered -> {
+      if (registered == null) {
+        return Future.succeededFuture();
+      }
+      registered.forEach(this::consumerGone);
+      Future<Void> gone = delay(limits.deleteStreamMillis()).compose(v -> finishDelete(key));
+      return limits.deleteStreamMillis() == 0 ? gone : Future.succeededFuture();
     });
   }
 
+  /** Stops the shards, deletes their files and forgets the stream; failures are logged and tried again later. */
   private Future<Void> finishDelete(StreamKey key) {
     return shards.undeployAll(key)
         .compose(v -> context.executeBlocking(() -> {
           shards.deleteFiles(key);
           return null;
         }, true))
-        .compose(v -> OnContext.call(context, () -> {
-          streams.remove(key);
-          return persist();
-        }));
+        .compose(v -> committer.commitEventually("the removal of deleted stream " + key.arn(), d -> {
+          d.removeStream(key);
+          return null;
+        }))
+        .recover(e -> {
+          LOG.warn("The files of deleted stream {} could not be removed ({}); trying again in {} ms", key.arn(),
+              e.toString(), MetadataCommitter.MAX_RETRY_MILLIS);
+          vertx.setTimer(MetadataCommitter.MAX_RETRY_MILLIS, id -> finishDelete(key));
+          return Future.succeededFuture();
+        });
   }
+
+  // ---- stream changes ----
 
   /**
    * Applies {@code change} to the current stream (it may throw a {@link KinesisException} to refuse) and persists
    * the result.
    */
   public Future<StreamMeta> change(StreamKey key, UnaryOperator<StreamMeta> change) {
-    return OnContext.call(context, () -> {
-      StreamMeta before = require(key);
-      StreamMeta updated = change.apply(before);
-      streams.put(key, updated);
-      Future<Void> durable = persist();
-      if (updated.retentionHours() != before.retentionHours()) {
+    StreamMeta[] before = new StreamMeta[1];
+    return committer.commit(d -> {
+      before[0] = require(d.stream(key), key);
+      StreamMeta updated = change.apply(before[0]);
+      d.put(updated);
+      return updated;
+    }).compose(updated -> updated.retentionHours() == before[0].retentionHours() ? Future.succeededFuture(updated)
         // Retention changes take effect at once, without a restart.
-        durable = durable.compose(v -> shards.retention(key, updated.retentionHours()));
-      }
-      return durable.map(updated);
-    });
+        : shards.retention(key, updated.retentionHours()).map(updated));
   }
 
   /**
    * Applies {@code change} to an ACTIVE stream and shows it UPDATING for the update delay, as AWS does for
-   * encryption and mode changes.
+   * encryption and mode changes. With no delay it never shows UPDATING.
    */
   public Future<StreamMeta> changeWhileUpdating(StreamKey key, UnaryOperator<StreamMeta> change) {
     return change(key, m -> {
@@ -295,8 +356,7 @@ public final class StreamRegistry {
       return limits.updateStreamMillis() == 0 ? updated : updated.toBuilder().status(StreamStatus.UPDATING).build();
     }).onSuccess(m -> {
       if (m.status() == StreamStatus.UPDATING) {
-        delay(limits.updateStreamMillis()).compose(v -> change(key, s -> s.status() == StreamStatus.UPDATING
-            ? s.toBuilder().status(StreamStatus.ACTIVE).build() : s));
+        delay(limits.updateStreamMillis()).compose(v -> activate(key));
       }
     });
   }
@@ -304,47 +364,63 @@ public final class StreamRegistry {
   /**
    * Reshards an ACTIVE stream: {@code planner} works out the plan against the current metadata (it may throw to
    * refuse); the shard limit is checked; the stream turns UPDATING (the new shard indices are reserved durably, so
-   * they are never reused, even after a crash); the parents close ({@link ShardHandle#close}, which waits for
-   * appends in flight); the children are deployed; then parents' ends and the children are persisted and, once
-   * durable, published. The future completes then, with the stream still UPDATING for {@code updateStreamMillis}.
+   * they are never reused, even after a crash); the parents close ({@link ShardHandle#close}, which waits for appends
+   * in flight); the children are deployed; then the parents' ends and the children are committed, which publishes
+   * them. The future completes then, with the stream UPDATING for {@code updateStreamMillis} (with no delay, once it
+   * is ACTIVE again).
    *
    * <p>Children get a creation time strictly above (in seconds) their parents' creation and last arrival, so their
    * sequence numbers (creation seconds first) are greater than all their parents'; parents close at that instant.
    * Appends that reach a closed parent meanwhile wait for the publish ({@link #reshardSettled}) and are routed again.
    *
-   * <p>A crash before the publish leaves the parents open (closing is not persisted) and the stream UPDATING, which
-   * restart turns ACTIVE: the reshard did not happen and no acknowledged record is lost.
+   * <p>If the children cannot be deployed or committed, the reshard is undone: the parents open again, the children's
+   * files go, the stream turns ACTIVE, and the caller gets InternalFailure. A crash before the commit leaves the
+   * parents open (closing is not persisted) and the stream UPDATING, which restart turns ACTIVE: the reshard did not
+   * happen and no acknowledged record is lost.
    */
   public Future<StreamMeta> reshard(StreamKey key, Function<StreamMeta, ReshardPlan> planner) {
-    return OnContext.call(context, () -> {
-      StreamMeta before = require(key);
+    return committer.commit(d -> {
+      StreamMeta before = require(d.stream(key), key);
       requireActive(before);
       ReshardPlan plan = planner.apply(before);
       if (plan.closing().isEmpty()) {
-        return Future.succeededFuture(before);
+        return new Reshard(before, null);
       }
       if (plan.additionalOpenShards() > 0) {
-        checkShardLimit(key.account(), key.region(), plan.additionalOpenShards());
+        checkShardLimit(d.streams(), key.account(), key.region(), plan.additionalOpenShards());
       }
+      d.put(before.toBuilder().status(StreamStatus.UPDATING).shards(before.shards(), plan.nextShardIndex()).build());
+      return new Reshard(before, plan);
+    }).compose(reshard -> {
+      if (reshard.plan() == null) {
+        return Future.succeededFuture(reshard.before());
+      }
+      ReshardPlan plan = reshard.plan();
       Promise<Void> settled = Promise.promise();
       reshards.put(key, settled);
-      StreamMeta updating = before.toBuilder().status(StreamStatus.UPDATING)
-          .shards(before.shards(), plan.nextShardIndex()).build();
-      streams.put(key, updating);
-      return persist()
-          .compose(v -> closeAll(key, plan.closing()))
+      Future<StreamMeta> published = closeAll(key, plan.closing())
           .compose(ends -> publishReshard(key, plan, ends))
+          .recover(e -> undoReshard(key, plan, e))
           .andThen(ar -> {
             reshards.remove(key, settled);
             settled.tryComplete();
-            if (ar.failed()) {
-              LOG.error("Reshard of {} failed; it stays UPDATING until a restart", key.arn(), ar.cause());
-            } else {
-              delay(limits.updateStreamMillis()).compose(v -> change(key, StreamRegistry::activateIfTransitioning));
+            if (ar.succeeded()) {
+              // Closing again tells the parents' push readers the end once more, now that the metadata shows it.
+              plan.closing().forEach(index -> {
+                ShardHandle h = shards.find(key, index);
+                if (h != null) {
+                  h.close();
+                }
+              });
             }
           });
+      Future<StreamMeta> active = published.compose(m -> delay(limits.updateStreamMillis()))
+          .compose(v -> activate(key)).map(v -> require(key));
+      return limits.updateStreamMillis() == 0 ? active : published;
     });
   }
+
+  private record Reshard(StreamMeta before, ReshardPlan plan) {}
 
   /**
    * Completes once no reshard of the stream is between closing parents and publishing children (at once when none
@@ -355,10 +431,9 @@ public final class StreamRegistry {
     if (p == null) {
       return delay(5);
     }
-    // The promise lives on the registry context; hand the outcome back on the caller's (an API event loop's).
+    // The promise may complete on any context; hand the outcome back on the caller's (an API event loop's).
     Context caller = Vertx.currentContext();
-    return caller == null || caller == context ? p.future()
-        : Future.fromCompletionStage(p.future().toCompletionStage(), caller);
+    return caller == null ? p.future() : Future.fromCompletionStage(p.future().toCompletionStage(), caller);
   }
 
   private Future<Map<Integer, ShardVerticle.Closed>> closeAll(StreamKey key, List<Integer> indices) {
@@ -375,6 +450,7 @@ public final class StreamRegistry {
     return Future.all(closes).map(ends);
   }
 
+  /** Deploys the children (the short-lived ones closed at once) and commits the new shards, which publishes them. */
   private Future<StreamMeta> publishReshard(StreamKey key, ReshardPlan plan,
                                             Map<Integer, ShardVerticle.Closed> ends) {
     StreamMeta current = require(key);
@@ -401,44 +477,44 @@ public final class StreamRegistry {
     for (ShardMeta c : children) {
       deployed.add(shards.deploy(current, c).compose(h -> c.open() ? Future.succeededFuture() : h.close()));
     }
-    return Future.all(deployed).compose(v -> publishDurably(key, all, plan.nextShardIndex()))
-        .andThen(ar -> {
-          // Closing again tells the parents' push readers the end once more, now that the metadata shows it.
-          plan.closing().forEach(index -> {
-            ShardHandle h = shards.find(key, index);
-            if (h != null) {
-              h.close();
-            }
-          });
-        });
+    // Committed before published: once children are visible they acknowledge writes, and a crash must not forget a
+    // shard that holds acknowledged records.
+    return Future.all(deployed).compose(v -> committer.commit(d -> {
+      StreamMeta now = require(d.stream(key), key);
+      StreamMeta withChildren = now.toBuilder().shards(mergeShards(now.shards(), all),
+          Math.max(now.nextShardIndex(), plan.nextShardIndex())).build();
+      d.put(withChildren);
+      return withChildren;
+    }));
   }
 
   /**
-   * Persists the stream with its new shards first and publishes them only then: once children are published they
-   * acknowledge writes, and a crash must not forget a shard that holds acknowledged records. Snapshots written
-   * meanwhile (other changes of the registry) include the new shards too.
+   * A reshard failed after its parents closed: opens the parents again, removes the children and their files, and
+   * turns the stream ACTIVE. Fails with the reason, as InternalFailure.
    */
-  private Future<StreamMeta> publishDurably(StreamKey key, List<ShardMeta> all, int nextShardIndex) {
-    return OnContext.call(context, () -> {
-      StreamMeta current = require(key);
-      unpublished.put(key, current.toBuilder().shards(mergeShards(current.shards(), all),
-          Math.max(current.nextShardIndex(), nextShardIndex)).build());
-      return persist().compose(v -> OnContext.call(context, () -> {
-        StreamMeta pending = unpublished.remove(key);
-        StreamMeta published = withShardsOf(require(key), pending);
-        streams.put(key, published);
-        return Future.succeededFuture(published);
-      }));
-    });
-  }
-
-  private static StreamMeta withShardsOf(StreamMeta stream, StreamMeta pending) {
-    return pending == null ? stream : stream.toBuilder().shards(pending.shards(), pending.nextShardIndex()).build();
+  private Future<StreamMeta> undoReshard(StreamKey key, ReshardPlan plan, Throwable cause) {
+    LOG.error("Reshard of {} failed and is undone: {}", key.arn(), cause.toString());
+    List<Future<?>> undone = new ArrayList<>();
+    for (int index : plan.closing()) {
+      ShardHandle parent = shards.find(key, index);
+      if (parent != null) {
+        undone.add(parent.reopen());
+      }
+    }
+    for (ShardMeta child : plan.created()) {
+      undone.add(shards.undeploy(key, child.index()).compose(v -> context.executeBlocking(() -> {
+        shards.deleteFiles(key, child.shardId());
+        return null;
+      }, true)));
+    }
+    return Future.join(undone).transform(ar -> activate(key)).transform(ar -> Future.failedFuture(
+        cause instanceof KinesisException.InternalFailure ? cause : new KinesisException.InternalFailure(
+            "The reshard of " + key.describe() + " failed (" + cause.getMessage() + ") and was undone; retry it.")));
   }
 
   /** {@code all} in index order; shards of {@code current} it lacks are kept (none expected). */
   private static List<ShardMeta> mergeShards(List<ShardMeta> current, List<ShardMeta> all) {
-    Map<Integer, ShardMeta> byIndex = new java.util.TreeMap<>();
+    Map<Integer, ShardMeta> byIndex = new TreeMap<>();
     current.forEach(s -> byIndex.put(s.index(), s));
     all.forEach(s -> byIndex.put(s.index(), s));
     return new ArrayList<>(byIndex.values());
@@ -470,24 +546,26 @@ public final class StreamRegistry {
     }
   }
 
+  // ---- account-level settings ----
+
   public Future<Void> putPolicy(String arn, String policy) {
-    return OnContext.call(context, () -> {
-      policies.put(arn, policy);
-      return persist();
+    return committer.commit(d -> {
+      d.putPolicy(arn, policy);
+      return null;
     });
   }
 
   public Future<Void> deletePolicy(String arn) {
-    return OnContext.call(context, () -> {
-      policies.remove(arn);
-      return persist();
+    return committer.commit(d -> {
+      d.removePolicy(arn);
+      return null;
     });
   }
 
   public Future<AccountSettings> putAccountSettings(String account, AccountSettings settings) {
-    return OnContext.call(context, () -> {
-      accounts.put(account, settings);
-      return persist().map(settings);
+    return committer.commit(d -> {
+      d.putAccount(account, settings);
+      return settings;
     });
   }
 
@@ -495,34 +573,38 @@ public final class StreamRegistry {
 
   /** The stream's consumers in any state, sorted by creation time then name. */
   public List<ConsumerMeta> consumers(StreamKey stream) {
-    return consumers.values().stream().filter(c -> c.stream().equals(stream))
+    return consumers(committer.current().consumers().values(), stream);
+  }
+
+  private static List<ConsumerMeta> consumers(Collection<ConsumerMeta> all, StreamKey stream) {
+    return all.stream().filter(c -> c.stream().equals(stream))
         .sorted(Comparator.comparingLong(ConsumerMeta::createdSeconds).thenComparing(ConsumerMeta::name)).toList();
   }
 
   public Optional<ConsumerMeta> consumer(String arn) {
-    return Optional.ofNullable(consumers.get(arn));
+    return Optional.ofNullable(committer.current().consumers().get(arn));
   }
 
   public Optional<ConsumerMeta> consumer(StreamKey stream, String name) {
-    return consumers.values().stream().filter(c -> c.stream().equals(stream) && c.name().equals(name)).findFirst();
+    return consumers(stream).stream().filter(c -> c.name().equals(name)).findFirst();
   }
 
   /**
-   * Registers a consumer in CREATING; it turns ACTIVE after {@code consumerCreateMillis}. ResourceInUse if the
-   * name is taken on this stream, LimitExceeded over {@value #MAX_CONSUMERS_PER_STREAM} consumers or
-   * {@value #MAX_CONSUMERS_CREATING} creating at once.
+   * Registers a consumer in CREATING; it turns ACTIVE after {@code consumerCreateMillis} (with no delay it is ACTIVE
+   * at once). ResourceInUse if the name is taken on this stream, LimitExceeded over
+   * {@value #MAX_CONSUMERS_PER_STREAM} consumers or {@value #MAX_CONSUMERS_CREATING} creating at once.
    */
   public Future<ConsumerMeta> registerConsumer(StreamKey stream, String name, Map<String, String> tags) {
-    return OnContext.call(context, () -> {
-      StreamMeta s = require(stream);
+    return committer.commit(d -> {
+      StreamMeta s = require(d.stream(stream), stream);
       if (s.status() == StreamStatus.DELETING) {
         throw notFound(stream);
       }
-      if (consumer(stream, name).isPresent()) {
+      List<ConsumerMeta> existing = consumers(d.consumers(), stream);
+      if (existing.stream().anyMatch(c -> c.name().equals(name))) {
         throw new KinesisException.ResourceInUse("Consumer " + name + " under stream " + stream.name()
             + " already exists for account " + stream.account() + ".");
       }
-      List<ConsumerMeta> existing = consumers(stream);
       if (existing.size() >= MAX_CONSUMERS_PER_STREAM) {
         throw new KinesisException.LimitExceeded("Consumer limit of " + MAX_CONSUMERS_PER_STREAM
             + " exceeded for stream " + stream.arn() + ".");
@@ -531,18 +613,37 @@ public final class StreamRegistry {
         throw new KinesisException.LimitExceeded("Stream " + stream.arn() + " already has "
             + MAX_CONSUMERS_CREATING + " consumers in CREATING state; retry once they are ACTIVE.");
       }
-      ConsumerMeta created = new ConsumerMeta(stream, name, clock.millis() / 1000, ConsumerStatus.CREATING, tags);
-      consumers.put(created.arn(), created);
-      return persist().map(created).onSuccess(c -> delay(limits.consumerCreateMillis())
-          .compose(v -> changeConsumer(c.arn(), m -> m.status() == ConsumerStatus.CREATING
-              ? m.withStatus(ConsumerStatus.ACTIVE) : m))
-          .onFailure(e -> LOG.warn("Consumer {} did not turn ACTIVE: {}", c.arn(), e.toString())));
+      ConsumerStatus status = limits.consumerCreateMillis() == 0 ? ConsumerStatus.ACTIVE : ConsumerStatus.CREATING;
+      ConsumerMeta created = new ConsumerMeta(stream, name, clock.millis() / 1000, status, tags);
+      d.put(created);
+      return created;
+    }).onSuccess(c -> {
+      if (c.status() == ConsumerStatus.CREATING) {
+        delay(limits.consumerCreateMillis()).compose(v -> activateConsumer(c.arn()));
+      }
+    });
+  }
+
+  private Future<Void> activateConsumer(String arn) {
+    return committer.commitEventually("the activation of consumer " + arn, d -> {
+      ConsumerMeta c = d.consumer(arn);
+      if (c != null && c.status() == ConsumerStatus.CREATING) {
+        d.put(c.withStatus(ConsumerStatus.ACTIVE));
+      }
+      return null;
+    });
+  }
+
+  private Future<Void> forgetConsumer(String arn) {
+    return committer.commitEventually("the removal of deregistered consumer " + arn, d -> {
+      d.removeConsumer(arn);
+      return null;
     });
   }
 
   /**
-   * Calls {@code listener} (on the registry context, quick) each time a consumer stops being usable: deregistered
-   * (from the moment it is DELETING) or removed with its stream. Live subscriptions end on it.
+   * Calls {@code listener} (quick, on any context) each time a consumer stops being usable: deregistered (from the
+   * moment it is DELETING) or removed with its stream. Live subscriptions end on it.
    */
   public void onConsumerGone(Consumer<ConsumerMeta> listener) {
     consumerGoneListeners.add(listener);
@@ -558,30 +659,42 @@ public final class StreamRegistry {
     }
   }
 
-  /** Moves a consumer to DELETING (ending its subscriptions at once); it is gone after {@code consumerDeleteMillis}. */
+  /**
+   * Moves a consumer to DELETING (ending its subscriptions at once); it is gone after {@code consumerDeleteMillis}
+   * (with no delay, at once).
+   */
   public Future<Void> deregisterConsumer(String arn) {
-    return changeConsumer(arn, c -> c.withStatus(ConsumerStatus.DELETING)).compose(c -> {
+    return committer.commit(d -> {
+      ConsumerMeta c = d.consumer(arn);
+      if (c == null) {
+        throw consumerNotFound(arn);
+      }
+      ConsumerMeta deleting = c.withStatus(ConsumerStatus.DELETING);
+      if (limits.consumerDeleteMillis() == 0) {
+        d.removeConsumer(arn);
+      } else {
+        d.put(deleting);
+      }
+      return deleting;
+    }).compose(c -> {
       consumerGone(c);
-      delay(limits.consumerDeleteMillis()).compose(v -> OnContext.call(context, () -> {
-        if (consumers.remove(arn) == null) {
-          return Future.succeededFuture();
-        }
-        return persist();
-      }));
+      if (limits.consumerDeleteMillis() > 0) {
+        delay(limits.consumerDeleteMillis()).compose(v -> forgetConsumer(arn));
+      }
       return Future.succeededFuture();
     });
   }
 
   /** Applies {@code change} to a consumer (it may throw to refuse) and persists the result. */
   public Future<ConsumerMeta> changeConsumer(String arn, UnaryOperator<ConsumerMeta> change) {
-    return OnContext.call(context, () -> {
-      ConsumerMeta before = consumers.get(arn);
+    return committer.commit(d -> {
+      ConsumerMeta before = d.consumer(arn);
       if (before == null) {
         throw consumerNotFound(arn);
       }
       ConsumerMeta updated = change.apply(before);
-      consumers.put(arn, updated);
-      return persist().map(updated);
+      d.put(updated);
+      return updated;
     });
   }
 
@@ -602,17 +715,5 @@ public final class StreamRegistry {
       return Future.succeededFuture();
     }
     return Future.future(p -> vertx.setTimer(millis, id -> p.complete()));
-  }
-
-  /** Captures the current state (on the registry context) and writes it durably (on an ordered worker). */
-  private Future<Void> persist() {
-    List<StreamMeta> toSave = new ArrayList<>();
-    streams.values().forEach(m -> toSave.add(withShardsOf(m, unpublished.get(m.key()))));
-    RegistrySnapshot snapshot = new RegistrySnapshot(RegistrySnapshot.VERSION, toSave,
-        new HashMap<>(policies), new HashMap<>(accounts), new ArrayList<>(consumers.values()));
-    return context.executeBlocking(() -> {
-      store.save(snapshot);
-      return null;
-    }, true);
   }
 }

@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import io.millrace.testing.FaultySegmentIo;
+import io.millrace.testing.FaultySegmentIo.Fault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,15 +43,14 @@ class StreamRegistryTest {
   Path dir;
 
   @Test
-  void a_created_stream_becomes_active_with_its_shards_deployed(Vertx vertx, VertxTestContext test) {
+  void a_stream_created_with_no_delay_is_active_with_its_shards_deployed_when_create_completes(Vertx vertx,
+                                                                                             VertxTestContext test) {
     StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
     StreamKey key = key("orders");
     registry.start().compose(v -> registry.create(stream(key, 2)))
-        .compose(created -> {
-          test.verify(() -> assertEquals(StreamStatus.CREATING, created.status()));
-          return until(vertx, () -> status(registry, key) == StreamStatus.ACTIVE);
-        })
-        .onComplete(test.succeeding(v -> test.verify(() -> {
+        .onComplete(test.succeeding(created -> test.verify(() -> {
+          assertEquals(StreamStatus.ACTIVE, created.status());
+          assertEquals(StreamStatus.ACTIVE, status(registry, key));
           StreamMeta active = registry.require(key);
           assertEquals(2, active.openShards().size());
           assertNotNull(registry.shards().find(key, 0));
@@ -176,7 +177,226 @@ class StreamRegistryTest {
         })));
   }
 
+  @Test
+  void a_stream_deleted_with_no_delay_is_gone_when_delete_completes(Vertx vertx, VertxTestContext test) {
+    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
+    StreamKey key = key("brief");
+    registry.start().compose(v -> registry.create(stream(key, 2)))
+        .compose(v -> registry.delete(key))
+        .onComplete(test.succeeding(v -> test.verify(() -> {
+          assertNull(status(registry, key));
+          assertNull(registry.shards().find(key, 0));
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void a_consumer_registered_with_no_delay_is_active_and_a_deregistered_one_gone_when_the_call_completes(
+      Vertx vertx, VertxTestContext test) {
+    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
+    StreamKey key = key("read-by-many");
+    registry.start().compose(v -> registry.create(stream(key, 1)))
+        .compose(v -> registry.registerConsumer(key, "reader", Map.of()))
+        .compose(consumer -> {
+          test.verify(() -> {
+            assertEquals(ConsumerStatus.ACTIVE, consumer.status());
+            assertEquals(ConsumerStatus.ACTIVE, registry.consumer(consumer.arn()).orElseThrow().status());
+          });
+          return registry.deregisterConsumer(consumer.arn()).map(consumer);
+        })
+        .onComplete(test.succeeding(consumer -> test.verify(() -> {
+          assertTrue(registry.consumer(consumer.arn()).isEmpty());
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void a_split_with_no_update_delay_leaves_the_stream_active_when_it_completes(Vertx vertx, VertxTestContext test) {
+    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
+    StreamKey key = key("split");
+    registry.start().compose(v -> registry.create(stream(key, 1)))
+        .compose(v -> registry.reshard(key, s -> ReshardPlan.split(s, "shardId-000000000000",
+            java.math.BigInteger.TWO.pow(127))))
+        .onComplete(test.succeeding(v -> test.verify(() -> {
+          assertEquals(StreamStatus.ACTIVE, status(registry, key));
+          assertEquals(2, registry.require(key).openShards().size());
+          test.completeNow();
+        })));
+  }
+
+  // ---- a metadata write that fails changes nothing ----
+
+  @Test
+  void a_create_whose_metadata_cannot_be_saved_fails_retryably_and_leaves_no_stream_behind(Vertx vertx,
+                                                                                           VertxTestContext test) {
+    FaultySegmentIo faulty = new FaultySegmentIo().fail(Fault.WRITE, dir);
+    StreamRegistry registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
+    StreamKey lost = key("lost");
+    StreamKey kept = key("kept");
+    registry.start().compose(v -> registry.create(stream(lost, 1)))
+        .recover(e -> {
+          test.verify(() -> {
+            assertNotPersisted(e);
+            assertNull(status(registry, lost));
+            assertNull(registry.shards().find(lost, 0));
+            assertEquals(0, registry.openShardCount(ACCOUNT, REGION));
+          });
+          faulty.clear();
+          // A later change that is saved must not carry the failed one with it.
+          return registry.create(stream(kept, 1));
+        })
+        .compose(v -> restarted(vertx, limits(10, 0)))
+        .onComplete(test.succeeding(second -> test.verify(() -> {
+          assertNull(status(second, lost));
+          assertEquals(StreamStatus.ACTIVE, status(second, kept));
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void a_failed_create_can_be_retried_once_the_disk_has_room(Vertx vertx, VertxTestContext test) {
+    FaultySegmentIo faulty = new FaultySegmentIo().fail(Fault.OPEN, dir);
+    StreamRegistry registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
+    StreamKey key = key("again");
+    registry.start().compose(v -> registry.create(stream(key, 2)))
+        .recover(e -> {
+          test.verify(() -> assertNotPersisted(e));
+          faulty.clear();
+          return registry.create(stream(key, 2));
+        })
+        .onComplete(test.succeeding(created -> test.verify(() -> {
+          assertEquals(StreamStatus.ACTIVE, created.status());
+          assertNotNull(registry.shards().find(key, 1));
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void a_delete_whose_metadata_cannot_be_saved_leaves_the_stream_active(Vertx vertx, VertxTestContext test) {
+    FaultySegmentIo faulty = new FaultySegmentIo();
+    StreamRegistry registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
+    StreamKey key = key("stays");
+    registry.start().compose(v -> registry.create(stream(key, 1)))
+        .compose(v -> {
+          faulty.fail(Fault.WRITE, dir);
+          return registry.delete(key);
+        })
+        .recover(e -> {
+          test.verify(() -> {
+            assertNotPersisted(e);
+            assertEquals(StreamStatus.ACTIVE, status(registry, key));
+            assertNotNull(registry.shards().find(key, 0));
+          });
+          faulty.clear();
+          return restarted(vertx, limits(10, 0)).map(second -> {
+            test.verify(() -> assertEquals(StreamStatus.ACTIVE, status(second, key)));
+            return null;
+          });
+        })
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  void a_split_whose_metadata_cannot_be_saved_leaves_the_stream_active_with_its_shards(Vertx vertx,
+                                                                                       VertxTestContext test) {
+    FaultySegmentIo faulty = new FaultySegmentIo();
+    StreamRegistry registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
+    StreamKey key = key("unsplit");
+    registry.start().compose(v -> registry.create(stream(key, 1)))
+        .compose(v -> {
+          faulty.fail(Fault.WRITE, dir);
+          return registry.reshard(key, s -> ReshardPlan.split(s, "shardId-000000000000",
+              java.math.BigInteger.TWO.pow(127)));
+        })
+        .recover(e -> {
+          test.verify(() -> {
+            assertNotPersisted(e);
+            StreamMeta s = registry.require(key);
+            assertEquals(StreamStatus.ACTIVE, s.status());
+            assertEquals(1, s.shards().size());
+            assertEquals(1, s.nextShardIndex());
+          });
+          faulty.clear();
+          return registry.reshard(key, s -> ReshardPlan.split(s, "shardId-000000000000",
+              java.math.BigInteger.TWO.pow(127)));
+        })
+        .onComplete(test.succeeding(s -> test.verify(() -> {
+          assertEquals(StreamStatus.ACTIVE, s.status());
+          assertEquals(2, s.openShards().size());
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  void a_split_whose_children_cannot_be_saved_is_undone_and_the_parent_takes_writes_again(Vertx vertx,
+                                                                                          VertxTestContext test) {
+    FaultySegmentIo faulty = new FaultySegmentIo();
+    StreamRegistry registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
+    StreamKey key = key("undone");
+    registry.start().compose(v -> registry.create(stream(key, 1)))
+        .compose(v -> {
+          faulty.failAfter(Fault.WRITE, dir, 1); // UPDATING is saved; the children are not
+          return registry.reshard(key, s -> ReshardPlan.split(s, "shardId-000000000000",
+              java.math.BigInteger.TWO.pow(127)));
+        })
+        .recover(e -> {
+          test.verify(() -> assertNotPersisted(e));
+          faulty.clear();
+          return until(vertx, () -> status(registry, key) == StreamStatus.ACTIVE).map(registry.require(key));
+        })
+        .compose(s -> {
+          test.verify(() -> {
+            assertEquals(List.of(0), s.openShards().stream().map(ShardMeta::index).toList());
+            assertNull(registry.shards().find(key, 1));
+          });
+          return registry.shards().find(key, 0).append(new io.millrace.shard.AppendRequest(List.of(
+              new io.millrace.shard.AppendRequest.Entry("k", null, new byte[] {1})), false));
+        })
+        .onComplete(test.succeedingThenComplete());
+  }
+
+  @Test
+  void a_consumer_whose_registration_cannot_be_saved_does_not_exist_even_after_a_restart(Vertx vertx,
+                                                                                         VertxTestContext test) {
+    FaultySegmentIo faulty = new FaultySegmentIo();
+    StreamRegistry registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
+    StreamKey key = key("watched");
+    registry.start().compose(v -> registry.create(stream(key, 1)))
+        .compose(v -> {
+          faulty.fail(Fault.OPEN, dir);
+          return registry.registerConsumer(key, "ghost", Map.of());
+        })
+        .transform(ar -> {
+          test.verify(() -> {
+            assertTrue(ar.failed(), "the registration should have failed");
+            assertNotPersisted(ar.cause());
+            assertEquals(List.of(), registry.consumers(key));
+          });
+          faulty.clear();
+          return registry.change(key, s -> s.toBuilder().tags(Map.of("saved", "yes")).build())
+              .compose(v -> restarted(vertx, limits(10, 0)));
+        })
+        .onComplete(test.succeeding(second -> test.verify(() -> {
+          assertEquals(List.of(), second.consumers(key));
+          assertEquals(Map.of("saved", "yes"), second.require(key).tags());
+          test.completeNow();
+        })));
+  }
+
   // ---- helpers ----
+
+  /** A registry over the same metadata directory (as after a restart), started. */
+  private Future<StreamRegistry> restarted(Vertx vertx, StreamRegistry.Limits limits) {
+    StreamRegistry second = registry(vertx, new MetadataStore(dir), limits);
+    return second.start().map(second);
+  }
+
+  private static void assertNotPersisted(Throwable e) {
+    assertTrue(e instanceof KinesisException.InternalFailure, String.valueOf(e));
+    assertTrue(e.getMessage().startsWith("The change could not be saved ("), e.getMessage());
+    assertTrue(e.getMessage().endsWith("nothing was changed. Retry once the server's storage has room."),
+        e.getMessage());
+  }
 
   private static void assertError(ErrorCode code, String message, Throwable e) {
     assertTrue(e instanceof KinesisException, String.valueOf(e));

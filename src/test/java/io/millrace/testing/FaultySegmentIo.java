@@ -27,13 +27,19 @@ public final class FaultySegmentIo implements SegmentIo {
     /** {@link SegmentFile#force}: fsync fails, nothing is forced. */
     FORCE,
     /** {@link SegmentIo#forceDirectory}: the directory fsync after creating a segment fails. */
-    DIRECTORY_FORCE
+    DIRECTORY_FORCE,
+    /** {@link SegmentIo#open} and {@link SegmentIo#create}: "Too many open files", as when file handles run out. */
+    OPEN,
+    /** {@link SegmentFile#truncate}: fails, as on a failing device. */
+    TRUNCATE
   }
 
   private static final Path EVERYWHERE = Path.of("/");
 
   /** Each active fault and the directory whose files it hits. */
   private final Map<Fault, Path> faults = new ConcurrentHashMap<>();
+  /** Operations each fault lets pass before it starts to hit (absent: it hits at once). */
+  private final Map<Fault, AtomicInteger> passesLeft = new ConcurrentHashMap<>();
   private final AtomicInteger injected = new AtomicInteger();
   private final Map<String, LongAdder> bytesRead = new ConcurrentHashMap<>();
   private volatile PausedRead pausedRead;
@@ -78,14 +84,25 @@ public final class FaultySegmentIo implements SegmentIo {
     return this;
   }
 
+  /**
+   * Makes {@code fault} happen to files under {@code directory}, but only after {@code passes} operations it would
+   * hit went through unharmed (say, the second metadata save of a change, not the first).
+   */
+  public FaultySegmentIo failAfter(Fault fault, Path directory, int passes) {
+    passesLeft.put(fault, new AtomicInteger(passes));
+    return fail(fault, directory);
+  }
+
   /** Stops injecting {@code fault}. */
   public void clear(Fault fault) {
     faults.remove(fault);
+    passesLeft.remove(fault);
   }
 
   /** Stops injecting any fault. */
   public void clear() {
     faults.clear();
+    passesLeft.clear();
   }
 
   /** How many operations have failed because of an injected fault so far. */
@@ -98,18 +115,30 @@ public final class FaultySegmentIo implements SegmentIo {
     if (scope == null || !(scope == EVERYWHERE || path.toAbsolutePath().normalize().startsWith(scope))) {
       return false;
     }
+    AtomicInteger passes = passesLeft.get(fault);
+    if (passes != null && passes.getAndDecrement() > 0) {
+      return false;
+    }
     injected.incrementAndGet();
     return true;
   }
 
   @Override
   public SegmentFile open(Path path) throws IOException {
+    failIfOutOfHandles(path);
     return new FaultyFile(path, SegmentIo.standard().open(path));
   }
 
   @Override
   public SegmentFile create(Path path) throws IOException {
+    failIfOutOfHandles(path);
     return new FaultyFile(path, SegmentIo.standard().create(path));
+  }
+
+  private void failIfOutOfHandles(Path path) throws IOException {
+    if (hits(Fault.OPEN, path)) {
+      throw new java.nio.file.FileSystemException(path.toString(), null, "Too many open files");
+    }
   }
 
   @Override
@@ -186,6 +215,9 @@ public final class FaultySegmentIo implements SegmentIo {
 
     @Override
     public void truncate(long sizeBytes) throws IOException {
+      if (hits(Fault.TRUNCATE, path)) {
+        throw new IOException("injected: truncate failed");
+      }
       delegate.truncate(sizeBytes);
     }
 
