@@ -11,6 +11,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -31,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * form the next batch, so under load many producers share each fsync. A batch is acknowledged, made visible to
  * readers and put in the tail cache only after its flush completed: readers never see a record that could vanish.
  *
- * <p><b>Faults.</b> A failed write or fsync fences the shard: pending and later appends fail with InternalFailure,
- * reads of acknowledged records go on. Reopening the log (a restart) runs recovery.
+ * <p><b>Faults.</b> A failed write or fsync fences the shard: the batch is cut from the log again
+ * ({@link ShardLog#discardFrom}) before its appends fail with InternalFailure, so a record answered as failed is never
+ * read later; pending and later appends fail too, reads of acknowledged records go on. Reopening the log (a restart)
+ * runs recovery.
  */
 public final class ShardVerticle extends VerticleBase {
 
@@ -255,9 +258,14 @@ public final class ShardVerticle extends VerticleBase {
     flushing = true;
     boolean syncNow = settings.durability() == Durability.ALWAYS;
     Future<Void> written = batch.isEmpty() ? Future.succeededFuture() : owner.executeBlocking(() -> {
-      log.append(batch);
-      if (syncNow) {
-        log.sync();
+      try {
+        log.append(batch);
+        if (syncNow) {
+          log.sync();
+        }
+      } catch (IOException | RuntimeException e) {
+        discardUnacknowledged(batch.get(0).offset(), e);
+        throw e;
       }
       return null;
     }, true);
@@ -288,6 +296,22 @@ public final class ShardVerticle extends VerticleBase {
         drained.tryComplete();
       }
     });
+  }
+
+  /**
+   * After a failed write or fsync (on the storage worker, before anyone hears of the failure): cuts the records from
+   * {@code firstUnacknowledged} on out of the log. Their producers are told they failed, so they must never be read,
+   * not even after a restart, or retrying producers would find them twice under sequence numbers they were never
+   * given. If the log cannot even do that, the failure says so.
+   */
+  private void discardUnacknowledged(long firstUnacknowledged, Exception failure) {
+    try {
+      log.discardFrom(firstUnacknowledged);
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+      LOG.error("Shard {}: records from offset {} were never acknowledged but could not be cut from the log ({}); "
+          + "they may reappear after a restart", name, firstUnacknowledged, e.toString());
+    }
   }
 
   private void maybeSync() {

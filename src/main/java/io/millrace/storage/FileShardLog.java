@@ -39,7 +39,9 @@ import java.util.List;
  *
  * <p><b>Failures.</b> An IOException from a write, fsync or roll fences the log: that call and every later
  * {@link #append} or {@link #sync} throws IOException, while reads of what was published keep working. Nothing
- * is retried onto a half-written file; reopening the log runs recovery, which truncates any torn tail.
+ * is retried onto a half-written file. The appender then calls {@link #discardFrom} with the first offset it never
+ * acknowledged, which cuts the file back (or, if even that fails, leaves a marker for recovery), so that records a
+ * producer was told had failed never come back; reopening the log runs recovery, which truncates any torn tail.
  *
  * <p><b>Retention.</b> {@link #trimOlderThan} (appender thread) deletes the leading segments whose last record
  * arrived before the cutoff; arrival times are non-decreasing within a log, so those are exactly the segments
@@ -215,6 +217,55 @@ public final class FileShardLog implements ShardLog {
     if (checkpointBytes > 0 && synced.activeEndPosition() - checkpointedUpTo >= checkpointBytes) {
       maybeCheckpoint(synced);
     }
+  }
+
+  /**
+   * Cuts the active segment back to where the record at {@code offset} begins (or the write that failed began) and
+   * fsyncs it, so the unacknowledged records are gone on disk too. If the cut or its fsync fails, leaves an empty
+   * marker file naming the position ({@link SegmentFormat#discardMarkerName}), which the next recovery obeys before
+   * anything else; only if that fails too does this throw. Allowed while fenced; the log stays fenced.
+   */
+  @Override
+  public void discardFrom(long offset) throws IOException {
+    State current = state;
+    Segment active = current.active();
+    DiscardRange.require(offset, active.baseOffset, current.nextOffset());
+    long position = positionOf(current, offset);
+    try {
+      if (active.file.size() > position) {
+        active.file.truncate(position);
+        active.file.force();
+      }
+    } catch (IOException cutFailed) {
+      try {
+        segmentIo.create(directory.resolve(SegmentFormat.discardMarkerName(active.baseOffset, position))).close();
+        segmentIo.forceDirectory(directory);
+      } catch (IOException markFailed) {
+        cutFailed.addSuppressed(markFailed);
+        throw cutFailed;
+      }
+    }
+    state = new State(current.segments(), position, offset);
+  }
+
+  /** Where the record at {@code offset} of the active segment begins; the end of its records for the next offset. */
+  private long positionOf(State current, long offset) throws IOException {
+    if (offset == current.nextOffset()) {
+      return current.activeEndPosition();
+    }
+    Segment active = current.active();
+    SparseIndex.Entry start = active.index.floor(offset);
+    SegmentReader reader = new SegmentReader(active.file, start == null ? SegmentFormat.HEADER_BYTES
+        : start.position(), current.activeEndPosition());
+    while (reader.hasMore()) {
+      long position = reader.position();
+      if (checkWhileReading(reader, active).offset() == offset) {
+        return position;
+      }
+      reader.skip();
+    }
+    throw new CorruptSegmentException("offset " + offset + " not found in segment " + active.name() + " of "
+        + directory);
   }
 
   @Override

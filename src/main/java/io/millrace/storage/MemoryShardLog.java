@@ -85,6 +85,16 @@ public final class MemoryShardLog implements ShardLog {
     // nothing to make durable
   }
 
+  /** Drops the records from {@code offset} on, into a fresh array (readers may still hold the old one). */
+  @Override
+  public void discardFrom(long offset) {
+    Snapshot current = snapshot;
+    DiscardRange.require(offset, current.startOffset(), current.nextOffset());
+    int kept = (int) (offset - current.startOffset());
+    snapshot = new Snapshot(Arrays.copyOf(current.records(), Math.max(INITIAL_SLOTS, kept)), current.startOffset(),
+        kept);
+  }
+
   @Override
   public List<LogRecord> read(long fromOffset, int maxRecords, long maxBytes) {
     ReadBatch batch = new ReadBatch(maxRecords, maxBytes);

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * <p><b>File name:</b> the segment's base offset (the offset of its first record) zero-padded to 20 decimal
  * digits, then {@value #SEGMENT_SUFFIX}, e.g. {@code 00000000000000001024.log}. Names sort like offsets. A sealed
  * segment's {@link SegmentIndexFile} has the same stem and the suffix {@value #INDEX_SUFFIX}; it is written under
- * the same name plus {@value #TEMPORARY_SUFFIX} and renamed into place.
+ * the same name plus {@value #TEMPORARY_SUFFIX} and renamed into place. A discard marker
+ * ({@link #discardMarkerName}) is the segment's name plus {@value #DISCARD_MARKER_INFIX} and a file position.
  *
  * <p><b>Header, {@value #HEADER_BYTES} bytes, big-endian:</b>
  * <pre>
@@ -36,6 +37,9 @@ final class SegmentFormat {
   static final int HEADER_BYTES = 4 + 1 + 8;
 
   private static final Pattern SEGMENT_NAME = Pattern.compile("(\\d{20})" + Pattern.quote(SEGMENT_SUFFIX));
+  static final String DISCARD_MARKER_INFIX = ".discard-from-";
+  private static final Pattern DISCARD_MARKER_NAME = Pattern.compile("(\\d{20})" + Pattern.quote(SEGMENT_SUFFIX)
+      + Pattern.quote(DISCARD_MARKER_INFIX) + "(\\d+)");
   private static final Pattern INDEX_NAME = Pattern.compile("(\\d{20})" + Pattern.quote(INDEX_SUFFIX)
       + "(?:" + Pattern.quote(TEMPORARY_SUFFIX) + ")?");
 
@@ -57,6 +61,22 @@ final class SegmentFormat {
   /** The name an index file is written under before it is renamed into place. */
   static String temporaryIndexFileName(long baseOffset) {
     return indexFileName(baseOffset) + TEMPORARY_SUFFIX;
+  }
+
+  /**
+   * The name of an empty marker file saying that the records of the segment at {@code baseOffset} from file position
+   * {@code position} on were never acknowledged and must be cut off when the log is next opened: left by
+   * {@link FileShardLog#discardFrom} when it could not cut them off itself.
+   */
+  static String discardMarkerName(long baseOffset, long position) {
+    return String.format("%020d%s%s%d", baseOffset, SEGMENT_SUFFIX, DISCARD_MARKER_INFIX, position);
+  }
+
+  /** The base offset and position a discard marker names, or null if {@code path} is not one. */
+  static long[] discardMarkerOf(Path path) {
+    Matcher matcher = DISCARD_MARKER_NAME.matcher(path.getFileName().toString());
+    return matcher.matches() ? new long[] {Long.parseLong(matcher.group(1)), Long.parseLong(matcher.group(2))}
+        : null;
   }
 
   /** The base offset of an index file's segment (finished or temporary), or -1 if {@code path} is not one. */

@@ -17,7 +17,9 @@ import java.util.stream.Stream;
  * trusted: entirely if the checkpoint ends where the file ends, else the checkpointed prefix is trusted and only
  * the records after it are scanned (and a torn tail there truncated). A checkpoint that claims more than the file
  * holds (stale) or is corrupt makes recovery scan the whole segment and delete it (fsyncing the directory), so it
- * can never vouch for bytes rewritten later. Index files without a segment, and temporary ones, are deleted.
+ * can never vouch for bytes rewritten later. Index files without a segment, and temporary ones, are deleted. Before
+ * any of that, a discard marker left by {@link FileShardLog#discardFrom} cuts the last segment where it says: the
+ * records after that position were never acknowledged.
  *
  * <p><b>Threading.</b> Runs once, on the thread opening the log, before the log is published.
  *
@@ -76,6 +78,7 @@ final class SegmentRecovery {
         segmentIo.forceDirectory(directory);
         return new Recovered(List.copyOf(opened), SegmentFormat.HEADER_BYTES, 0, -1, RecoveryReport.clean(0));
       }
+      List<Path> discardMarkers = listDiscardMarkers();
       long nextOffset = baseOffsets.get(0);
       long activeEndPosition = 0;
       for (int i = 0; i < baseOffsets.size(); i++) {
@@ -94,6 +97,7 @@ final class SegmentRecovery {
           continue;
         }
         if (last) {
+          obeyDiscardMarkers(segment, discardMarkers);
           Scanned resumed = resumedFromCheckpoint(segment);
           if (resumed != null) {
             activeEndPosition = resumed.endPosition();
@@ -110,7 +114,10 @@ final class SegmentRecovery {
           maybeWriteIndex(segment, scanned);
         }
       }
-      if (indexesWritten > 0) {
+      for (Path marker : discardMarkers) {
+        segmentIo.delete(marker); // obeyed (the cut is fsynced) or about a segment that is no longer the last
+      }
+      if (indexesWritten > 0 || !discardMarkers.isEmpty()) {
         segmentIo.forceDirectory(directory);
       }
       deleteStrayIndexFiles(baseOffsets);
@@ -128,6 +135,35 @@ final class SegmentRecovery {
   private List<Long> listBaseOffsets() throws IOException {
     try (Stream<Path> files = Files.list(directory)) {
       return files.map(SegmentFormat::baseOffsetOf).filter(base -> base >= 0).sorted().toList();
+    }
+  }
+
+  private List<Path> listDiscardMarkers() throws IOException {
+    try (Stream<Path> files = Files.list(directory)) {
+      return files.filter(path -> SegmentFormat.discardMarkerOf(path) != null).sorted().toList();
+    }
+  }
+
+  /**
+   * Cuts the last segment at the position a discard marker names (the records after it were never acknowledged, and
+   * the server could not cut them itself), before anything else trusts its bytes.
+   */
+  private void obeyDiscardMarkers(Segment segment, List<Path> discardMarkers) throws IOException {
+    for (Path marker : discardMarkers) {
+      long[] named = SegmentFormat.discardMarkerOf(marker);
+      long position = named[1];
+      long sizeBytes = segment.file.size();
+      if (named[0] != segment.baseOffset || position < SegmentFormat.HEADER_BYTES || position >= sizeBytes) {
+        continue;
+      }
+      long droppedRecords = countFrames(segment.file, position, sizeBytes);
+      segment.file.truncate(position);
+      segment.file.force();
+      recordsDropped += droppedRecords;
+      bytesDropped += sizeBytes - position;
+      detail = "segment " + segment.name() + ": " + droppedRecords + " record(s) from position " + position
+          + " were never acknowledged (their write failed) and are cut off as " + marker.getFileName()
+          + " asks; truncated " + (sizeBytes - position) + " bytes";
     }
   }
 

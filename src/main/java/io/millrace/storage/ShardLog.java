@@ -37,6 +37,17 @@ public interface ShardLog extends AutoCloseable {
   void sync() throws IOException;
 
   /**
+   * Forgets every record from {@code offset} on: they were appended but never acknowledged, because their write or
+   * fsync failed, so no reader may ever see them, not even after a restart. Called by the appender after a failed
+   * {@link #append} or {@link #sync}, and allowed while the log is fenced (it stays fenced). {@code offset} lies
+   * between the active segment's first offset and {@link #nextOffset()}.
+   *
+   * @throws IOException if the records could not be removed and recovery was not told to remove them either; they
+   *                     may then come back when the log is next opened
+   */
+  void discardFrom(long offset) throws IOException;
+
+  /**
    * Reads records starting at {@code fromOffset} (clamped up to {@link #startOffset()}), stopping before
    * {@code maxRecords} records or before the total {@link LogRecord#billedBytes()} would exceed {@code maxBytes}
    * (but always returning at least one record if any exists at that offset). Returns an empty list at the tip.

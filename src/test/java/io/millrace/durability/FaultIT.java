@@ -46,6 +46,7 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
 import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 
@@ -103,8 +104,10 @@ class FaultIT {
     putSome(SHARD_1, 5, 300);
 
     faulty.fail(Fault.WRITE, shardDir(SHARD_0));
-    assertPutFailsWithInternalFailure(SHARD_0);
+    // Half of this batch reaches the file (three whole records) before the write fails: all six are refused.
+    assertBatchFailsWithInternalFailure(SHARD_0, 6);
     assertTrue(faulty.injected() > 0, "the injected fault was never hit");
+    assertPutFailsWithInternalFailure(SHARD_0);
     assertMixedPutRecordsFailsOnlyOnTheFencedShard();
     assertEquals(List.of(), acknowledgedButMissing(SHARD_0));
     assertEquals(List.of(), acknowledgedButMissing(SHARD_1));
@@ -122,12 +125,10 @@ class FaultIT {
     putSome(SHARD_1, 5, 300);
     assertEquals(List.of(), acknowledgedButMissing(SHARD_0));
     assertEquals(List.of(), acknowledgedButMissing(SHARD_1));
-    // The failed write left half a batch behind: recovery cut it off, and says so in the log and the metrics.
+    // The failed batch was cut from the log when the shard was fenced, so recovery found nothing left to drop.
     String metrics = PrometheusText.scrape(server.endpoint());
     assertEquals(0.0, PrometheusText.value(metrics, "millrace_fenced_shards"));
-    assertTrue(PrometheusText.value(metrics, "millrace_recovery_dropped_bytes_total") > 0, metrics);
-    assertTrue(PrometheusText.value(metrics, "millrace_recovery_dropped_records_total") >= 1, metrics);
-    assertLogged("dropped a torn tail", STREAM + "/" + SHARD_0);
+    assertEquals(0.0, PrometheusText.value(metrics, "millrace_recovery_dropped_records_total"), metrics);
   }
 
   @Test
@@ -149,8 +150,7 @@ class FaultIT {
     faulty.clear();
     assertPutFailsWithInternalFailure(SHARD_0);
     restart(faulty);
-    // Records whose fsync failed were never acknowledged; they may or may not be served now, but all acknowledged
-    // ones are, in order, with their sequence numbers.
+    // Records whose fsync failed were never acknowledged: they were cut from the log and are not served now.
     assertEquals(List.of(), acknowledgedButMissing(SHARD_0));
     assertEquals(List.of(), acknowledgedButMissing(SHARD_1));
     putSome(SHARD_0, 5, 300);
@@ -176,16 +176,11 @@ class FaultIT {
       putSome(SHARD_1, 3, 1000);
 
       int puts = 0;
-      KinesisException full = null;
-      for (; puts < 200 && full == null; puts++) { // 4 MiB fill up in about 30 puts of 100 KiB
-        try {
-          put(SHARD_0, 100 * 1024);
-        } catch (KinesisException e) {
-          full = e;
-        }
+      String full = null;
+      for (; puts < 200 && full == null; puts++) { // 4 MiB fill up in about 30 batches of 5 x 20 KiB
+        full = putBatch(SHARD_0, 5, 20 * 1024);
       }
-      assertNotNull(full, "the file system never filled up in " + puts + " puts");
-      assertInternalFailure(full);
+      assertNotNull(full, "the file system never filled up in " + puts + " batches");
       assertTrue(acknowledged.get(SHARD_0).size() > 5, "too few records fitted: " + acknowledged.get(SHARD_0));
       assertPutFailsWithInternalFailure(SHARD_0);
       assertEquals(List.of(), acknowledgedButMissing(SHARD_0));
@@ -193,7 +188,21 @@ class FaultIT {
       assertLogged("fenced", STREAM + "/" + SHARD_0, "No space left on device");
       assertEquals(1.0, metric("millrace_fenced_shards"));
 
+      // The control plane on a full disk: a change that cannot be saved is refused whole, and a retry converges.
+      Path rest = mount.resolve("rest");
+      fillUp(rest);
+      KinesisException refused = assertThrows(KinesisException.class,
+          () -> kinesis.createStream(b -> b.streamName("later").shardCount(1)));
+      assertInternalFailure(refused);
+      assertTrue(refused.awsErrorDetails().errorMessage().contains("No space left on device"), refused.toString());
+      assertThrows(ResourceNotFoundException.class,
+          () -> kinesis.describeStreamSummary(b -> b.streamName("later")));
+      Files.delete(rest);
       Files.delete(filler);
+      kinesis.createStream(b -> b.streamName("later").shardCount(1));
+      assertEquals(StreamStatus.ACTIVE, kinesis.describeStreamSummary(b -> b.streamName("later"))
+          .streamDescriptionSummary().streamStatus());
+
       putSome(SHARD_1, 3, 1000); // space again: the shard that did not hit the wall writes on
       assertPutFailsWithInternalFailure(SHARD_0); // the fenced one waits for a restart
 
@@ -284,6 +293,35 @@ class FaultIT {
     }
   }
 
+  /**
+   * PutRecords of {@code count} records for one shard: either all are acknowledged (and recorded) and null is
+   * returned, or all fail with InternalFailure and the error of the first is returned.
+   */
+  private String putBatch(String shardId, int count, int size) {
+    List<String> ids = new ArrayList<>();
+    List<PutRecordsRequestEntry> entries = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String id = "r" + nextId++;
+      ids.add(id);
+      entries.add(PutRecordsRequestEntry.builder().partitionKey(id).explicitHashKey(HASH_KEY.get(shardId))
+          .data(SdkBytes.fromByteArray(payload(id, size))).build());
+    }
+    PutRecordsResponse response = kinesis.putRecords(b -> b.streamName(STREAM).records(entries));
+    if (response.failedRecordCount() == 0) {
+      for (int i = 0; i < count; i++) {
+        acknowledged.get(shardId).put(ids.get(i), response.records().get(i).sequenceNumber());
+      }
+      return null;
+    }
+    assertEquals(count, response.failedRecordCount(), "a batch for one shard fails whole: " + response);
+    response.records().forEach(e -> assertEquals("InternalFailure", e.errorCode(), e.toString()));
+    return response.records().get(0).errorMessage();
+  }
+
+  private void assertBatchFailsWithInternalFailure(String shardId, int count) {
+    assertNotNull(putBatch(shardId, count, 300), "the batch should have failed");
+  }
+
   private void assertPutFailsWithInternalFailure(String shardId) {
     assertInternalFailure(assertThrows(KinesisException.class, () -> put(shardId, 200)));
   }
@@ -323,8 +361,9 @@ class FaultIT {
   // --- checking ---------------------------------------------------------------------------------------------
 
   /**
-   * Reads the whole shard and returns what is wrong: acknowledged records missing or moved, records never sent,
-   * served with other data, twice, out of order. Empty when all is well.
+   * Reads the whole shard and returns what is wrong: acknowledged records missing or moved, records never
+   * acknowledged (never sent, or answered as failed), served with other data, twice, out of order. Empty when all
+   * is well.
    */
   private List<String> acknowledgedButMissing(String shardId) {
     List<String> problems = new ArrayList<>();
@@ -347,10 +386,9 @@ class FaultIT {
         problems.add("served twice: " + id);
       }
     }
-    List<String> servedAcknowledged = served.keySet().stream().filter(acknowledged.get(shardId)::containsKey)
-        .toList();
-    if (!servedAcknowledged.equals(List.copyOf(acknowledged.get(shardId).keySet()))) {
-      problems.add("acknowledged " + acknowledged.get(shardId).keySet() + " but served " + servedAcknowledged);
+    // Exactly the acknowledged records: a record answered as failed must not be served either.
+    if (!List.copyOf(served.keySet()).equals(List.copyOf(acknowledged.get(shardId).keySet()))) {
+      problems.add("acknowledged " + acknowledged.get(shardId).keySet() + " but served " + served.keySet());
     }
     acknowledged.get(shardId).forEach((id, sequence) -> {
       if (served.containsKey(id) && !sequence.equals(served.get(id))) {
@@ -393,6 +431,20 @@ class FaultIT {
   }
 
   // --- the machine ------------------------------------------------------------------------------------------
+
+  /** Writes {@code file} until the file system is full. */
+  private static void fillUp(Path file) throws IOException {
+    byte[] block = new byte[4096];
+    try (var out = Files.newOutputStream(file)) {
+      for (int i = 0; i < 100_000; i++) {
+        out.write(block);
+        out.flush();
+      }
+    } catch (IOException full) {
+      return; // no space left: done
+    }
+    throw new AssertionError("the file system did not fill up");
+  }
 
   private static boolean isRoot() throws Exception {
     Process id = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();

@@ -210,6 +210,28 @@ class ShardVerticleTest {
     })));
   }
 
+  @Test
+  void a_batch_whose_write_failed_is_cut_from_the_log_before_its_producers_hear_of_the_failure(Vertx vertx,
+                                                                                              VertxTestContext test) {
+    RecordingLog log = new RecordingLog();
+    deploy(vertx, log, settings(0, false, FIXED)).compose(shard -> {
+      ShardHandle h = handle(shard);
+      return h.append(request("a", "b")).compose(ok -> {
+        log.failAfterWriting = true;
+        return h.append(request("c", "d", "e")).transform(failed -> {
+          test.verify(() -> {
+            assertInternalFailure(failed.cause());
+            assertEquals(List.of(2L), log.discards); // cut before the failure was reported
+          });
+          return Future.succeededFuture(log.read(0, 100, Long.MAX_VALUE));
+        });
+      });
+    }).onComplete(test.succeeding(onDisk -> test.verify(() -> {
+      assertEquals(List.of(0L, 1L), onDisk.stream().map(LogRecord::offset).toList());
+      test.completeNow();
+    })));
+  }
+
   // ---- helpers ----
 
   private static void assertInternalFailure(Throwable failure) {
@@ -296,6 +318,9 @@ class ShardVerticleTest {
     final java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
     final List<java.util.concurrent.CompletableFuture<Void>> syncWaiters = new CopyOnWriteArrayList<>();
     volatile boolean failAppends;
+    /** Write the records, then fail (a torn write whose whole records reached the file). */
+    volatile boolean failAfterWriting;
+    final List<Long> discards = new CopyOnWriteArrayList<>();
     volatile CountDownLatch holdAppends;
     /** Completed on the storage worker when a held append has written its records. */
     final java.util.concurrent.CompletableFuture<Void> entered = new java.util.concurrent.CompletableFuture<>();
@@ -316,6 +341,9 @@ class ShardVerticleTest {
         throw new IOException("disk on fire");
       }
       delegate.append(records);
+      if (failAfterWriting) {
+        throw new IOException("disk full after the records were written");
+      }
       batchSizes.add(records.size());
       CountDownLatch hold = holdAppends;
       if (hold != null) {
@@ -335,6 +363,12 @@ class ShardVerticleTest {
     public void sync() {
       syncs.incrementAndGet();
       syncWaiters.forEach(w -> w.complete(null));
+    }
+
+    @Override
+    public void discardFrom(long offset) {
+      discards.add(offset);
+      delegate.discardFrom(offset);
     }
 
     @Override

@@ -284,6 +284,88 @@ class FileShardLogTest extends ShardLogContractTest {
   }
 
   @Test
+  void discarding_after_a_failed_write_cuts_its_whole_records_off_so_a_reopened_log_never_serves_them()
+      throws Exception {
+    FaultySegmentIo faulty = new FaultySegmentIo();
+    reopenWith(faulty);
+    log.append(batch(0, 3, 100));
+    log.sync();
+    faulty.fail(Fault.WRITE); // half of a 6-record batch reaches the file: three whole records
+    assertThrows(IOException.class, () -> log.append(batch(3, 6, 100)));
+    faulty.clear();
+
+    log.discardFrom(3);
+    assertEquals(3, log.nextOffset());
+    RecoveryReport report = reopen().recoveryReport();
+    assertEquals(0, report.recordsDropped(), report.toString());
+    assertEquals(batch(0, 3, 100), log.read(0, 100, Long.MAX_VALUE));
+    log.append(batch(3, 2, 100));
+    assertEquals(batch(0, 5, 100), log.read(0, 100, Long.MAX_VALUE));
+  }
+
+  @Test
+  void discarding_after_a_failed_fsync_cuts_the_batch_that_was_written_but_not_made_durable() throws Exception {
+    FaultySegmentIo faulty = new FaultySegmentIo();
+    reopenWith(faulty);
+    log.append(batch(0, 40, 100)); // several sparse index entries, so the cut is found by a scan from one
+    log.sync();
+    log.append(batch(40, 5, 100));
+    faulty.fail(Fault.FORCE);
+    assertThrows(IOException.class, () -> log.sync());
+    faulty.clear();
+
+    log.discardFrom(40);
+    assertEquals(40, log.nextOffset());
+    assertEquals(batch(0, 40, 100), log.read(0, 100, Long.MAX_VALUE));
+    reopen();
+    assertEquals(batch(0, 40, 100), log.read(0, 100, Long.MAX_VALUE));
+    assertEquals(40, log.nextOffset());
+  }
+
+  @Test
+  void a_cut_that_fails_leaves_a_marker_that_recovery_obeys() throws Exception {
+    FaultySegmentIo faulty = new FaultySegmentIo();
+    reopenWith(faulty);
+    log.append(batch(0, 3, 100));
+    log.sync();
+    faulty.fail(Fault.WRITE);
+    assertThrows(IOException.class, () -> log.append(batch(3, 6, 100)));
+    faulty.clear(Fault.WRITE);
+    faulty.fail(Fault.TRUNCATE);
+
+    log.discardFrom(3);
+    assertEquals(batch(0, 3, 100), log.read(0, 100, Long.MAX_VALUE));
+    try (Stream<Path> files = Files.list(directory)) {
+      assertEquals(1, files.filter(p -> p.getFileName().toString().contains(".discard-from-")).count());
+    }
+    faulty.clear();
+    RecoveryReport report = reopen().recoveryReport();
+    assertEquals(3, report.recordsDropped(), report.toString()); // half of six equal records: three whole ones
+    assertTrue(report.detail().contains("never acknowledged"), report.detail());
+    assertEquals(batch(0, 3, 100), log.read(0, 100, Long.MAX_VALUE));
+    try (Stream<Path> files = Files.list(directory)) {
+      assertEquals(0, files.filter(p -> p.getFileName().toString().contains(".discard-from-")).count());
+    }
+  }
+
+  @Test
+  void a_cut_that_fails_with_no_room_for_its_marker_either_is_reported() throws Exception {
+    FaultySegmentIo faulty = new FaultySegmentIo();
+    reopenWith(faulty);
+    log.append(batch(0, 3, 100));
+    faulty.fail(Fault.WRITE);
+    assertThrows(IOException.class, () -> log.append(batch(3, 6, 100)));
+    faulty.fail(Fault.TRUNCATE).fail(Fault.OPEN);
+    assertThrows(IOException.class, () -> log.discardFrom(3));
+    faulty.clear();
+  }
+
+  private void reopenWith(FaultySegmentIo segmentIo) throws IOException {
+    log.close();
+    log = FileShardLog.open(directory, SMALL_SEGMENT_BYTES, segmentIo);
+  }
+
+  @Test
   void failedFsyncFencesAppends() throws Exception {
     log.close();
     FaultySegmentIo faulty = new FaultySegmentIo();

@@ -46,6 +46,19 @@ abstract class ShardLogContractTest {
   }
 
   @Test
+  void discarding_from_an_offset_forgets_the_records_from_it_on_and_reads_stop_before_it() throws Exception {
+    log.append(batch(0, 6, 40));
+    log.append(batch(6, 4, 40));
+    log.discardFrom(6);
+    assertEquals(6, log.nextOffset());
+    assertEquals(batch(0, 6, 40), log.read(0, 100, Long.MAX_VALUE));
+    assertEquals(List.of(), log.read(6, 100, Long.MAX_VALUE));
+    log.discardFrom(6); // nothing after the next offset: nothing to do
+    assertEquals(6, log.nextOffset());
+    assertThrows(IllegalArgumentException.class, () -> log.discardFrom(7));
+  }
+
+  @Test
   void readsBackEveryRecordInOrderAfterSeveralAppends() throws Exception {
     List<LogRecord> written = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
