@@ -5,6 +5,7 @@ import io.millrace.api.op.Operations;
 import io.millrace.config.MillraceConfig;
 import io.millrace.fanout.Subscription;
 import io.millrace.fanout.SubscriptionLeases;
+import io.millrace.fanout.SubscriptionStats;
 import io.millrace.metrics.ServerMetrics;
 import io.millrace.shard.ShardSettings;
 import io.millrace.shard.TailCacheBudget;
@@ -90,7 +91,8 @@ public final class Millrace {
       requirePortFree(config);
       return secret(config, dataDir, segmentIo);
     }).compose(secret -> {
-      ServerMetrics metrics = new ServerMetrics();
+      SubscriptionStats subscriptions = new SubscriptionStats();
+      ServerMetrics metrics = new ServerMetrics(subscriptions);
       ShardSettings settings = new ShardSettings(config.durability(), config.fsyncIntervalMillis(),
           config.tailCacheBytesPerShard(), config.enforceThroughputLimits(), clock, metrics,
           new TailCacheBudget(config.tailCacheBytesTotal()), config.retentionCheckMillis());
@@ -109,7 +111,7 @@ public final class Millrace {
       registry.onConsumerGone(c -> leases.endConsumer(c.arn(), StreamRegistry.consumerNotFound(c.arn())));
       millrace.fanout = new HttpApiVerticle.Fanout(registry, data, leases,
           new Subscription.Timing(config.subscriptionHeartbeatMillis(), config.subscriptionLifetimeMillis(),
-              config.subscriptionMaxBytesPerSecond()));
+              config.subscriptionMaxBytesPerSecond(), config.subscriptionMaxInFlightBytes()), subscriptions);
       OnDemandScaler scaler = new OnDemandScaler(vertx, registry, new OnDemandScaler.Policy(
           config.onDemandCheckMillis(), config.onDemandQuietMillis(), ON_DEMAND_MIN_SHARDS,
           config.onDemandMaxShards()), clock);

@@ -35,6 +35,7 @@ public record MillraceConfig(
     long subscriptionHeartbeatMillis,
     long subscriptionTakeoverMillis,
     long subscriptionMaxBytesPerSecond,
+    long subscriptionMaxInFlightBytes,
     boolean enforceThroughputLimits,
     String iteratorSecret,
     int eventLoops,

@@ -19,8 +19,14 @@ import io.millrace.stream.StreamMeta;
  * <p><b>Push, with pull for catch-up.</b> The shard calls back (through {@link ShardHandle#listen}) each time a
  * flush made records visible; the subscription then reads from the shard ({@link ShardHandle#read}, tail cache or
  * log) at its own offset. Nothing is buffered here: a subscriber that falls behind simply reads older offsets, from
- * the log, until it is caught up. While the sink's write queue is full, reading pauses and resumes on its drain
- * handler, so a slow client only slows itself.
+ * the log, until it is caught up.
+ *
+ * <p><b>Bounded in flight.</b> Each event's bytes count as in flight from the moment they are written to the sink
+ * until the transport has taken them (written to the socket, within HTTP/2 flow control); a read happens only while
+ * fewer than {@link Timing#maxInFlightBytes} are in flight, and asks for no more than the room left. So a client that
+ * stops reading holds at most about that budget (plus one record larger than it) on the server, however far behind
+ * it is, and a slow client only slows itself. (Design note: the transport's own write queue counts messages, not
+ * bytes, so pausing on "write queue full" let a stalled client hold 16 events of up to a megabyte and more each.)
  *
  * <p><b>Byte cap.</b> With {@link Timing#maxBytesPerSecond} set, each read asks for no more than what the
  * {@link ByteRateCap} still allows in the last second; when nothing is allowed, the next read waits on a timer. So a
@@ -41,23 +47,32 @@ public final class Subscription {
 
   /** Where events go: the HTTP response, framed as event-stream messages by the wire layer. */
   public interface Sink {
-    /** One SubscribeToShardEvent; {@code continuation} is null only for the final event of a closed shard. */
-    void event(ShardMeta shard, List<LogRecord> records, String continuation, long millisBehindLatest,
-               List<ShardMeta> childShards);
+    /**
+     * Writes one SubscribeToShardEvent ({@code continuation} is null only for the final event of a closed shard) and
+     * returns its size in bytes as written; calls {@code onWritten} once the transport has taken those bytes off the
+     * server's hands (or given up on them, the client being gone).
+     */
+    long event(ShardMeta shard, List<LogRecord> records, String continuation, long millisBehindLatest,
+               List<ShardMeta> childShards, Runnable onWritten);
 
     /** The end: {@code error} null for a clean end, else an exception event is written first. */
     void end(KinesisException error);
-
-    boolean writeQueueFull();
-
-    void drainHandler(Runnable onDrain);
   }
 
   /**
-   * Heartbeat period and lifetime, in milliseconds, and the cap on record bytes pushed per second
-   * ({@code maxBytesPerSecond}, 0 = no cap; AWS's figure is 2 MiB/s per consumer and shard).
+   * Heartbeat period and lifetime, in milliseconds; the cap on record bytes pushed per second
+   * ({@code maxBytesPerSecond}, 0 = no cap; AWS's figure is 2 MiB/s per consumer and shard); and the most event bytes
+   * written but not yet taken by the transport ({@code maxInFlightBytes}).
    */
-  public record Timing(long heartbeatMillis, long lifetimeMillis, long maxBytesPerSecond) {
+  public record Timing(long heartbeatMillis, long lifetimeMillis, long maxBytesPerSecond, long maxInFlightBytes) {
+
+    /** The default in-flight bound: 512 KiB per subscription. */
+    public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 512 * 1024;
+
+    public Timing(long heartbeatMillis, long lifetimeMillis, long maxBytesPerSecond) {
+      this(heartbeatMillis, lifetimeMillis, maxBytesPerSecond, DEFAULT_MAX_IN_FLIGHT_BYTES);
+    }
+
     public Timing(long heartbeatMillis, long lifetimeMillis) {
       this(heartbeatMillis, lifetimeMillis, 0);
     }
@@ -72,9 +87,15 @@ public final class Subscription {
   private final Runnable onClosed;
   private long offset;
   private long tip;
+  /** Bytes of events written to the sink and not yet taken by the transport. */
+  private long inFlightBytes;
+  /** Whether the in-flight budget is used up (reported to {@link #stats}). */
+  private boolean waitingOnClient;
+  private final SubscriptionStats stats;
   private long lastEventMillis;
   private boolean reading;
   private boolean closed;
+  private boolean started;
   private long listenerId = -1;
   private long heartbeatTimer = -1;
   private long lifetimeTimer = -1;
@@ -88,16 +109,18 @@ public final class Subscription {
 
   public Subscription(Vertx vertx, DataPlane.StartPoint start, Sink sink, Timing timing, Clock clock,
                       Runnable onClosed) {
-    this(vertx, start, sink, timing, clock, onClosed, start::stream);
+    this(vertx, start, sink, timing, clock, onClosed, start::stream, new SubscriptionStats());
   }
 
   /**
    * @param latest the stream's current metadata (or null once it is gone): how a subscription started on an open
    *               shard learns that a reshard closed it, where it ended and which children it has
+   * @param stats  the server's totals over all subscriptions, which this one keeps up to date
    */
   public Subscription(Vertx vertx, DataPlane.StartPoint start, Sink sink, Timing timing, Clock clock,
-                      Runnable onClosed, Supplier<StreamMeta> latest) {
+                      Runnable onClosed, Supplier<StreamMeta> latest, SubscriptionStats stats) {
     this.latest = latest;
+    this.stats = stats;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.start = start;
@@ -113,8 +136,9 @@ public final class Subscription {
 
   /** Starts pushing. Call on the subscription's context. */
   public void start() {
+    started = true;
+    stats.started();
     lastEventMillis = clock.millis();
-    sink.drainHandler(this::pump);
     heartbeatTimer = vertx.setPeriodic(Math.max(1, timing.heartbeatMillis() / 2), id -> maybeHeartbeat());
     lifetimeTimer = vertx.setTimer(timing.lifetimeMillis(), id -> close(null));
     start.handle().listen(context, newTip -> {
@@ -153,14 +177,15 @@ public final class Subscription {
   }
 
   private void pump() {
-    if (closed || reading || capTimer >= 0 || sink.writeQueueFull()) {
+    if (closed || reading || capTimer >= 0 || inFlightBytes >= timing.maxInFlightBytes()) {
       return;
     }
     Long end = endOffset();
     if (offset >= tip && (end == null || offset < end)) {
       return;
     }
-    long maxBytes = MAX_EVENT_BYTES;
+    // Read no more than the client has room for: what a stalled client holds is bounded by the in-flight budget.
+    long maxBytes = Math.min(MAX_EVENT_BYTES, timing.maxInFlightBytes() - inFlightBytes);
     if (cap != null) {
       long now = clock.millis();
       long allowance = cap.allowance(now);
@@ -220,12 +245,12 @@ public final class Subscription {
       List<ShardMeta> children = (closedIn != null ? closedIn : start.stream()).shards().stream()
           .filter(c -> Integer.valueOf(start.shard().index()).equals(c.parentIndex())
               || Integer.valueOf(start.shard().index()).equals(c.adjacentParentIndex())).toList();
-      sink.event(start.shard(), List.of(), null, 0, children);
+      sink.event(start.shard(), List.of(), null, 0, children, () -> { });
       close(null);
       return;
     }
     if (offset < tip) {
-      pump(); // catching up: keep reading, paced by the sink's write queue
+      pump(); // catching up: keep reading while the in-flight budget allows, else once writes complete
     }
   }
 
@@ -255,12 +280,37 @@ public final class Subscription {
 
   private void emit(List<LogRecord> records, long millisBehind) {
     lastEventMillis = clock.millis();
-    sink.event(start.shard(), records, lastSequenceNumber, millisBehind, null);
+    long[] bytes = {0};
+    boolean[] written = {false};
+    bytes[0] = sink.event(start.shard(), records, lastSequenceNumber, millisBehind, null, () -> {
+      // On this context: the transport completes writes on the connection's event loop, which created this.
+      written[0] = true;
+      addInFlight(-bytes[0]);
+      pump();
+    });
+    if (!written[0]) {
+      addInFlight(bytes[0]);
+    }
+  }
+
+  private void addInFlight(long deltaBytes) {
+    inFlightBytes += deltaBytes;
+    stats.inFlight(deltaBytes);
+    boolean waiting = !closed && inFlightBytes >= timing.maxInFlightBytes();
+    if (waiting != waitingOnClient) {
+      waitingOnClient = waiting;
+      stats.waiting(waiting);
+    }
+  }
+
+  /** Bytes of events written and not yet taken by the transport (for tests). */
+  long inFlightBytes() {
+    return inFlightBytes;
   }
 
   private void maybeHeartbeat() {
-    if (closed || reading || sink.writeQueueFull()) {
-      return;
+    if (closed || reading || inFlightBytes > 0) {
+      return; // events are on their way, or the client is not taking them: a heartbeat adds nothing
     }
     if (clock.millis() - lastEventMillis >= timing.heartbeatMillis() / 2) {
       emit(List.of(), 0);
@@ -276,6 +326,13 @@ public final class Subscription {
       return;
     }
     closed = true;
+    if (started) {
+      stats.ended();
+    }
+    if (waitingOnClient) {
+      waitingOnClient = false;
+      stats.waiting(false);
+    }
     vertx.cancelTimer(heartbeatTimer);
     vertx.cancelTimer(lifetimeTimer);
     if (capTimer >= 0) {

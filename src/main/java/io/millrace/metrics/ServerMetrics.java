@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.millrace.fanout.SubscriptionStats;
 import io.millrace.shard.ShardEvents;
 import io.millrace.storage.RecoveryReport;
 import java.util.Set;
@@ -20,6 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code millrace_fenced_shards}: shards fenced by a storage failure since the start (they refuse writes
  *       until a restart);</li>
  *   <li>{@code millrace_retention_trims_total}: retention passes that deleted whole segments;</li>
+ *   <li>{@code millrace_subscriptions}, {@code millrace_subscription_in_flight_bytes},
+ *       {@code millrace_subscriptions_waiting_on_client}: SubscribeToShard subscriptions, the event bytes their
+ *       clients have not yet taken, and how many wait on their client;</li>
  * </ul>
  * plus the JVM memory gauges ({@code jvm_memory_used_bytes} and friends).
  *
@@ -39,6 +43,11 @@ public final class ServerMetrics implements ShardEvents {
   private final Counter trims;
 
   public ServerMetrics() {
+    this(new SubscriptionStats());
+  }
+
+  /** Metrics that include the totals of the server's SubscribeToShard subscriptions. */
+  public ServerMetrics(SubscriptionStats subscriptions) {
     recovered = Counter.builder("millrace.recovered.shards")
         .description("Shard logs opened and recovered").register(registry);
     droppedBytes = Counter.builder("millrace.recovery.dropped.bytes")
@@ -50,6 +59,13 @@ public final class ServerMetrics implements ShardEvents {
     Gauge.builder("millrace.fenced.shards", fenced, Set::size)
         .description("Shards fenced by a storage failure since the start; they refuse writes until a restart")
         .register(registry);
+    Gauge.builder("millrace.subscriptions", subscriptions, SubscriptionStats::live)
+        .description("Live SubscribeToShard subscriptions").register(registry);
+    Gauge.builder("millrace.subscription.in.flight.bytes", subscriptions, SubscriptionStats::inFlightBytes)
+        .description("Event bytes written to subscribers and not yet taken by them").register(registry);
+    Gauge.builder("millrace.subscriptions.waiting.on.client", subscriptions, SubscriptionStats::waitingOnClient)
+        .description("Subscriptions whose in-flight budget is used up: their client reads slower than the shard "
+            + "is written, or not at all").register(registry);
     new JvmMemoryMetrics().bindTo(registry);
   }
 

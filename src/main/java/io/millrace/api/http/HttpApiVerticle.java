@@ -85,13 +85,14 @@ public final class HttpApiVerticle extends VerticleBase {
 
   /** What SubscribeToShard needs: the registry and data plane, the shared leases and the timing settings. */
   public record Fanout(io.millrace.stream.StreamRegistry registry, io.millrace.stream.DataPlane data,
-                       io.millrace.fanout.SubscriptionLeases leases, io.millrace.fanout.Subscription.Timing timing) {}
+                       io.millrace.fanout.SubscriptionLeases leases, io.millrace.fanout.Subscription.Timing timing,
+                       io.millrace.fanout.SubscriptionStats stats) {}
 
   @Override
   public Future<?> start() {
     if (fanout != null) {
       subscribeToShard = new SubscribeToShardHandler(vertx, fanout.registry(), fanout.data(), fanout.leases(),
-          fanout.timing());
+          fanout.timing(), fanout.stats());
     }
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")

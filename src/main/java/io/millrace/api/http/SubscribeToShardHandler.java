@@ -10,6 +10,7 @@ import io.millrace.api.validate.Validator;
 import io.millrace.error.KinesisException;
 import io.millrace.fanout.Subscription;
 import io.millrace.fanout.SubscriptionLeases;
+import io.millrace.fanout.SubscriptionStats;
 import io.millrace.fanout.eventstream.EventStreamCodec;
 import io.millrace.storage.LogRecord;
 import io.millrace.stream.ConsumerMeta;
@@ -51,11 +52,13 @@ final class SubscribeToShardHandler {
   private final DataPlane data;
   private final SubscriptionLeases leases;
   private final Subscription.Timing timing;
+  private final SubscriptionStats stats;
   private final Clock clock;
   private final java.util.Set<Subscription> live = new java.util.HashSet<>();
 
   SubscribeToShardHandler(Vertx vertx, StreamRegistry registry, DataPlane data, SubscriptionLeases leases,
-                          Subscription.Timing timing) {
+                          Subscription.Timing timing, SubscriptionStats stats) {
+    this.stats = stats;
     this.vertx = vertx;
     this.registry = registry;
     this.data = data;
@@ -127,7 +130,7 @@ final class SubscribeToShardHandler {
     Subscription subscription = new Subscription(vertx, start, sink, timing, clock, () -> {
       leases.release(lease);
       live.remove(self[0]);
-    }, () -> registry.find(start.stream().key()).orElse(null));
+    }, () -> registry.find(start.stream().key()).orElse(null), stats);
     self[0] = subscription;
     holder.set(subscription);
     // Checked again now that the lease is visible: a deregistration that came after the first check is seen here.
@@ -173,8 +176,8 @@ final class SubscribeToShardHandler {
     }
 
     @Override
-    public void event(ShardMeta shard, List<LogRecord> records, String continuation, long millisBehindLatest,
-                      List<ShardMeta> childShards) {
+    public long event(ShardMeta shard, List<LogRecord> records, String continuation, long millisBehindLatest,
+                      List<ShardMeta> childShards, Runnable onWritten) {
       List<Responses.Record> out = new ArrayList<>(records.size());
       for (LogRecord rec : records) {
         out.add(new Responses.Record(shard.sequenceNumber(rec.offset(), rec.arrivalMillis()).toDecimal(),
@@ -192,9 +195,13 @@ final class SubscribeToShardHandler {
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }
-      if (!response.closed() && !response.ended()) {
-        response.write(Buffer.buffer(EventStreamCodec.encode(eventHeaders("SubscribeToShardEvent"), payload)));
+      if (response.closed() || response.ended()) {
+        onWritten.run();
+        return 0;
       }
+      byte[] frame = EventStreamCodec.encode(eventHeaders("SubscribeToShardEvent"), payload);
+      response.write(Buffer.buffer(frame)).onComplete(ar -> onWritten.run());
+      return frame.length;
     }
 
     @Override
@@ -215,14 +222,5 @@ final class SubscribeToShardHandler {
       response.end();
     }
 
-    @Override
-    public boolean writeQueueFull() {
-      return response.writeQueueFull();
-    }
-
-    @Override
-    public void drainHandler(Runnable onDrain) {
-      response.drainHandler(v -> onDrain.run());
-    }
   }
 }
