@@ -1,5 +1,6 @@
 package io.millrace.app;
 
+import io.millrace.api.http.ConnectionGuard;
 import io.millrace.api.http.HttpApiVerticle;
 import io.millrace.api.op.Operations;
 import io.millrace.config.MillraceConfig;
@@ -57,6 +58,7 @@ public final class Millrace {
   private final List<String> apiDeployments = new ArrayList<>();
   private int port;
   private HttpApiVerticle.Fanout fanout;
+  private ConnectionGuard connections;
 
   private Millrace(MillraceConfig config, Vertx vertx, StreamRegistry registry, ServerMetrics metrics,
                    DataDirectoryLock claim) {
@@ -82,7 +84,9 @@ public final class Millrace {
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setWarningExceptionTime(config.blockedThreadWarnMillis())
         .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS);
-    Vertx vertx = Vertx.vertx(options);
+    ConnectionGuard connections = new ConnectionGuard(new ConnectionGuard.Limits(config.maxConnections(),
+        config.connectionIdleTimeoutMillis(), config.requestReadTimeoutMillis()));
+    Vertx vertx = Vertx.builder().with(options).withTransport(connections.transport()).build();
     Path dataDir = config.inMemory() ? null : config.dataDir().toAbsolutePath();
     DataDirectoryLock[] claim = new DataDirectoryLock[1];
     return vertx.executeBlocking(() -> {
@@ -109,6 +113,8 @@ public final class Millrace {
       SubscriptionLeases leases = new SubscriptionLeases(config.subscriptionTakeoverMillis());
       // A deregistered consumer's subscriptions end at once, with the error a new SubscribeToShard would now get.
       registry.onConsumerGone(c -> leases.endConsumer(c.arn(), StreamRegistry.consumerNotFound(c.arn())));
+      millrace.connections = connections;
+      measure(connections, metrics);
       millrace.fanout = new HttpApiVerticle.Fanout(registry, data, leases,
           new Subscription.Timing(config.subscriptionHeartbeatMillis(), config.subscriptionLifetimeMillis(),
               config.subscriptionMaxBytesPerSecond(), config.subscriptionMaxInFlightBytes()), subscriptions);
@@ -185,6 +191,15 @@ public final class Millrace {
         + "there? Choose another port with --port.";
   }
 
+  /** The metrics of the connection limits. */
+  private static void measure(ConnectionGuard guard, ServerMetrics metrics) {
+    metrics.gauge("millrace.connections", "Open client connections", guard::openConnections);
+    metrics.counter("millrace.connections.refused", "Requests answered 503 because their connection was beyond "
+        + "maxConnections", guard::refusedRequests);
+    metrics.counter("millrace.requests.timed.out", "Connections cut off because a request was not read within "
+        + "requestReadTimeoutMillis", guard::timedOutRequests);
+  }
+
   private Future<Void> deployApi(Operations operations) {
     port = config.port() == 0 ? freePort() : config.port();
     // The first instance binds the port alone, so a port in use fails once and plainly; the others then share it.
@@ -201,7 +216,7 @@ public final class Millrace {
 
   private Future<String> deployOneApi(Operations operations) {
     return vertx.deployVerticle(new HttpApiVerticle(operations, config.host(), port, config.maxRequestBytes(),
-        config.defaultAccountId(), config.defaultRegion(), metrics::scrape, fanout),
+        config.defaultAccountId(), config.defaultRegion(), metrics::scrape, fanout, connections),
         new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP)).onSuccess(apiDeployments::add);
   }
 

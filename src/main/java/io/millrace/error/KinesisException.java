@@ -10,7 +10,8 @@ public sealed class KinesisException extends RuntimeException
     KinesisException.LimitExceeded, KinesisException.ProvisionedThroughputExceeded, KinesisException.ExpiredIterator,
     KinesisException.ExpiredNextToken, KinesisException.Validation, KinesisException.Serialization,
     KinesisException.UnknownOperation, KinesisException.AccessDenied, KinesisException.InternalFailure,
-    KinesisException.Authentication, KinesisException.RequestTooLarge, KinesisException.KmsAccessDenied {
+    KinesisException.Authentication, KinesisException.RequestTooLarge, KinesisException.KmsAccessDenied,
+    KinesisException.ServiceUnavailable {
 
   private final ErrorCode code;
 
@@ -114,6 +115,13 @@ public sealed class KinesisException extends RuntimeException
   public static final class RequestTooLarge extends KinesisException {
     public RequestTooLarge(String message) {
       super(ErrorCode.REQUEST_ENTITY_TOO_LARGE, message);
+    }
+  }
+
+  /** The server cannot take the request now (say, its connection limit is reached); retry later. */
+  public static final class ServiceUnavailable extends KinesisException {
+    public ServiceUnavailable(String message) {
+      super(ErrorCode.SERVICE_UNAVAILABLE, message);
     }
   }
 }

@@ -37,6 +37,7 @@ public final class ServerMetrics implements ShardEvents {
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Set<String> fenced = ConcurrentHashMap.newKeySet();
+  private final java.util.List<Object> held = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Counter recovered;
   private final Counter droppedBytes;
   private final Counter droppedRecords;
@@ -84,6 +85,19 @@ public final class ServerMetrics implements ShardEvents {
   @Override
   public void onTrimmed(String shard, long startOffset) {
     trims.increment();
+  }
+
+  /** Adds a gauge read from {@code value} at each scrape (any thread; it must be quick and thread-safe). */
+  public void gauge(String name, String description, java.util.function.Supplier<Number> value) {
+    Gauge.builder(name, value, v -> v.get().doubleValue()).description(description).strongReference(true)
+        .register(registry);
+  }
+
+  /** Adds a counter read from {@code total} at each scrape (a monotonic, thread-safe count). */
+  public void counter(String name, String description, java.util.function.Supplier<Number> total) {
+    held.add(total); // Micrometer keeps only a weak reference to what it reads
+    io.micrometer.core.instrument.FunctionCounter.builder(name, total, t -> t.get().doubleValue())
+        .description(description).register(registry);
   }
 
   /** Every meter in the Prometheus text exposition format (version 0.0.4). */

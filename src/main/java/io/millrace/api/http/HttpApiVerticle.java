@@ -57,6 +57,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final long maxRequestBytes;
   private final Supplier<String> metrics;
   private final Fanout fanout;
+  private final ConnectionGuard guard;
   private SubscribeToShardHandler subscribeToShard;
   private HttpServer server;
 
@@ -66,14 +67,17 @@ public final class HttpApiVerticle extends VerticleBase {
    */
   public HttpApiVerticle(Operations operations, String host, int port, long maxRequestBytes, String defaultAccount,
                          String defaultRegion, Supplier<String> metrics) {
-    this(operations, host, port, maxRequestBytes, defaultAccount, defaultRegion, metrics, null);
+    this(operations, host, port, maxRequestBytes, defaultAccount, defaultRegion, metrics, null,
+        new ConnectionGuard(new ConnectionGuard.Limits(Integer.MAX_VALUE, 0, Long.MAX_VALUE)));
   }
 
   /**
    * @param fanout what SubscribeToShard needs (null: the action is not served)
+   * @param guard  the server's connection limits, shared by its API verticles
    */
   public HttpApiVerticle(Operations operations, String host, int port, long maxRequestBytes, String defaultAccount,
-                         String defaultRegion, Supplier<String> metrics, Fanout fanout) {
+                         String defaultRegion, Supplier<String> metrics, Fanout fanout, ConnectionGuard guard) {
+    this.guard = guard;
     this.fanout = fanout;
     this.operations = operations;
     this.metrics = metrics;
@@ -100,11 +104,15 @@ public final class HttpApiVerticle extends VerticleBase {
     router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", METRICS_CONTENT_TYPE)
         .end(metrics.get()));
     router.route().handler(ctx -> handle(ctx.request()));
-    HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
-        .setHttp2ClearTextEnabled(true).setCompressionSupported(false).setDecompressionSupported(true);
+    HttpServerOptions options = guard.apply(new HttpServerOptions().setHost(host).setPort(port)
+        .setHttp2ClearTextEnabled(true).setCompressionSupported(false).setDecompressionSupported(true));
     // The API (every POST) goes straight to its handler; the router serves the few GET pages.
     return vertx.createHttpServer(options)
+        .connectionHandler(guard::onConnection)
         .requestHandler(request -> {
+          if (guard.refused(request, () -> refuseOverCap(request))) {
+            return;
+          }
           if (request.method() == HttpMethod.POST) {
             handle(request);
           } else {
@@ -121,6 +129,16 @@ public final class HttpApiVerticle extends VerticleBase {
       subscribeToShard.finishAll();
     }
     return server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS);
+  }
+
+  /** Answers a request whose connection is beyond the cap: 503 ServiceUnavailable, then the connection closes. */
+  private void refuseOverCap(HttpServerRequest request) {
+    WireFormat format = WireFormat.ofContentType(request.getHeader("Content-Type"));
+    drainAndClose(request);
+    if (request.version() == HttpVersion.HTTP_2) {
+      request.response().endHandler(v -> request.connection().close());
+    }
+    fail(request, format, requestId(), new KinesisException.ServiceUnavailable(guard.overCapMessage()), null);
   }
 
   /** The port actually bound (useful when 0 was asked). */

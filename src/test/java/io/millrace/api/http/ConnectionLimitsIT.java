@@ -1,0 +1,267 @@
+package io.millrace.api.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.millrace.testing.PrometheusText;
+import io.millrace.testing.TestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The connection limits against raw sockets: idle connections are closed, a client that trickles its request in
+ * ("slowloris") is cut off, a slow body too, a kept-alive connection may wait between requests, and connections
+ * beyond the cap are answered 503 and closed. Every wait is bounded; the limits are set small so the tests are quick.
+ */
+class ConnectionLimitsIT {
+
+  private static final String HEALTH = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+  private TestServer server;
+  private final List<Socket> sockets = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws IOException {
+    for (Socket s : sockets) {
+      s.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private void start(String... settings) {
+    Map<String, String> overrides = new java.util.HashMap<>();
+    for (int i = 0; i < settings.length; i += 2) {
+      overrides.put(settings[i], settings[i + 1]);
+    }
+    server = TestServer.start(overrides);
+  }
+
+  @Test
+  @Timeout(30)
+  void idle_connections_are_closed_after_the_idle_timeout_whether_they_sent_a_request_or_not() throws Exception {
+    start("connectionIdleTimeoutMillis", "500");
+    List<Socket> idle = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      Socket s = connect();
+      if (i % 2 == 0) {
+        send(s, HEALTH);
+        assertTrue(readResponseHead(s.getInputStream()).startsWith("HTTP/1.1 200"));
+      } else {
+        send(s, "G"); // one byte and then nothing: decided as HTTP/1.1, then idle
+      }
+      idle.add(s);
+    }
+    for (Socket s : idle) {
+      assertClosedByServer(s);
+    }
+  }
+
+  @Test
+  @Timeout(30)
+  void an_idle_http2_connection_is_closed_after_the_idle_timeout() throws Exception {
+    start("connectionIdleTimeoutMillis", "500");
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+          .setHttp2ClearTextUpgrade(false));
+      CompletableFuture<Void> closed = new CompletableFuture<>();
+      int status = client.request(HttpMethod.GET, server.port(), "127.0.0.1", "/health")
+          .compose(request -> {
+            request.connection().closeHandler(v -> closed.complete(null));
+            return request.send();
+          })
+          .map(response -> response.statusCode()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertEquals(200, status);
+      closed.get(10, TimeUnit.SECONDS);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Timeout(30)
+  void clients_that_trickle_their_headers_in_are_answered_408_and_cut_off() throws Exception {
+    start("requestReadTimeoutMillis", "1000", "connectionIdleTimeoutMillis", "60000");
+    String request = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n"
+        + "Content-Type: application/x-amz-json-1.1\r\nX-Slow: " + "x".repeat(200) + "\r\n\r\n";
+    int clients = 20;
+    List<Socket> slow = new ArrayList<>();
+    List<Thread> trickles = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      Socket s = connect();
+      slow.add(s);
+      Thread trickle = new Thread(() -> {
+        try {
+          OutputStream out = s.getOutputStream();
+          for (int i = 0; i < request.length(); i++) { // a byte every 50 ms: the whole request would take 15 s
+            out.write(request.charAt(i));
+            out.flush();
+            Thread.sleep(50);
+          }
+        } catch (IOException | InterruptedException e) {
+          // cut off by the server, as expected
+        }
+      });
+      trickle.start();
+      trickles.add(trickle);
+    }
+    for (Socket s : slow) {
+      String answer = readAll(s.getInputStream());
+      assertTrue(answer.startsWith("HTTP/1.1 408 Request Timeout"), answer);
+      assertTrue(answer.contains("Connection: close"), answer);
+    }
+    trickles.forEach(Thread::interrupt);
+    assertEquals(clients, metric("millrace_requests_timed_out_total"));
+  }
+
+  @Test
+  @Timeout(30)
+  void a_client_that_sends_one_byte_and_stops_is_answered_408() throws Exception {
+    start("requestReadTimeoutMillis", "500", "connectionIdleTimeoutMillis", "60000");
+    Socket s = connect();
+    send(s, "P"); // not even enough to tell HTTP/1.1 from HTTP/2
+    String answer = readAll(s.getInputStream());
+    assertTrue(answer.startsWith("HTTP/1.1 408 Request Timeout"), answer);
+  }
+
+  @Test
+  @Timeout(30)
+  void a_client_that_sends_its_headers_but_not_its_body_in_time_is_cut_off() throws Exception {
+    start("requestReadTimeoutMillis", "1000", "connectionIdleTimeoutMillis", "60000");
+    Socket s = connect();
+    send(s, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n"
+        + "Content-Type: application/x-amz-json-1.1\r\nContent-Length: 100\r\n\r\n{\"Limit\":");
+    assertClosedByServer(s);
+  }
+
+  @Test
+  @Timeout(30)
+  void a_kept_alive_connection_may_wait_between_requests_longer_than_the_read_deadline() throws Exception {
+    start("requestReadTimeoutMillis", "300", "connectionIdleTimeoutMillis", "60000");
+    Socket s = connect();
+    send(s, HEALTH);
+    assertTrue(readResponseHead(s.getInputStream()).startsWith("HTTP/1.1 200"));
+    Thread.sleep(1_000); // the condition under test: time passing between two requests
+    send(s, HEALTH);
+    assertTrue(readResponseHead(s.getInputStream()).startsWith("HTTP/1.1 200"));
+  }
+
+  @Test
+  @Timeout(30)
+  void connections_beyond_the_cap_are_answered_503_service_unavailable_and_closed() throws Exception {
+    start("maxConnections", "3");
+    List<Socket> admitted = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Socket s = connect();
+      send(s, HEALTH);
+      assertTrue(readResponseHead(s.getInputStream()).startsWith("HTTP/1.1 200"));
+      admitted.add(s);
+    }
+    Socket fourth = connect();
+    byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+    send(fourth, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n"
+        + "Content-Type: application/x-amz-json-1.1\r\nContent-Length: " + body.length + "\r\n\r\n{}");
+    String answer = readAll(fourth.getInputStream());
+    assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+    assertTrue(answer.contains("x-amzn-ErrorType: ServiceUnavailable"), answer);
+    assertTrue(answer.contains("\"__type\":\"ServiceUnavailable\""), answer);
+    assertTrue(answer.contains("limit of 3 open connections (setting maxConnections)"), answer);
+
+    admitted.remove(0).close();
+    // Once the server has seen the close, a new connection is served again (bounded retries).
+    String served = "";
+    for (int attempt = 0; attempt < 100 && !served.startsWith("HTTP/1.1 200"); attempt++) {
+      Socket s = connect();
+      send(s, HEALTH);
+      served = readResponseHead(s.getInputStream());
+      s.close();
+    }
+    assertTrue(served.startsWith("HTTP/1.1 200"), served);
+  }
+
+  // ---- helpers ----
+
+  private Socket connect() throws IOException {
+    Socket s = new Socket();
+    s.setSoTimeout(15_000);
+    s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5_000);
+    sockets.add(s);
+    return s;
+  }
+
+  private static void send(Socket s, String text) throws IOException {
+    OutputStream out = s.getOutputStream();
+    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+  }
+
+  /** Reads up to the end of the response headers (and the small body of /health, which follows at once). */
+  private static String readResponseHead(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int matched = 0;
+    byte[] end = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    while (matched < end.length) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      head.write(b);
+      matched = b == end[matched] ? matched + 1 : (b == end[0] ? 1 : 0);
+    }
+    String text = head.toString(StandardCharsets.ISO_8859_1);
+    int length = contentLength(text);
+    in.readNBytes(Math.max(0, length));
+    return text;
+  }
+
+  private static int contentLength(String head) {
+    return head.lines().filter(l -> l.toLowerCase().startsWith("content-length:"))
+        .map(l -> Integer.parseInt(l.substring(l.indexOf(':') + 1).trim())).findFirst().orElse(0);
+  }
+
+  /** Everything the server sends until it closes the connection (the socket timeout bounds the wait). */
+  private static String readAll(InputStream in) throws IOException {
+    try {
+      return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+    } catch (SocketException reset) {
+      return "(reset: " + reset.getMessage() + ")";
+    }
+  }
+
+  /** Fails unless the server closes the connection before the socket's read timeout. */
+  private static void assertClosedByServer(Socket s) throws IOException {
+    InputStream in = s.getInputStream();
+    try {
+      while (in.read() >= 0) {
+        // drain whatever was still to come
+      }
+    } catch (SocketException reset) {
+      // a reset is a close too
+    }
+  }
+
+  private double metric(String name) {
+    return PrometheusText.value(PrometheusText.scrape(server.endpoint()), name);
+  }
+}
