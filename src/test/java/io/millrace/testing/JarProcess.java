@@ -57,6 +57,16 @@ public final class JarProcess implements AutoCloseable {
     return new JarProcess(process, log);
   }
 
+  /**
+   * Runs {@code command} with {@code bash -c} in {@code directory} (as a user would type it there, say the README's
+   * {@code java -jar target/millrace.jar}), logging to {@code log}.
+   */
+  public static JarProcess shell(Path log, Path directory, String command) throws IOException {
+    Process process = new ProcessBuilder("bash", "-c", "exec " + command).directory(directory.toFile())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    return new JarProcess(process, log);
+  }
+
   /** A port that was free a moment ago, on loopback. */
   public static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
