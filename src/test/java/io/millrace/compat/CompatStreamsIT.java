@@ -165,6 +165,19 @@ class CompatStreamsIT extends CompatSuite {
     assertEquals(1024, s.maxRecordSizeInKiB());
   }
 
+  /** With no creation or deletion delay (the default), the transition is over when the call answers. */
+  @Test
+  void with_no_delay_a_stream_is_active_when_create_stream_answers_and_gone_when_delete_stream_answers() {
+    for (int i = 0; i < 10; i++) {
+      String stream = name("instant-" + i);
+      kinesis.createStream(r -> r.streamName(stream).shardCount(2));
+      assertEquals(StreamStatus.ACTIVE, kinesis.describeStreamSummary(r -> r.streamName(stream))
+          .streamDescriptionSummary().streamStatus());
+      kinesis.deleteStream(r -> r.streamName(stream));
+      assertThrows(ResourceNotFoundException.class, () -> kinesis.describeStreamSummary(r -> r.streamName(stream)));
+    }
+  }
+
   @Test
   void the_sdk_list_streams_paginator_walks_every_stream_in_small_pages() {
     for (int i = 0; i < 5; i++) {
@@ -187,6 +200,41 @@ class CompatStreamsIT extends CompatSuite {
     for (int i = 0; i < 5; i++) {
       assertTrue(walked.contains(name("paged-" + i)));
     }
+  }
+
+  /**
+   * AWS's API reference for ListStreams: Limit is valid from 1 to 10000, and "if you specify a value greater than 100,
+   * at most 100 results are returned". So Limit 1000 is accepted and answers 100 names, HasMoreStreams and a
+   * NextToken that leads on to the rest.
+   */
+  @Test
+  void list_streams_accepts_a_limit_up_to_ten_thousand_and_answers_at_most_a_hundred_names_a_call() {
+    List<String> created = new ArrayList<>();
+    for (int i = 0; i < 105; i++) {
+      String stream = name(String.format("many-%03d", i));
+      kinesis.createStream(r -> r.streamName(stream).shardCount(1));
+      created.add(stream);
+    }
+    ListStreamsResponse first = kinesis.listStreams(r -> r.limit(1000));
+    assertEquals(100, first.streamNames().size());
+    assertTrue(first.hasMoreStreams());
+    assertNotNull(first.nextToken());
+    List<String> all = new ArrayList<>(first.streamNames());
+    String token = first.nextToken();
+    while (token != null) {
+      String next = token;
+      ListStreamsResponse page = kinesis.listStreams(r -> r.nextToken(next));
+      assertTrue(page.streamNames().size() <= 100);
+      all.addAll(page.streamNames());
+      token = page.nextToken();
+    }
+    assertTrue(all.containsAll(created), "every stream is listed across the pages");
+    assertEquals(100, kinesis.listStreams(r -> r.limit(10000)).streamNames().size());
+    software.amazon.awssdk.services.kinesis.model.KinesisException tooMany = assertThrows(
+        software.amazon.awssdk.services.kinesis.model.KinesisException.class,
+        () -> kinesis.listStreams(r -> r.limit(10001)));
+    assertEquals("ValidationException", tooMany.awsErrorDetails().errorCode());
+    created.forEach(stream -> kinesis.deleteStream(r -> r.streamName(stream)));
   }
 
   @Test

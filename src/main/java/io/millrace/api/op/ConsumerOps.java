@@ -7,6 +7,7 @@ import io.millrace.api.model.Responses;
 import io.millrace.error.KinesisException;
 import io.millrace.shard.TokenSigner;
 import io.millrace.stream.ConsumerMeta;
+import io.millrace.stream.ConsumerStatus;
 import io.millrace.stream.StreamKey;
 import io.millrace.stream.StreamMeta;
 import io.millrace.stream.StreamRegistry;
@@ -63,8 +64,9 @@ final class ConsumerOps {
     public Future<Responses.RegisterStreamConsumerResponse> handle(RegisterStreamConsumerRequest r,
                                                                    RequestScope scope) {
       Tags.check(r.tags());
+      // AWS always answers CREATING here; with no creation delay the consumer is ACTIVE already (Describe says so).
       return registry.registerConsumer(RequestScope.parseStreamArn(r.streamARN()), r.consumerName(), r.tags())
-          .map(c -> new Responses.RegisterStreamConsumerResponse(shape(c)));
+          .map(c -> new Responses.RegisterStreamConsumerResponse(shape(c.withStatus(ConsumerStatus.CREATING))));
     }
   }
 
