@@ -215,8 +215,7 @@ class StreamRegistryTest {
     StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
     StreamKey key = key("split");
     registry.start().compose(v -> registry.create(stream(key, 1)))
-        .compose(v -> registry.reshard(key, s -> ReshardPlan.split(s, "shardId-000000000000",
-            java.math.BigInteger.TWO.pow(127))))
+        .compose(v -> splitInHalf(registry, key))
         .onComplete(test.succeeding(v -> test.verify(() -> {
           assertEquals(StreamStatus.ACTIVE, status(registry, key));
           assertEquals(2, registry.require(key).openShards().size());
@@ -305,8 +304,7 @@ class StreamRegistryTest {
     registry.start().compose(v -> registry.create(stream(key, 1)))
         .compose(v -> {
           faulty.fail(Fault.WRITE, dir);
-          return registry.reshard(key, s -> ReshardPlan.split(s, "shardId-000000000000",
-              java.math.BigInteger.TWO.pow(127)));
+          return splitInHalf(registry, key);
         })
         .recover(e -> {
           test.verify(() -> {
@@ -317,8 +315,7 @@ class StreamRegistryTest {
             assertEquals(1, s.nextShardIndex());
           });
           faulty.clear();
-          return registry.reshard(key, s -> ReshardPlan.split(s, "shardId-000000000000",
-              java.math.BigInteger.TWO.pow(127)));
+          return splitInHalf(registry, key);
         })
         .onComplete(test.succeeding(s -> test.verify(() -> {
           assertEquals(StreamStatus.ACTIVE, s.status());
@@ -336,8 +333,7 @@ class StreamRegistryTest {
     registry.start().compose(v -> registry.create(stream(key, 1)))
         .compose(v -> {
           faulty.failAfter(Fault.WRITE, dir, 1); // UPDATING is saved; the children are not
-          return registry.reshard(key, s -> ReshardPlan.split(s, "shardId-000000000000",
-              java.math.BigInteger.TWO.pow(127)));
+          return splitInHalf(registry, key);
         })
         .recover(e -> {
           test.verify(() -> assertNotPersisted(e));
@@ -384,6 +380,12 @@ class StreamRegistryTest {
   }
 
   // ---- helpers ----
+
+  /** Splits the stream's first shard at the middle of the hash space. */
+  private static Future<StreamMeta> splitInHalf(StreamRegistry registry, StreamKey key) {
+    return registry.reshard(key, s -> ReshardPlan.split(s, "shardId-000000000000",
+        java.math.BigInteger.TWO.pow(127)));
+  }
 
   /** A registry over the same metadata directory (as after a restart), started. */
   private Future<StreamRegistry> restarted(Vertx vertx, StreamRegistry.Limits limits) {
