@@ -7,8 +7,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * The one hand-written context hop: run an action on its owner's context and complete on the caller's. Callers not
- * on a Vert.x context (tests, start-up code) get completion on the owner's context.
+ * The hand-written context hops, in one place: run an action on its owner's context and complete on the caller's
+ * ({@link #call}), or hand a future completed elsewhere back to the caller's context ({@link #onCaller}). Callers not
+ * on a Vert.x context (tests, start-up code) get completion where the work completed.
  */
 public final class OnContext {
 
@@ -30,5 +31,11 @@ public final class OnContext {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  /** {@code future}, completing on the calling context (as it is when the caller is not on a Vert.x context). */
+  public static <T> Future<T> onCaller(Future<T> future) {
+    Context caller = Vertx.currentContext();
+    return caller == null ? future : Future.fromCompletionStage(future.toCompletionStage(), caller);
   }
 }

@@ -12,6 +12,8 @@ import java.time.Clock;
 import java.util.List;
 import java.util.function.Supplier;
 import io.millrace.stream.StreamMeta;
+import io.millrace.stream.StreamRecord;
+import java.util.ArrayList;
 
 /**
  * One SubscribeToShard: pushes a shard's records, from a start offset on, to one {@link Sink}.
@@ -33,7 +35,8 @@ import io.millrace.stream.StreamMeta;
  * capped subscriber behind the tip is paced by reading later, never by holding records in memory.
  *
  * <p><b>Events.</b> Every event carries a continuation sequence number (the last record delivered, or the position
- * before the next one); an idle shard gets an empty event every {@code heartbeatMillis}; after
+ * before the next one); an idle shard gets an empty event at least every {@code heartbeatMillis} (checked every half
+ * period, so one comes after between half and all of it); after
  * {@code lifetimeMillis} the subscription ends cleanly.
  *
  * <p><b>Threading.</b> Everything runs on the context that created it (the HTTP request's event loop); shard
@@ -52,7 +55,7 @@ public final class Subscription {
      * returns its size in bytes as written; calls {@code onWritten} once the transport has taken those bytes off the
      * server's hands (or given up on them, the client being gone).
      */
-    long event(ShardMeta shard, List<LogRecord> records, String continuation, long millisBehindLatest,
+    long event(ShardMeta shard, List<StreamRecord> records, String continuation, long millisBehindLatest,
                List<ShardMeta> childShards, Runnable onWritten);
 
     /** The end: {@code error} null for a clean end, else an exception event is written first. */
@@ -145,12 +148,12 @@ public final class Subscription {
       tip = Math.max(tip, newTip);
       pump();
     }).onSuccess(registration -> {
-      listenerId = registration[0];
+      listenerId = registration.id();
       if (closed) {
         start.handle().unlisten(listenerId);
         return;
       }
-      tip = Math.max(tip, registration[1]);
+      tip = Math.max(tip, registration.tipOffset());
       pump();
     }).onFailure(e -> close(new KinesisException.InternalFailure("Internal service failure.")));
   }
@@ -282,7 +285,11 @@ public final class Subscription {
     lastEventMillis = clock.millis();
     long[] bytes = {0};
     boolean[] written = {false};
-    bytes[0] = sink.event(start.shard(), records, lastSequenceNumber, millisBehind, null, () -> {
+    List<StreamRecord> served = new ArrayList<>(records.size());
+    for (LogRecord record : records) {
+      served.add(StreamRecord.of(start.shard(), record));
+    }
+    bytes[0] = sink.event(start.shard(), served, lastSequenceNumber, millisBehind, null, () -> {
       // On this context: the transport completes writes on the connection's event loop, which created this.
       written[0] = true;
       addInFlight(-bytes[0]);
@@ -301,11 +308,6 @@ public final class Subscription {
       waitingOnClient = waiting;
       stats.waiting(waiting);
     }
-  }
-
-  /** Bytes of events written and not yet taken by the transport (for tests). */
-  long inFlightBytes() {
-    return inFlightBytes;
   }
 
   private void maybeHeartbeat() {

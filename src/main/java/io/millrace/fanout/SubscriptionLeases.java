@@ -92,9 +92,4 @@ public final class SubscriptionLeases {
     }
     ending.forEach(l -> l.onEnded.accept(error));
   }
-
-  /** How many subscriptions are live (for tests and metrics). */
-  public synchronized int liveCount() {
-    return live.size();
-  }
 }

@@ -25,7 +25,7 @@ public final class ShardHandle {
   }
 
   /** Stops appends and gives where the shard ended; see {@link ShardVerticle#close()}. */
-  public Future<ShardVerticle.Closed> close() {
+  public Future<ShardEnd> close() {
     return hop(shard::close);
   }
 
@@ -37,8 +37,8 @@ public final class ShardHandle {
     });
   }
 
-  /** Records and bytes accepted since start, {@code [records, bytes]}; see {@link ShardVerticle#acceptedTotals}. */
-  public Future<long[]> acceptedTotals() {
+  /** Records and bytes accepted since start; see {@link ShardVerticle#acceptedTotals}. */
+  public Future<AcceptedTotals> acceptedTotals() {
     return hop(() -> Future.succeededFuture(shard.acceptedTotals()));
   }
 
@@ -63,19 +63,19 @@ public final class ShardHandle {
     return hop(shard::enforceRetention);
   }
 
-  /** The oldest readable offset and the tip, read together on the shard's context: {@code [start, tip]}. */
-  public Future<long[]> bounds() {
-    return hop(() -> Future.succeededFuture(new long[] {shard.startOffset(), shard.tipOffset()}));
+  /** The oldest readable offset and the tip, read together on the shard's context. */
+  public Future<ShardBounds> bounds() {
+    return hop(() -> Future.succeededFuture(new ShardBounds(shard.startOffset(), shard.tipOffset())));
   }
 
   /**
    * Calls {@code onTip} on {@code listenerContext} with the new tip whenever acknowledged records become visible.
-   * The future gives the registration id and the tip at registration time: {@code [id, tip]}.
+   * The future gives the registration id and the tip at registration time.
    */
-  public Future<long[]> listen(Context listenerContext, java.util.function.LongConsumer onTip) {
+  public Future<TipSubscription> listen(Context listenerContext, java.util.function.LongConsumer onTip) {
     return hop(() -> {
       long id = shard.addTipListener(tip -> listenerContext.runOnContext(v -> onTip.accept(tip)));
-      return Future.succeededFuture(new long[] {id, shard.tipOffset()});
+      return Future.succeededFuture(new TipSubscription(id, shard.tipOffset()));
     });
   }
 

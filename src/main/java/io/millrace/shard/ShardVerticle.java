@@ -76,12 +76,6 @@ public final class ShardVerticle extends VerticleBase {
   private record Waiter(Promise<AppendResult> promise, AppendResult result) {}
 
   /**
-   * Where a closed shard ended: the offset after its last acknowledged record, and the arrival time of its last
-   * record (0 if it never had one).
-   */
-  public record Closed(long endOffset, long lastArrivalMillis) {}
-
-  /**
    * @param name     {@code stream/shardId}, for log lines and errors
    * @param opener   opens (and recovers) the log; called once, on a worker
    * @param settings shared shard settings
@@ -224,7 +218,7 @@ public final class ShardVerticle extends VerticleBase {
    * none is in flight. Reads go on. Tip listeners are told the end, so push readers notice the shard closed.
    * Idempotent.
    */
-  public Future<Closed> close() {
+  public Future<ShardEnd> close() {
     assertOwner();
     closed = true;
     Future<Void> idle = Future.succeededFuture();
@@ -237,7 +231,7 @@ public final class ShardVerticle extends VerticleBase {
     return idle.map(v -> {
       long end = visibleOffset;
       List.copyOf(tipListeners.values()).forEach(l -> l.accept(end));
-      return new Closed(end, lastArrivalMillis);
+      return new ShardEnd(end, lastArrivalMillis);
     });
   }
 
@@ -461,9 +455,9 @@ public final class ShardVerticle extends VerticleBase {
    * Records and billed bytes accepted for writing since the shard started (throttled ones excluded): the on-demand
    * scaler's write-rate samples.
    */
-  public long[] acceptedTotals() {
+  public AcceptedTotals acceptedTotals() {
     assertOwner();
-    return new long[] {acceptedRecords, acceptedBytes};
+    return new AcceptedTotals(acceptedRecords, acceptedBytes);
   }
 
   /** The oldest offset known to be readable (records before it are deleted or expired). */

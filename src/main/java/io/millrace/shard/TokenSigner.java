@@ -1,8 +1,15 @@
 package io.millrace.shard;
 
+import io.millrace.storage.AtomicFile;
+import io.millrace.storage.SegmentIo;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
@@ -20,6 +27,34 @@ public final class TokenSigner {
 
   private final SecretKeySpec key;
   private final ThreadLocal<Mac> macs;
+
+  /**
+   * The signer of a deployment: keyed by {@code passphrase} when one is configured (every node of a future cluster
+   * sets the same), else by a random key kept in {@code keyFile} so that tokens survive restarts, else (in memory,
+   * {@code keyFile} null) by a random key. Blocking: it may read and write {@code keyFile}.
+   */
+  public static TokenSigner forDeployment(String passphrase, Path keyFile,
+                                          SegmentIo segmentIo) throws IOException {
+    if (!passphrase.isEmpty()) {
+      try {
+        return new TokenSigner(MessageDigest.getInstance("SHA-256")
+            .digest(passphrase.getBytes(StandardCharsets.UTF_8)));
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("SHA-256 is required by the JDK", e);
+      }
+    }
+    byte[] random = new byte[32];
+    new SecureRandom().nextBytes(random);
+    if (keyFile == null) {
+      return new TokenSigner(random);
+    }
+    if (Files.exists(keyFile) && Files.size(keyFile) == random.length) {
+      return new TokenSigner(Files.readAllBytes(keyFile));
+    }
+    Files.createDirectories(keyFile.getParent());
+    AtomicFile.write(segmentIo, keyFile, random);
+    return new TokenSigner(random);
+  }
 
   public TokenSigner(byte[] secret) {
     if (secret.length < 16) {

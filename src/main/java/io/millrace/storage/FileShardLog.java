@@ -100,7 +100,7 @@ public final class FileShardLog implements ShardLog {
   private boolean closed;
   /** Appender only: end position covered by the active segment's checkpoint on disk, -1 if it has none. */
   private long checkpointPosition;
-  /** Appender only (read by metrics): index files (sealed or checkpoints) that could not be written. */
+  /** Written by the appender, read by any thread: index files (sealed or checkpoints) that could not be written. */
   private volatile long indexWriteFailures;
 
   private FileShardLog(Path directory, long maxSegmentBytes, long checkpointBytes, SegmentIo segmentIo,

@@ -6,6 +6,7 @@ import io.millrace.shard.AppendResult;
 import io.millrace.shard.HashKey;
 import io.millrace.shard.ReadResult;
 import io.millrace.shard.SequenceNumber;
+import io.millrace.shard.ShardBounds;
 import io.millrace.shard.ShardClosedException;
 import io.millrace.shard.ShardHandle;
 import io.millrace.shard.ShardIterator;
@@ -26,21 +27,19 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Kinesis data plane over the registry and the shards: routing puts to shards, issuing shard iterators and
- * reading with them. Stateless and thread-safe; futures complete on the caller's context.
+ * reading with them. Thread-safe: its only state is a cache of immutable routing tables in a concurrent map. Futures
+ * complete on the caller's context.
  */
 public final class DataPlane {
 
-  /** Largest PutRecords payload (data plus partition keys), as on the current AWS API page. */
-  public static final long MAX_PUT_BYTES = 10L * 1024 * 1024;
-
-  /** Largest GetRecords response, as in AWS. */
-  public static final long MAX_READ_BYTES = 10L * 1024 * 1024;
 
   private final StreamRegistry registry;
+  private final Resharder resharder;
   private final TokenSigner signer;
 
-  public DataPlane(StreamRegistry registry, TokenSigner signer) {
+  public DataPlane(StreamRegistry registry, Resharder resharder, TokenSigner signer) {
     this.registry = registry;
+    this.resharder = resharder;
     this.signer = signer;
   }
 
@@ -55,7 +54,7 @@ public final class DataPlane {
   public record PutOutcome(String shardId, String sequenceNumber, KinesisException error) {}
 
   /** A GetRecords answer; {@code nextIterator} is null at the end of a closed shard, which has children then. */
-  public record RecordsPage(List<LogRecord> records, List<String> sequenceNumbers, String nextIterator,
+  public record RecordsPage(List<StreamRecord> records, String nextIterator,
                             long millisBehindLatest, List<ShardMeta> childShards) {}
 
   /** The shard types GetShardIterator understands. */
@@ -113,9 +112,9 @@ public final class DataPlane {
       target[i] = route(open, hash);
       perShard[target[i]]++;
     }
-    if (total > MAX_PUT_BYTES) {
+    if (total > KinesisLimits.MAX_PUT_RECORDS_BYTES) {
       throw new KinesisException.InvalidArgument("Records size of " + total + " bytes (data plus partition keys) "
-          + "exceeds the PutRecords request limit of " + MAX_PUT_BYTES + " bytes.");
+          + "exceeds the PutRecords request limit of " + KinesisLimits.MAX_PUT_RECORDS_BYTES + " bytes.");
     }
     // Group entries by shard, keeping their order within each shard.
     int[][] members = new int[open.size()][];
@@ -164,7 +163,7 @@ public final class DataPlane {
       }
       reroute.sort(null); // request order, so records of one partition key keep their order
       List<PutEntry> again = reroute.stream().map(entries::get).toList();
-      return registry.reshardSettled(key).compose(v -> put(key, again, reroutesLeft - 1)).transform(ar -> {
+      return resharder.reshardSettled(key).compose(v -> put(key, again, reroutesLeft - 1)).transform(ar -> {
         for (int i = 0; i < reroute.size(); i++) {
           outcomes[reroute.get(i)] = ar.succeeded() ? ar.result().get(i) : new PutOutcome(null, null,
               ar.cause() instanceof KinesisException k ? k : new KinesisException.InternalFailure(
@@ -198,6 +197,9 @@ public final class DataPlane {
   /** A stream's open shards sorted by starting hash key, cached until the stream's metadata changes. */
   private record Routing(StreamMeta stream, List<ShardMeta> openByHash) {}
 
+  /** Routing tables kept at most; past it the cache starts afresh. */
+  private static final int MAX_CACHED_ROUTINGS = 10_000;
+
   private final Map<StreamKey, Routing> routings = new ConcurrentHashMap<>();
 
   private List<ShardMeta> routing(StreamMeta stream) {
@@ -207,7 +209,7 @@ public final class DataPlane {
     }
     List<ShardMeta> open = new ArrayList<>(stream.openShards());
     open.sort(Comparator.comparing(ShardMeta::startingHashKey));
-    if (routings.size() > 10_000) {
+    if (routings.size() > MAX_CACHED_ROUTINGS) {
       routings.clear(); // deleted streams' entries go too; the live ones are rebuilt on their next put
     }
     routings.put(stream.key(), new Routing(stream, List.copyOf(open)));
@@ -275,7 +277,7 @@ public final class DataPlane {
                               String sequenceNumber, Long timestampMillis, long now) {
     return switch (type) {
       case TRIM_HORIZON -> handle.offsetForTime(0); // the oldest record still within retention
-      case LATEST -> handle.bounds().map(b -> b[1]);
+      case LATEST -> handle.bounds().map(ShardBounds::tipOffset);
       case AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER -> {
         if (sequenceNumber == null) {
           throw new KinesisException.InvalidArgument("Must specify StartingSequenceNumber for ShardIteratorType "
@@ -344,7 +346,7 @@ public final class DataPlane {
       throw shardNotFound(key, shard.shardId());
     }
     long maxRecords = shard.endOffset() == null ? limit : Math.max(0, Math.min(limit, shard.endOffset() - it.offset()));
-    return handle.read(it.offset(), (int) Math.max(1, maxRecords), MAX_READ_BYTES, true).map(r -> page(key, stream,
+    return handle.read(it.offset(), (int) Math.max(1, maxRecords), KinesisLimits.MAX_GET_RECORDS_BYTES, true).map(r -> page(key, stream,
         shard, it, r, now));
   }
 
@@ -354,9 +356,9 @@ public final class DataPlane {
     if (shard.endOffset() != null) {
       records = records.stream().filter(rec -> rec.offset() < shard.endOffset()).toList();
     }
-    List<String> sequenceNumbers = new ArrayList<>(records.size());
+    List<StreamRecord> served = new ArrayList<>(records.size());
     for (LogRecord rec : records) {
-      sequenceNumbers.add(shard.sequenceNumber(rec.offset(), rec.arrivalMillis()).toDecimal());
+      served.add(StreamRecord.of(shard, rec));
     }
     long next = records.isEmpty() ? r.nextOffset() : records.get(records.size() - 1).offset() + 1;
     long behind = next >= r.tipOffset() || records.isEmpty() ? 0
@@ -365,9 +367,9 @@ public final class DataPlane {
       List<ShardMeta> children = stream.shards().stream()
           .filter(c -> Integer.valueOf(shard.index()).equals(c.parentIndex())
               || Integer.valueOf(shard.index()).equals(c.adjacentParentIndex())).toList();
-      return new RecordsPage(records, sequenceNumbers, null, 0, children);
+      return new RecordsPage(served, null, 0, children);
     }
-    return new RecordsPage(records, sequenceNumbers, it.at(next, now).encode(signer), behind, null);
+    return new RecordsPage(served, it.at(next, now).encode(signer), behind, null);
   }
 
   /** Dates in iterator-expiry messages, as AWS prints them ({@code Sat Jun 13 02:55:44 UTC 2020}). */

@@ -1,6 +1,7 @@
 package io.millrace.stream;
 
 import io.millrace.error.KinesisException;
+import io.millrace.shard.AcceptedTotals;
 import io.millrace.shard.ShardHandle;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -54,6 +55,7 @@ public final class OnDemandScaler {
   private final Vertx vertx;
   private final Context context;
   private final StreamRegistry registry;
+  private final Resharder resharder;
   private final Policy policy;
   private final Clock clock;
   private final Map<ShardKey, Sample> samples = new HashMap<>();
@@ -61,7 +63,8 @@ public final class OnDemandScaler {
   private long timer = -1;
   private boolean checking;
 
-  public OnDemandScaler(Vertx vertx, StreamRegistry registry, Policy policy, Clock clock) {
+  public OnDemandScaler(Vertx vertx, StreamRegistry registry, Resharder resharder, Policy policy, Clock clock) {
+    this.resharder = resharder;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.registry = registry;
@@ -106,7 +109,7 @@ public final class OnDemandScaler {
   private Future<Void> check(StreamMeta stream) {
     List<ShardMeta> open = new ArrayList<>(stream.openShards());
     open.sort(Comparator.comparing(ShardMeta::startingHashKey));
-    List<Future<long[]>> totals = new ArrayList<>();
+    List<Future<AcceptedTotals>> totals = new ArrayList<>();
     for (ShardMeta shard : open) {
       ShardHandle h = registry.shards().find(stream.key(), shard.index());
       totals.add(h == null ? Future.failedFuture("not running") : h.acceptedTotals());
@@ -120,14 +123,14 @@ public final class OnDemandScaler {
           continue;
         }
         ShardKey key = new ShardKey(stream.key(), open.get(i).index());
-        long[] t = totals.get(i).result();
-        Sample previous = samples.put(key, new Sample(t[0], t[1], now));
+        AcceptedTotals t = totals.get(i).result();
+        Sample previous = samples.put(key, new Sample(t.records(), t.bytes(), now));
         if (previous == null || now <= previous.millis()) {
           continue;
         }
         double seconds = (now - previous.millis()) / 1000.0;
-        load[i] = Math.max((t[0] - previous.records()) / seconds / RECORDS_PER_SECOND,
-            (t[1] - previous.bytes()) / seconds / BYTES_PER_SECOND);
+        load[i] = Math.max((t.records() - previous.records()) / seconds / RECORDS_PER_SECOND,
+            (t.bytes() - previous.bytes()) / seconds / BYTES_PER_SECOND);
         sampled[i] = true;
         if (load[i] < MERGE_FRACTION) {
           coldSince.putIfAbsent(key, now);
@@ -166,7 +169,7 @@ public final class OnDemandScaler {
   }
 
   private Future<Void> reshard(StreamMeta stream, java.util.function.Function<StreamMeta, ReshardPlan> planner) {
-    return registry.reshard(stream.key(), planner).<Void>mapEmpty().recover(e -> {
+    return resharder.reshard(stream.key(), planner).<Void>mapEmpty().recover(e -> {
       if (!(e instanceof KinesisException)) {
         LOG.warn("On-demand reshard of {} failed", stream.arn(), e);
       }

@@ -76,7 +76,7 @@ class ShardVerticleTest {
     deploy(vertx, new MemoryShardLog(), settings(1 << 20, false, FIXED)).onComplete(test.succeeding(shard ->
         shard.ownerContext().runOnContext(v -> {
           Future<AppendResult> inFlight = shard.append(request("a", "b", "c"));
-          Future<ShardVerticle.Closed> closed = shard.close();
+          Future<ShardEnd> closed = shard.close();
           Future<AppendResult> late = shard.append(request("d"));
           assertTrue(late.failed() && late.cause() instanceof ShardClosedException, "refused at once");
           closed.onComplete(test.succeeding(end -> test.verify(() -> {

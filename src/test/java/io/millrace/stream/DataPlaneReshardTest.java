@@ -31,9 +31,10 @@ class DataPlaneReshardTest {
   void a_put_that_reaches_a_closed_parent_is_routed_again_to_the_child_once_it_is_published(Vertx vertx,
       VertxTestContext test) {
     ShardSettings settings = new ShardSettings(Durability.ALWAYS, 1000, 1 << 20, false, CLOCK);
-    StreamRegistry registry = new StreamRegistry(vertx, MetadataStore.inMemory(),
-        new ShardDirectory(vertx, null, 1 << 20, settings), new StreamRegistry.Limits(10, 5, 0, 0, 0, 0, 0), CLOCK);
-    DataPlane data = new DataPlane(registry, new TokenSigner("a-test-secret-of-32-bytes-length".getBytes(StandardCharsets.UTF_8)));
+    ControlPlane plane = ControlPlane.create(vertx, MetadataStore.inMemory(),
+        new ShardDirectory(vertx, null, 1 << 20, settings), new ControlPlane.Limits(10, 5, 0, 0, 0, 0, 0), CLOCK);
+    StreamRegistry registry = plane.streams();
+    DataPlane data = new DataPlane(registry, plane.resharder(), new TokenSigner("a-test-secret-of-32-bytes-length".getBytes(StandardCharsets.UTF_8)));
     StreamKey key = new StreamKey("123456789012", "eu-west-1", "orders");
     HashKey[] range = HashKey.evenRange(0, 1);
     StreamMeta stream = new StreamMeta(key, StreamStatus.CREATING, StreamMode.PROVISIONED, CLOCK.millis(), 24,
@@ -43,11 +44,11 @@ class DataPlaneReshardTest {
     List<DataPlane.PutEntry> entries = List.of(new DataPlane.PutEntry("k", "5", "low".getBytes()),
         new DataPlane.PutEntry("k", half.toString(), "high".getBytes()));
     AtomicReference<Future<List<DataPlane.PutOutcome>>> put = new AtomicReference<>();
-    registry.start().compose(v -> registry.create(stream))
+    plane.start().compose(v -> registry.create(stream))
         .compose(v -> until(vertx, () -> registry.require(key).status() == StreamStatus.ACTIVE))
         // The parent closes first, as a reshard's first step does; metadata still routes to it.
         .compose(v -> registry.shards().find(key, 0).close())
-        .compose(closed -> registry.reshard(key, m -> {
+        .compose(closed -> plane.resharder().reshard(key, m -> {
           // On the registry context, before the reshard publishes its children: this put meets the closed parent.
           put.set(data.put(key, entries));
           return ReshardPlan.split(m, "shardId-000000000000", half);

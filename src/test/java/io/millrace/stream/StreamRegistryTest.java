@@ -45,29 +45,29 @@ class StreamRegistryTest {
   @Test
   void a_stream_created_with_no_delay_is_active_with_its_shards_deployed_when_create_completes(Vertx vertx,
                                                                                              VertxTestContext test) {
-    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
+    ControlPlane registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
     StreamKey key = key("orders");
-    registry.start().compose(v -> registry.create(stream(key, 2)))
+    registry.start().compose(v -> registry.streams().create(stream(key, 2)))
         .onComplete(test.succeeding(created -> test.verify(() -> {
           assertEquals(StreamStatus.ACTIVE, created.status());
           assertEquals(StreamStatus.ACTIVE, status(registry, key));
-          StreamMeta active = registry.require(key);
+          StreamMeta active = registry.streams().require(key);
           assertEquals(2, active.openShards().size());
-          assertNotNull(registry.shards().find(key, 0));
-          assertNotNull(registry.shards().find(key, 1));
-          assertEquals(List.of(active), registry.list(ACCOUNT, REGION));
-          assertEquals(List.of(), registry.list(ACCOUNT, "us-east-1"));
+          assertNotNull(registry.streams().shards().find(key, 0));
+          assertNotNull(registry.streams().shards().find(key, 1));
+          assertEquals(List.of(active), registry.streams().list(ACCOUNT, REGION));
+          assertEquals(List.of(), registry.streams().list(ACCOUNT, "us-east-1"));
           test.completeNow();
         })));
   }
 
   @Test
   void creating_an_existing_stream_is_resource_in_use_in_aws_words(Vertx vertx, VertxTestContext test) {
-    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
+    ControlPlane registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
     StreamKey key = key("orders");
-    registry.start().compose(v -> registry.create(stream(key, 1)))
+    registry.start().compose(v -> registry.streams().create(stream(key, 1)))
         .compose(v -> until(vertx, () -> status(registry, key) == StreamStatus.ACTIVE))
-        .compose(v -> registry.create(stream(key, 1)))
+        .compose(v -> registry.streams().create(stream(key, 1)))
         .onComplete(test.failing(e -> test.verify(() -> {
           assertError(ErrorCode.RESOURCE_IN_USE, "Stream orders under account 123456789012 already exists.", e);
           test.completeNow();
@@ -76,50 +76,50 @@ class StreamRegistryTest {
 
   @Test
   void exceeding_the_shard_limit_is_limit_exceeded_in_aws_words(Vertx vertx, VertxTestContext test) {
-    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(5, 0));
-    registry.start().compose(v -> registry.create(stream(key("first"), 3)))
+    ControlPlane registry = registry(vertx, MetadataStore.inMemory(), limits(5, 0));
+    registry.start().compose(v -> registry.streams().create(stream(key("first"), 3)))
         .compose(v -> until(vertx, () -> status(registry, key("first")) == StreamStatus.ACTIVE))
-        .compose(v -> registry.create(stream(key("second"), 3)))
+        .compose(v -> registry.streams().create(stream(key("second"), 3)))
         .onComplete(test.failing(e -> test.verify(() -> {
           assertError(ErrorCode.LIMIT_EXCEEDED, "This request would exceed the shard limit for the account "
               + "123456789012 in eu-west-1. Current shard count for the account: 3. Limit: 5. Number of additional "
               + "shards that would have resulted from this request: 3. Refer to the AWS Service Limits page "
               + "(https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how "
               + "to request higher limits.", e);
-          assertTrue(registry.find(key("second")).isEmpty());
+          assertTrue(registry.streams().find(key("second")).isEmpty());
           test.completeNow();
         })));
   }
 
   @Test
   void the_shard_limit_counts_per_account_and_region(Vertx vertx, VertxTestContext test) {
-    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(3, 0));
+    ControlPlane registry = registry(vertx, MetadataStore.inMemory(), limits(3, 0));
     StreamKey elsewhere = new StreamKey(ACCOUNT, "us-east-1", "orders");
-    registry.start().compose(v -> registry.create(stream(key("orders"), 3)))
-        .compose(v -> registry.create(stream(elsewhere, 3)))
+    registry.start().compose(v -> registry.streams().create(stream(key("orders"), 3)))
+        .compose(v -> registry.streams().create(stream(elsewhere, 3)))
         .compose(v -> until(vertx, () -> status(registry, key("orders")) == StreamStatus.ACTIVE
             && status(registry, elsewhere) == StreamStatus.ACTIVE))
         .onComplete(test.succeeding(v -> test.verify(() -> {
-          assertEquals(3, registry.openShardCount(ACCOUNT, REGION));
-          assertEquals(3, registry.openShardCount(ACCOUNT, "us-east-1"));
+          assertEquals(3, registry.streams().openShardCount(ACCOUNT, REGION));
+          assertEquals(3, registry.streams().openShardCount(ACCOUNT, "us-east-1"));
           test.completeNow();
         })));
   }
 
   @Test
   void a_deleted_stream_is_gone_with_its_shards(Vertx vertx, VertxTestContext test) {
-    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
+    ControlPlane registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
     StreamKey key = key("orders");
-    registry.start().compose(v -> registry.create(stream(key, 2)))
+    registry.start().compose(v -> registry.streams().create(stream(key, 2)))
         .compose(v -> until(vertx, () -> status(registry, key) == StreamStatus.ACTIVE))
-        .compose(v -> registry.delete(key))
-        .compose(v -> until(vertx, () -> registry.find(key).isEmpty()))
+        .compose(v -> registry.streams().delete(key))
+        .compose(v -> until(vertx, () -> registry.streams().find(key).isEmpty()))
         .compose(v -> {
           test.verify(() -> {
-            assertNull(registry.shards().find(key, 0));
-            assertEquals(0, registry.openShardCount(ACCOUNT, REGION));
+            assertNull(registry.streams().shards().find(key, 0));
+            assertEquals(0, registry.streams().openShardCount(ACCOUNT, REGION));
           });
-          return registry.delete(key);
+          return registry.streams().delete(key);
         })
         .onComplete(test.failing(e -> test.verify(() -> {
           assertError(ErrorCode.RESOURCE_NOT_FOUND, "Stream orders under account 123456789012 not found.", e);
@@ -129,9 +129,9 @@ class StreamRegistryTest {
 
   @Test
   void a_create_delay_shows_creating_before_active(Vertx vertx, VertxTestContext test) {
-    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(10, 500));
+    ControlPlane registry = registry(vertx, MetadataStore.inMemory(), limits(10, 500));
     StreamKey key = key("slow");
-    registry.start().compose(v -> registry.create(stream(key, 1)))
+    registry.start().compose(v -> registry.streams().create(stream(key, 1)))
         .compose(created -> {
           test.verify(() -> assertEquals(StreamStatus.CREATING, status(registry, key)));
           return until(vertx, () -> status(registry, key) == StreamStatus.ACTIVE);
@@ -143,19 +143,19 @@ class StreamRegistryTest {
   void streams_survive_a_restart_with_a_file_store(Vertx vertx, VertxTestContext test) {
     StreamKey key = key("durable");
     StreamMeta proposed = stream(key, 3).toBuilder().tags(Map.of("team", "payments")).build();
-    StreamRegistry first = registry(vertx, new MetadataStore(dir), limits(10, 0));
-    first.start().compose(v -> first.create(proposed))
+    ControlPlane first = registry(vertx, new MetadataStore(dir), limits(10, 0));
+    first.start().compose(v -> first.streams().create(proposed))
         .compose(v -> until(vertx, () -> status(first, key) == StreamStatus.ACTIVE))
         .compose(v -> {
-          StreamRegistry second = registry(vertx, new MetadataStore(dir), limits(10, 0));
+          ControlPlane second = registry(vertx, new MetadataStore(dir), limits(10, 0));
           return second.start().map(second);
         })
         .onComplete(test.succeeding(second -> test.verify(() -> {
           assertTrue(Files.isRegularFile(dir.resolve("streams.json")));
-          assertEquals(first.require(key), second.require(key));
-          assertEquals(StreamStatus.ACTIVE, second.require(key).status());
-          assertEquals(Map.of("team", "payments"), second.require(key).tags());
-          assertNotNull(second.shards().find(key, 2));
+          assertEquals(first.streams().require(key), second.streams().require(key));
+          assertEquals(StreamStatus.ACTIVE, second.streams().require(key).status());
+          assertEquals(Map.of("team", "payments"), second.streams().require(key).tags());
+          assertNotNull(second.streams().shards().find(key, 2));
           test.completeNow();
         })));
   }
@@ -163,29 +163,29 @@ class StreamRegistryTest {
   @Test
   void a_stream_still_creating_at_restart_comes_back_active(Vertx vertx, VertxTestContext test) {
     StreamKey key = key("interrupted");
-    StreamRegistry first = registry(vertx, new MetadataStore(dir), limits(10, 60_000));
-    first.start().compose(v -> first.create(stream(key, 1)))
-        .compose(v -> until(vertx, () -> first.shards().find(key, 0) != null))
+    ControlPlane first = registry(vertx, new MetadataStore(dir), limits(10, 60_000));
+    first.start().compose(v -> first.streams().create(stream(key, 1)))
+        .compose(v -> until(vertx, () -> first.streams().shards().find(key, 0) != null))
         .compose(v -> {
-          StreamRegistry second = registry(vertx, new MetadataStore(dir), limits(10, 0));
+          ControlPlane second = registry(vertx, new MetadataStore(dir), limits(10, 0));
           return second.start().map(second);
         })
         .onComplete(test.succeeding(second -> test.verify(() -> {
-          assertEquals(StreamStatus.CREATING, first.require(key).status());
-          assertEquals(StreamStatus.ACTIVE, second.require(key).status());
+          assertEquals(StreamStatus.CREATING, first.streams().require(key).status());
+          assertEquals(StreamStatus.ACTIVE, second.streams().require(key).status());
           test.completeNow();
         })));
   }
 
   @Test
   void a_stream_deleted_with_no_delay_is_gone_when_delete_completes(Vertx vertx, VertxTestContext test) {
-    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
+    ControlPlane registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
     StreamKey key = key("brief");
-    registry.start().compose(v -> registry.create(stream(key, 2)))
-        .compose(v -> registry.delete(key))
+    registry.start().compose(v -> registry.streams().create(stream(key, 2)))
+        .compose(v -> registry.streams().delete(key))
         .onComplete(test.succeeding(v -> test.verify(() -> {
           assertNull(status(registry, key));
-          assertNull(registry.shards().find(key, 0));
+          assertNull(registry.streams().shards().find(key, 0));
           test.completeNow();
         })));
   }
@@ -193,32 +193,32 @@ class StreamRegistryTest {
   @Test
   void a_consumer_registered_with_no_delay_is_active_and_a_deregistered_one_gone_when_the_call_completes(
       Vertx vertx, VertxTestContext test) {
-    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
+    ControlPlane registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
     StreamKey key = key("read-by-many");
-    registry.start().compose(v -> registry.create(stream(key, 1)))
-        .compose(v -> registry.registerConsumer(key, "reader", Map.of()))
+    registry.start().compose(v -> registry.streams().create(stream(key, 1)))
+        .compose(v -> registry.consumers().register(key, "reader", Map.of()))
         .compose(consumer -> {
           test.verify(() -> {
             assertEquals(ConsumerStatus.ACTIVE, consumer.status());
-            assertEquals(ConsumerStatus.ACTIVE, registry.consumer(consumer.arn()).orElseThrow().status());
+            assertEquals(ConsumerStatus.ACTIVE, registry.consumers().consumer(consumer.arn()).orElseThrow().status());
           });
-          return registry.deregisterConsumer(consumer.arn()).map(consumer);
+          return registry.consumers().deregister(consumer.arn()).map(consumer);
         })
         .onComplete(test.succeeding(consumer -> test.verify(() -> {
-          assertTrue(registry.consumer(consumer.arn()).isEmpty());
+          assertTrue(registry.consumers().consumer(consumer.arn()).isEmpty());
           test.completeNow();
         })));
   }
 
   @Test
   void a_split_with_no_update_delay_leaves_the_stream_active_when_it_completes(Vertx vertx, VertxTestContext test) {
-    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
+    ControlPlane registry = registry(vertx, MetadataStore.inMemory(), limits(10, 0));
     StreamKey key = key("split");
-    registry.start().compose(v -> registry.create(stream(key, 1)))
+    registry.start().compose(v -> registry.streams().create(stream(key, 1)))
         .compose(v -> splitInHalf(registry, key))
         .onComplete(test.succeeding(v -> test.verify(() -> {
           assertEquals(StreamStatus.ACTIVE, status(registry, key));
-          assertEquals(2, registry.require(key).openShards().size());
+          assertEquals(2, registry.streams().require(key).openShards().size());
           test.completeNow();
         })));
   }
@@ -229,20 +229,20 @@ class StreamRegistryTest {
   void a_create_whose_metadata_cannot_be_saved_fails_retryably_and_leaves_no_stream_behind(Vertx vertx,
                                                                                            VertxTestContext test) {
     FaultySegmentIo faulty = new FaultySegmentIo().fail(Fault.WRITE, dir);
-    StreamRegistry registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
+    ControlPlane registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
     StreamKey lost = key("lost");
     StreamKey kept = key("kept");
-    registry.start().compose(v -> registry.create(stream(lost, 1)))
+    registry.start().compose(v -> registry.streams().create(stream(lost, 1)))
         .recover(e -> {
           test.verify(() -> {
             assertNotPersisted(e);
             assertNull(status(registry, lost));
-            assertNull(registry.shards().find(lost, 0));
-            assertEquals(0, registry.openShardCount(ACCOUNT, REGION));
+            assertNull(registry.streams().shards().find(lost, 0));
+            assertEquals(0, registry.streams().openShardCount(ACCOUNT, REGION));
           });
           faulty.clear();
           // A later change that is saved must not carry the failed one with it.
-          return registry.create(stream(kept, 1));
+          return registry.streams().create(stream(kept, 1));
         })
         .compose(v -> restarted(vertx, limits(10, 0)))
         .onComplete(test.succeeding(second -> test.verify(() -> {
@@ -255,17 +255,17 @@ class StreamRegistryTest {
   @Test
   void a_failed_create_can_be_retried_once_the_disk_has_room(Vertx vertx, VertxTestContext test) {
     FaultySegmentIo faulty = new FaultySegmentIo().fail(Fault.OPEN, dir);
-    StreamRegistry registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
+    ControlPlane registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
     StreamKey key = key("again");
-    registry.start().compose(v -> registry.create(stream(key, 2)))
+    registry.start().compose(v -> registry.streams().create(stream(key, 2)))
         .recover(e -> {
           test.verify(() -> assertNotPersisted(e));
           faulty.clear();
-          return registry.create(stream(key, 2));
+          return registry.streams().create(stream(key, 2));
         })
         .onComplete(test.succeeding(created -> test.verify(() -> {
           assertEquals(StreamStatus.ACTIVE, created.status());
-          assertNotNull(registry.shards().find(key, 1));
+          assertNotNull(registry.streams().shards().find(key, 1));
           test.completeNow();
         })));
   }
@@ -273,18 +273,18 @@ class StreamRegistryTest {
   @Test
   void a_delete_whose_metadata_cannot_be_saved_leaves_the_stream_active(Vertx vertx, VertxTestContext test) {
     FaultySegmentIo faulty = new FaultySegmentIo();
-    StreamRegistry registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
+    ControlPlane registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
     StreamKey key = key("stays");
-    registry.start().compose(v -> registry.create(stream(key, 1)))
+    registry.start().compose(v -> registry.streams().create(stream(key, 1)))
         .compose(v -> {
           faulty.fail(Fault.WRITE, dir);
-          return registry.delete(key);
+          return registry.streams().delete(key);
         })
         .recover(e -> {
           test.verify(() -> {
             assertNotPersisted(e);
             assertEquals(StreamStatus.ACTIVE, status(registry, key));
-            assertNotNull(registry.shards().find(key, 0));
+            assertNotNull(registry.streams().shards().find(key, 0));
           });
           faulty.clear();
           return restarted(vertx, limits(10, 0)).map(second -> {
@@ -299,9 +299,9 @@ class StreamRegistryTest {
   void a_split_whose_metadata_cannot_be_saved_leaves_the_stream_active_with_its_shards(Vertx vertx,
                                                                                        VertxTestContext test) {
     FaultySegmentIo faulty = new FaultySegmentIo();
-    StreamRegistry registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
+    ControlPlane registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
     StreamKey key = key("unsplit");
-    registry.start().compose(v -> registry.create(stream(key, 1)))
+    registry.start().compose(v -> registry.streams().create(stream(key, 1)))
         .compose(v -> {
           faulty.fail(Fault.WRITE, dir);
           return splitInHalf(registry, key);
@@ -309,7 +309,7 @@ class StreamRegistryTest {
         .recover(e -> {
           test.verify(() -> {
             assertNotPersisted(e);
-            StreamMeta s = registry.require(key);
+            StreamMeta s = registry.streams().require(key);
             assertEquals(StreamStatus.ACTIVE, s.status());
             assertEquals(1, s.shards().size());
             assertEquals(1, s.nextShardIndex());
@@ -328,9 +328,9 @@ class StreamRegistryTest {
   void a_split_whose_children_cannot_be_saved_is_undone_and_the_parent_takes_writes_again(Vertx vertx,
                                                                                           VertxTestContext test) {
     FaultySegmentIo faulty = new FaultySegmentIo();
-    StreamRegistry registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
+    ControlPlane registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
     StreamKey key = key("undone");
-    registry.start().compose(v -> registry.create(stream(key, 1)))
+    registry.start().compose(v -> registry.streams().create(stream(key, 1)))
         .compose(v -> {
           faulty.failAfter(Fault.WRITE, dir, 1); // UPDATING is saved; the children are not
           return splitInHalf(registry, key);
@@ -338,14 +338,14 @@ class StreamRegistryTest {
         .recover(e -> {
           test.verify(() -> assertNotPersisted(e));
           faulty.clear();
-          return until(vertx, () -> status(registry, key) == StreamStatus.ACTIVE).map(registry.require(key));
+          return until(vertx, () -> status(registry, key) == StreamStatus.ACTIVE).map(registry.streams().require(key));
         })
         .compose(s -> {
           test.verify(() -> {
             assertEquals(List.of(0), s.openShards().stream().map(ShardMeta::index).toList());
-            assertNull(registry.shards().find(key, 1));
+            assertNull(registry.streams().shards().find(key, 1));
           });
-          return registry.shards().find(key, 0).append(new io.millrace.shard.AppendRequest(List.of(
+          return registry.streams().shards().find(key, 0).append(new io.millrace.shard.AppendRequest(List.of(
               new io.millrace.shard.AppendRequest.Entry("k", null, new byte[] {1})), false));
         })
         .onComplete(test.succeedingThenComplete());
@@ -355,26 +355,26 @@ class StreamRegistryTest {
   void a_consumer_whose_registration_cannot_be_saved_does_not_exist_even_after_a_restart(Vertx vertx,
                                                                                          VertxTestContext test) {
     FaultySegmentIo faulty = new FaultySegmentIo();
-    StreamRegistry registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
+    ControlPlane registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
     StreamKey key = key("watched");
-    registry.start().compose(v -> registry.create(stream(key, 1)))
+    registry.start().compose(v -> registry.streams().create(stream(key, 1)))
         .compose(v -> {
           faulty.fail(Fault.OPEN, dir);
-          return registry.registerConsumer(key, "ghost", Map.of());
+          return registry.consumers().register(key, "ghost", Map.of());
         })
         .transform(ar -> {
           test.verify(() -> {
             assertTrue(ar.failed(), "the registration should have failed");
             assertNotPersisted(ar.cause());
-            assertEquals(List.of(), registry.consumers(key));
+            assertEquals(List.of(), registry.consumers().consumers(key));
           });
           faulty.clear();
-          return registry.change(key, s -> s.toBuilder().tags(Map.of("saved", "yes")).build())
+          return registry.streams().change(key, s -> s.toBuilder().tags(Map.of("saved", "yes")).build())
               .compose(v -> restarted(vertx, limits(10, 0)));
         })
         .onComplete(test.succeeding(second -> test.verify(() -> {
-          assertEquals(List.of(), second.consumers(key));
-          assertEquals(Map.of("saved", "yes"), second.require(key).tags());
+          assertEquals(List.of(), second.consumers().consumers(key));
+          assertEquals(Map.of("saved", "yes"), second.streams().require(key).tags());
           test.completeNow();
         })));
   }
@@ -382,14 +382,14 @@ class StreamRegistryTest {
   // ---- helpers ----
 
   /** Splits the stream's first shard at the middle of the hash space. */
-  private static Future<StreamMeta> splitInHalf(StreamRegistry registry, StreamKey key) {
-    return registry.reshard(key, s -> ReshardPlan.split(s, "shardId-000000000000",
+  private static Future<StreamMeta> splitInHalf(ControlPlane registry, StreamKey key) {
+    return registry.resharder().reshard(key, s -> ReshardPlan.split(s, "shardId-000000000000",
         java.math.BigInteger.TWO.pow(127)));
   }
 
   /** A registry over the same metadata directory (as after a restart), started. */
-  private Future<StreamRegistry> restarted(Vertx vertx, StreamRegistry.Limits limits) {
-    StreamRegistry second = registry(vertx, new MetadataStore(dir), limits);
+  private Future<ControlPlane> restarted(Vertx vertx, ControlPlane.Limits limits) {
+    ControlPlane second = registry(vertx, new MetadataStore(dir), limits);
     return second.start().map(second);
   }
 
@@ -409,12 +409,12 @@ class StreamRegistryTest {
   @Test
   void a_stream_deleted_while_creating_never_turns_active(Vertx vertx, VertxTestContext test) {
     // Deleting takes longer than creating, so the end of the create delay falls while the stream is DELETING.
-    StreamRegistry registry = registry(vertx, MetadataStore.inMemory(), new StreamRegistry.Limits(10, 50, 50, 300, 0, 0, 0));
+    ControlPlane registry = registry(vertx, MetadataStore.inMemory(), new ControlPlane.Limits(10, 50, 50, 300, 0, 0, 0));
     StreamKey key = key("short-lived");
     List<StreamStatus> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     long watch = vertx.setPeriodic(5, id -> seen.add(status(registry, key)));
-    registry.start().compose(v -> registry.create(stream(key, 1)))
-        .compose(created -> registry.delete(key))
+    registry.start().compose(v -> registry.streams().create(stream(key, 1)))
+        .compose(created -> registry.streams().delete(key))
         .compose(v -> until(vertx, () -> status(registry, key) == null))
         .onComplete(test.succeeding(v -> test.verify(() -> {
           vertx.cancelTimer(watch);
@@ -423,8 +423,8 @@ class StreamRegistryTest {
         })));
   }
 
-  private static StreamStatus status(StreamRegistry registry, StreamKey key) {
-    return registry.find(key).map(StreamMeta::status).orElse(null);
+  private static StreamStatus status(ControlPlane registry, StreamKey key) {
+    return registry.streams().find(key).map(StreamMeta::status).orElse(null);
   }
 
   /** Completes once {@code condition} holds, checking every 10 ms on a Vert.x timer; fails after 1,000 checks. */
@@ -443,12 +443,12 @@ class StreamRegistryTest {
     return done.future();
   }
 
-  private static StreamRegistry registry(Vertx vertx, MetadataStore store, StreamRegistry.Limits limits) {
-    return new StreamRegistry(vertx, store, new ShardDirectory(vertx, null, 1 << 20, SHARDS), limits, CLOCK);
+  private static ControlPlane registry(Vertx vertx, MetadataStore store, ControlPlane.Limits limits) {
+    return ControlPlane.create(vertx, store, new ShardDirectory(vertx, null, 1 << 20, SHARDS), limits, CLOCK);
   }
 
-  private static StreamRegistry.Limits limits(int shardLimit, long createStreamMillis) {
-    return new StreamRegistry.Limits(shardLimit, 50, createStreamMillis, 0, 0, 0, 0);
+  private static ControlPlane.Limits limits(int shardLimit, long createStreamMillis) {
+    return new ControlPlane.Limits(shardLimit, 50, createStreamMillis, 0, 0, 0, 0);
   }
 
   private static StreamKey key(String name) {

@@ -12,6 +12,11 @@ import io.millrace.api.validate.Validated;
 import io.millrace.api.validate.Validator;
 import io.millrace.error.ErrorCode;
 import io.millrace.error.KinesisException;
+import io.millrace.fanout.Subscription;
+import io.millrace.fanout.SubscriptionLeases;
+import io.millrace.fanout.SubscriptionStats;
+import io.millrace.stream.ControlPlane;
+import io.millrace.stream.DataPlane;
 import io.netty.buffer.ByteBufInputStream;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -52,9 +57,7 @@ public final class HttpApiVerticle extends VerticleBase {
 
   private final Operations operations;
   private final Authentication authentication;
-  private final String host;
-  private final int port;
-  private final long maxRequestBytes;
+  private final Settings settings;
   private final Supplier<String> metrics;
   private final Fanout fanout;
   private final ConnectionGuard guard;
@@ -62,41 +65,35 @@ public final class HttpApiVerticle extends VerticleBase {
   private HttpServer server;
 
   /**
-   * @param metrics the {@code GET /metrics} body in the Prometheus text format (quick, thread-safe: it is called on
-   *                the event loop)
+   * Where to listen and what a request may be: host and port, the largest body, and the account and region used
+   * when a request's credential scope does not give them.
    */
-  public HttpApiVerticle(Operations operations, String host, int port, long maxRequestBytes, String defaultAccount,
-                         String defaultRegion, Supplier<String> metrics) {
-    this(operations, host, port, maxRequestBytes, defaultAccount, defaultRegion, metrics, null,
-        new ConnectionGuard(new ConnectionGuard.Limits(Integer.MAX_VALUE, 0, Long.MAX_VALUE)));
-  }
+  public record Settings(String host, int port, long maxRequestBytes, String defaultAccount, String defaultRegion) {}
+
+  /** What SubscribeToShard needs: the control plane and data plane, the shared leases, timing and statistics. */
+  public record Fanout(ControlPlane controlPlane, DataPlane data, SubscriptionLeases leases,
+                       Subscription.Timing timing, SubscriptionStats stats) {}
 
   /**
-   * @param fanout what SubscribeToShard needs (null: the action is not served)
-   * @param guard  the server's connection limits, shared by its API verticles
+   * @param metrics the {@code GET /metrics} body in the Prometheus text format (quick, thread-safe: it is called on
+   *                the event loop)
+   * @param fanout  what SubscribeToShard needs (null: the action is not served)
+   * @param guard   the server's connection limits, shared by its API verticles
    */
-  public HttpApiVerticle(Operations operations, String host, int port, long maxRequestBytes, String defaultAccount,
-                         String defaultRegion, Supplier<String> metrics, Fanout fanout, ConnectionGuard guard) {
-    this.guard = guard;
-    this.fanout = fanout;
+  public HttpApiVerticle(Operations operations, Settings settings, Supplier<String> metrics, Fanout fanout,
+                         ConnectionGuard guard) {
     this.operations = operations;
+    this.settings = settings;
     this.metrics = metrics;
-    this.authentication = new Authentication(defaultAccount, defaultRegion);
-    this.host = host;
-    this.port = port;
-    this.maxRequestBytes = maxRequestBytes;
+    this.fanout = fanout;
+    this.guard = guard;
+    this.authentication = new Authentication(settings.defaultAccount(), settings.defaultRegion());
   }
-
-  /** What SubscribeToShard needs: the registry and data plane, the shared leases and the timing settings. */
-  public record Fanout(io.millrace.stream.StreamRegistry registry, io.millrace.stream.DataPlane data,
-                       io.millrace.fanout.SubscriptionLeases leases, io.millrace.fanout.Subscription.Timing timing,
-                       io.millrace.fanout.SubscriptionStats stats) {}
 
   @Override
   public Future<?> start() {
     if (fanout != null) {
-      subscribeToShard = new SubscribeToShardHandler(vertx, fanout.registry(), fanout.data(), fanout.leases(),
-          fanout.timing(), fanout.stats());
+      subscribeToShard = new SubscribeToShardHandler(vertx, fanout);
     }
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
@@ -104,7 +101,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", METRICS_CONTENT_TYPE)
         .end(metrics.get()));
     router.route().handler(ctx -> handle(ctx.request()));
-    HttpServerOptions options = guard.apply(new HttpServerOptions().setHost(host).setPort(port)
+    HttpServerOptions options = guard.apply(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
         .setHttp2ClearTextEnabled(true).setCompressionSupported(false).setDecompressionSupported(true));
     // The API (every POST) goes straight to its handler; the router serves the few GET pages.
     return vertx.createHttpServer(options)
@@ -171,7 +168,7 @@ public final class HttpApiVerticle extends VerticleBase {
             ? action + " is not served by this version of Millrace yet." : null);
       }
       String length = request.getHeader("Content-Length");
-      if (length != null && parseLength(length) > maxRequestBytes) {
+      if (length != null && parseLength(length) > settings.maxRequestBytes()) {
         throw tooLarge(parseLength(length));
       }
     } catch (KinesisException e) {
@@ -228,8 +225,8 @@ public final class HttpApiVerticle extends VerticleBase {
   }
 
   private KinesisException tooLarge(long bytes) {
-    return new KinesisException.RequestTooLarge("Request body of " + (bytes < 0 ? "more than " + maxRequestBytes
-        : bytes) + " bytes exceeds the limit of " + maxRequestBytes + " bytes (setting maxRequestBytes).");
+    return new KinesisException.RequestTooLarge("Request body of " + (bytes < 0 ? "more than " + settings.maxRequestBytes()
+        : bytes) + " bytes exceeds the limit of " + settings.maxRequestBytes() + " bytes (setting settings.maxRequestBytes()).");
   }
 
   /** Buffers the body, refusing (and answering 413) as soon as it grows past the limit. Null when refused. */
@@ -241,7 +238,7 @@ public final class HttpApiVerticle extends VerticleBase {
         if (refused[0]) {
           return;
         }
-        if (body.length() + (long) chunk.length() > maxRequestBytes) {
+        if (body.length() + (long) chunk.length() > settings.maxRequestBytes()) {
           refused[0] = true;
           drainAndClose(request);
           fail(request, format, requestId, tooLarge(-1), action);

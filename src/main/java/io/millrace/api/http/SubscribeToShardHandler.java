@@ -12,11 +12,13 @@ import io.millrace.fanout.Subscription;
 import io.millrace.fanout.SubscriptionLeases;
 import io.millrace.fanout.SubscriptionStats;
 import io.millrace.fanout.eventstream.EventStreamCodec;
-import io.millrace.storage.LogRecord;
+import io.millrace.api.op.Shapes;
+import io.millrace.stream.StreamRecord;
 import io.millrace.stream.ConsumerMeta;
 import io.millrace.stream.ConsumerStatus;
 import io.millrace.stream.DataPlane;
 import io.millrace.stream.ShardMeta;
+import io.millrace.stream.ConsumerRegistry;
 import io.millrace.stream.StreamRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -48,7 +50,8 @@ final class SubscribeToShardHandler {
   static final String CONTENT_TYPE = "application/vnd.amazon.eventstream";
 
   private final Vertx vertx;
-  private final StreamRegistry registry;
+  private final StreamRegistry streams;
+  private final ConsumerRegistry consumers;
   private final DataPlane data;
   private final SubscriptionLeases leases;
   private final Subscription.Timing timing;
@@ -56,15 +59,15 @@ final class SubscribeToShardHandler {
   private final Clock clock;
   private final java.util.Set<Subscription> live = new java.util.HashSet<>();
 
-  SubscribeToShardHandler(Vertx vertx, StreamRegistry registry, DataPlane data, SubscriptionLeases leases,
-                          Subscription.Timing timing, SubscriptionStats stats) {
-    this.stats = stats;
+  SubscribeToShardHandler(Vertx vertx, HttpApiVerticle.Fanout fanout) {
     this.vertx = vertx;
-    this.registry = registry;
-    this.data = data;
-    this.leases = leases;
-    this.timing = timing;
-    this.clock = registry.clock();
+    this.streams = fanout.controlPlane().streams();
+    this.consumers = fanout.controlPlane().consumers();
+    this.data = fanout.data();
+    this.leases = fanout.leases();
+    this.timing = fanout.timing();
+    this.stats = fanout.stats();
+    this.clock = streams.clock();
   }
 
   /** Starts the subscription, or completes with the failure to answer as a plain AWS error. */
@@ -87,8 +90,8 @@ final class SubscribeToShardHandler {
       return Future.failedFuture(e);
     }
     try {
-      ConsumerMeta consumer = registry.consumer(r.consumerARN())
-          .orElseThrow(() -> StreamRegistry.consumerNotFound(r.consumerARN()));
+      ConsumerMeta consumer = consumers.consumer(r.consumerARN())
+          .orElseThrow(() -> ConsumerRegistry.notFound(r.consumerARN()));
       if (consumer.status() != ConsumerStatus.ACTIVE) {
         throw new KinesisException.ResourceInUse("Consumer " + consumer.arn() + " is not ACTIVE, instead in state "
             + consumer.status() + ".");
@@ -130,14 +133,14 @@ final class SubscribeToShardHandler {
     Subscription subscription = new Subscription(vertx, start, sink, timing, clock, () -> {
       leases.release(lease);
       live.remove(self[0]);
-    }, () -> registry.find(start.stream().key()).orElse(null), stats);
+    }, () -> streams.find(start.stream().key()).orElse(null), stats);
     self[0] = subscription;
     holder.set(subscription);
     // Checked again now that the lease is visible: a deregistration that came after the first check is seen here.
-    ConsumerMeta now = registry.consumer(consumer.arn()).orElse(null);
+    ConsumerMeta now = consumers.consumer(consumer.arn()).orElse(null);
     if (now == null || now.status() != ConsumerStatus.ACTIVE) {
       leases.release(lease);
-      throw now == null ? StreamRegistry.consumerNotFound(consumer.arn())
+      throw now == null ? ConsumerRegistry.notFound(consumer.arn())
           : new KinesisException.ResourceInUse("Consumer " + consumer.arn() + " is not ACTIVE, instead in state "
               + now.status() + ".");
     }
@@ -176,22 +179,12 @@ final class SubscribeToShardHandler {
     }
 
     @Override
-    public long event(ShardMeta shard, List<LogRecord> records, String continuation, long millisBehindLatest,
+    public long event(ShardMeta shard, List<StreamRecord> records, String continuation, long millisBehindLatest,
                       List<ShardMeta> childShards, Runnable onWritten) {
-      List<Responses.Record> out = new ArrayList<>(records.size());
-      for (LogRecord rec : records) {
-        out.add(new Responses.Record(shard.sequenceNumber(rec.offset(), rec.arrivalMillis()).toDecimal(),
-            Instant.ofEpochMilli(rec.arrivalMillis()), rec.data(), rec.partitionKey(), rec.encrypted() ? "KMS" : null));
-      }
-      List<Responses.ChildShard> children = childShards == null ? null : childShards.stream().map(c ->
-          new Responses.ChildShard(c.shardId(), c.adjacentParentIndex() == null
-              ? List.of(ShardMeta.shardId(c.parentIndex()))
-              : List.of(ShardMeta.shardId(c.parentIndex()), ShardMeta.shardId(c.adjacentParentIndex())),
-              new Responses.HashKeyRange(c.startingHashKey().toString(), c.endingHashKey().toString()))).toList();
       byte[] payload;
       try {
-        payload = JSON.writeValueAsBytes(new Responses.SubscribeToShardEvent(out, continuation, millisBehindLatest,
-            children));
+        payload = JSON.writeValueAsBytes(new Responses.SubscribeToShardEvent(Shapes.records(records), continuation,
+            millisBehindLatest, Shapes.childShards(childShards)));
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }

@@ -1,5 +1,6 @@
 package io.millrace.api.model;
 
+import io.millrace.stream.KinesisLimits;
 import io.millrace.api.validate.Validated;
 import io.millrace.api.validate.Validator;
 import java.time.Instant;
@@ -19,7 +20,6 @@ public final class Requests {
 
   private Requests() {}
 
-  static final int MAX_DATA_BYTES = 10 * 1024 * 1024;
   static final List<String> SHARD_LEVEL_METRICS = List.of("IncomingBytes", "IncomingRecords", "OutgoingBytes",
       "OutgoingRecords", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded",
       "IteratorAgeMilliseconds", "ALL");
@@ -126,7 +126,7 @@ public final class Requests {
     public void validate(Validator v) {
       v.streamName("streamName", streamName);
       if (v.required("data", data)) {
-        v.blob("data", data, MAX_DATA_BYTES);
+        v.blob("data", data, KinesisLimits.MAX_RECORD_DATA_BYTES);
       }
       v.requiredString("partitionKey", partitionKey, 1, 256, null)
           .string("explicitHashKey", explicitHashKey, 0, Integer.MAX_VALUE, Validator.HASH_KEY_PATTERN)
@@ -138,7 +138,7 @@ public final class Requests {
   public record PutRecordsRequestEntry(byte[] data, String explicitHashKey, String partitionKey) {
     void validate(Validator v, String path) {
       if (v.required(path + ".data", data)) {
-        v.blob(path + ".data", data, MAX_DATA_BYTES);
+        v.blob(path + ".data", data, KinesisLimits.MAX_RECORD_DATA_BYTES);
       }
       v.string(path + ".explicitHashKey", explicitHashKey, 0, Integer.MAX_VALUE, Validator.HASH_KEY_PATTERN)
           .requiredString(path + ".partitionKey", partitionKey, 1, 256, null);
@@ -150,8 +150,8 @@ public final class Requests {
     @Override
     public void validate(Validator v) {
       if (v.required("records", records)) {
-        v.size("records", records, 1, 500);
-        for (int i = 0; i < records.size() && i < 500; i++) {
+        v.size("records", records, 1, KinesisLimits.MAX_PUT_RECORDS_ENTRIES);
+        for (int i = 0; i < records.size() && i < KinesisLimits.MAX_PUT_RECORDS_ENTRIES; i++) {
           PutRecordsRequestEntry e = records.get(i);
           if (v.required("records." + (i + 1) + ".member", e)) {
             e.validate(v, "records." + (i + 1) + ".member");

@@ -10,7 +10,8 @@ import io.millrace.stream.ConsumerMeta;
 import io.millrace.stream.ConsumerStatus;
 import io.millrace.stream.StreamKey;
 import io.millrace.stream.StreamMeta;
-import io.millrace.stream.StreamRegistry;
+import io.millrace.stream.ConsumerRegistry;
+import io.millrace.stream.ControlPlane;
 import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,9 +27,9 @@ final class ConsumerOps {
   private ConsumerOps() {}
 
   /** The consumer a request names by ConsumerARN, or by StreamARN and ConsumerName; ResourceNotFound if none. */
-  static ConsumerMeta resolve(StreamRegistry registry, String streamArn, String consumerName, String consumerArn) {
+  static ConsumerMeta resolve(ControlPlane plane, String streamArn, String consumerName, String consumerArn) {
     if (consumerArn != null) {
-      ConsumerMeta c = registry.consumer(consumerArn).orElseThrow(() -> StreamRegistry.consumerNotFound(consumerArn));
+      ConsumerMeta c = plane.consumers().consumer(consumerArn).orElseThrow(() -> ConsumerRegistry.notFound(consumerArn));
       if ((streamArn != null && !streamArn.equals(c.stream().arn()))
           || (consumerName != null && !consumerName.equals(c.name()))) {
         throw new KinesisException.InvalidArgument("ConsumerARN " + consumerArn
@@ -41,8 +42,8 @@ final class ConsumerOps {
           + "provided.");
     }
     StreamKey stream = RequestScope.parseStreamArn(streamArn);
-    registry.require(stream);
-    return registry.consumer(stream, consumerName).orElseThrow(() -> new KinesisException.ResourceNotFound(
+    plane.streams().require(stream);
+    return plane.consumers().consumer(stream, consumerName).orElseThrow(() -> new KinesisException.ResourceNotFound(
         "Consumer " + consumerName + " under stream " + stream.name() + " not found for account "
             + stream.account() + "."));
   }
@@ -53,11 +54,11 @@ final class ConsumerOps {
 
   static final class RegisterStreamConsumer
       extends BaseOperation<RegisterStreamConsumerRequest, Responses.RegisterStreamConsumerResponse> {
-    private final StreamRegistry registry;
+    private final ControlPlane plane;
 
-    RegisterStreamConsumer(StreamRegistry registry) {
+    RegisterStreamConsumer(ControlPlane plane) {
       super("RegisterStreamConsumer", RegisterStreamConsumerRequest.class);
-      this.registry = registry;
+      this.plane = plane;
     }
 
     @Override
@@ -65,38 +66,38 @@ final class ConsumerOps {
                                                                    RequestScope scope) {
       Tags.check(r.tags());
       // AWS always answers CREATING here; with no creation delay the consumer is ACTIVE already (Describe says so).
-      return registry.registerConsumer(RequestScope.parseStreamArn(r.streamARN()), r.consumerName(), r.tags())
+      return plane.consumers().register(RequestScope.parseStreamArn(r.streamARN()), r.consumerName(), r.tags())
           .map(c -> new Responses.RegisterStreamConsumerResponse(shape(c.withStatus(ConsumerStatus.CREATING))));
     }
   }
 
   static final class DeregisterStreamConsumer extends BaseOperation<StreamConsumerRequest, Responses.Empty> {
-    private final StreamRegistry registry;
+    private final ControlPlane plane;
 
-    DeregisterStreamConsumer(StreamRegistry registry) {
+    DeregisterStreamConsumer(ControlPlane plane) {
       super("DeregisterStreamConsumer", StreamConsumerRequest.class);
-      this.registry = registry;
+      this.plane = plane;
     }
 
     @Override
     public Future<Responses.Empty> handle(StreamConsumerRequest r, RequestScope scope) {
-      ConsumerMeta c = resolve(registry, r.streamARN(), r.consumerName(), r.consumerARN());
-      return registry.deregisterConsumer(c.arn()).map(Responses.Empty.INSTANCE);
+      ConsumerMeta c = resolve(plane, r.streamARN(), r.consumerName(), r.consumerARN());
+      return plane.consumers().deregister(c.arn()).map(Responses.Empty.INSTANCE);
     }
   }
 
   static final class DescribeStreamConsumer
       extends BaseOperation<StreamConsumerRequest, Responses.DescribeStreamConsumerResponse> {
-    private final StreamRegistry registry;
+    private final ControlPlane plane;
 
-    DescribeStreamConsumer(StreamRegistry registry) {
+    DescribeStreamConsumer(ControlPlane plane) {
       super("DescribeStreamConsumer", StreamConsumerRequest.class);
-      this.registry = registry;
+      this.plane = plane;
     }
 
     @Override
     public Future<Responses.DescribeStreamConsumerResponse> handle(StreamConsumerRequest r, RequestScope scope) {
-      ConsumerMeta c = resolve(registry, r.streamARN(), r.consumerName(), r.consumerARN());
+      ConsumerMeta c = resolve(plane, r.streamARN(), r.consumerName(), r.consumerARN());
       return Future.succeededFuture(new Responses.DescribeStreamConsumerResponse(new Responses.ConsumerDescription(
           c.name(), c.arn(), c.status().name(), Instant.ofEpochSecond(c.createdSeconds()), c.stream().arn())));
     }
@@ -104,19 +105,19 @@ final class ConsumerOps {
 
   static final class ListStreamConsumers
       extends BaseOperation<ListStreamConsumersRequest, Responses.ListStreamConsumersResponse> {
-    private final StreamRegistry registry;
+    private final ControlPlane plane;
     private final TokenSigner signer;
 
-    ListStreamConsumers(StreamRegistry registry, TokenSigner signer) {
+    ListStreamConsumers(ControlPlane plane, TokenSigner signer) {
       super("ListStreamConsumers", ListStreamConsumersRequest.class);
-      this.registry = registry;
+      this.plane = plane;
       this.signer = signer;
     }
 
     @Override
     public Future<Responses.ListStreamConsumersResponse> handle(ListStreamConsumersRequest r, RequestScope scope) {
       StreamKey key = RequestScope.parseStreamArn(r.streamARN());
-      StreamMeta stream = registry.require(key);
+      StreamMeta stream = plane.streams().require(key);
       if (r.streamCreationTimestamp() != null
           && r.streamCreationTimestamp().toEpochMilli() / 1000 != stream.createdMillis() / 1000) {
         throw new KinesisException.ResourceNotFound(key.describe() + " with creation timestamp "
@@ -128,13 +129,13 @@ final class ConsumerOps {
       if (r.nextToken() != null) {
         PageToken token = PageToken.decode(r.nextToken(), signer).filter(t -> t.scope().equals(listScope))
             .orElseThrow(() -> new KinesisException.InvalidArgument("Invalid NextToken."));
-        if (registry.clock().millis() - token.issuedMillis() > PageToken.TTL_MILLIS) {
+        if (plane.streams().clock().millis() - token.issuedMillis() > PageToken.TTL_MILLIS) {
           throw new KinesisException.ExpiredNextToken("The NextToken has expired.");
         }
         after = token.position();
         limit = r.maxResults() == null ? token.limit() : limit;
       }
-      List<ConsumerMeta> all = new ArrayList<>(registry.consumers(key));
+      List<ConsumerMeta> all = new ArrayList<>(plane.consumers().consumers(key));
       all.sort(Comparator.comparing(ConsumerMeta::name));
       List<Responses.Consumer> page = new ArrayList<>();
       boolean more = false;
@@ -150,13 +151,13 @@ final class ConsumerOps {
         page.add(shape(c));
         last = c.name();
       }
-      String next = more ? new PageToken(registry.clock().millis(), listScope, last, limit).encode(signer) : null;
+      String next = more ? new PageToken(plane.streams().clock().millis(), listScope, last, limit).encode(signer) : null;
       return Future.succeededFuture(new Responses.ListStreamConsumersResponse(page, next));
     }
   }
 
-  static List<Operation<?, ?>> all(StreamRegistry registry, TokenSigner signer) {
-    return List.of(new RegisterStreamConsumer(registry), new DeregisterStreamConsumer(registry),
-        new DescribeStreamConsumer(registry), new ListStreamConsumers(registry, signer));
+  static List<Operation<?, ?>> all(ControlPlane plane, TokenSigner signer) {
+    return List.of(new RegisterStreamConsumer(plane), new DeregisterStreamConsumer(plane),
+        new DescribeStreamConsumer(plane), new ListStreamConsumers(plane, signer));
   }
 }

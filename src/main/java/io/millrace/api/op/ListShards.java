@@ -1,5 +1,6 @@
 package io.millrace.api.op;
 
+import io.millrace.stream.KinesisLimits;
 import io.millrace.api.model.Requests.ListShardsRequest;
 import io.millrace.api.model.Requests.ShardFilter;
 import io.millrace.api.model.Responses;
@@ -20,7 +21,6 @@ import java.util.function.Predicate;
  */
 final class ListShards extends BaseOperation<ListShardsRequest, Responses.ListShardsResponse> {
 
-  private static final int DEFAULT_MAX_RESULTS = 1000;
 
   private final StreamRegistry registry;
   private final TokenSigner signer;
@@ -39,7 +39,7 @@ final class ListShards extends BaseOperation<ListShardsRequest, Responses.ListSh
     String filterShardId;
     Long filterMillis;
     String after;
-    int max = r.maxResults() == null ? DEFAULT_MAX_RESULTS : Math.min(r.maxResults(), DEFAULT_MAX_RESULTS);
+    int max = r.maxResults() == null ? KinesisLimits.MAX_LIST_SHARDS_RESULTS : Math.min(r.maxResults(), KinesisLimits.MAX_LIST_SHARDS_RESULTS);
     if (r.nextToken() != null) {
       if (r.streamName() != null || r.streamARN() != null || r.exclusiveStartShardId() != null
           || r.streamCreationTimestamp() != null) {

@@ -1,6 +1,7 @@
 package io.millrace.api.op;
 
 import io.millrace.shard.TokenSigner;
+import io.millrace.stream.ControlPlane;
 import io.millrace.stream.DataPlane;
 import io.millrace.stream.StreamRegistry;
 import java.util.HashMap;
@@ -19,10 +20,12 @@ public final class Operations {
 
   private final Map<String, Operation<?, ?>> byName = new HashMap<>();
 
-  public Operations(StreamRegistry registry, DataPlane data, TokenSigner signer) {
-    List<List<Operation<?, ?>>> families = List.of(StreamOps.all(registry, signer),
-        List.of(new ListShards(registry, signer)), RecordOps.all(data), TagOps.all(registry),
-        StreamSettingsOps.all(registry), ReshardOps.all(registry), AccountOps.all(registry), ConsumerOps.all(registry, signer));
+  public Operations(ControlPlane plane, DataPlane data, TokenSigner signer) {
+    StreamRegistry streams = plane.streams();
+    List<List<Operation<?, ?>>> families = List.of(StreamOps.all(plane, signer),
+        List.of(new ListShards(streams, signer)), RecordOps.all(data), TagOps.all(plane),
+        StreamSettingsOps.all(streams), ReshardOps.all(plane.resharder()), AccountOps.all(streams),
+        ConsumerOps.all(plane, signer));
     for (List<Operation<?, ?>> family : families) {
       for (Operation<?, ?> op : family) {
         if (byName.put(op.name(), op) != null) {

@@ -1,5 +1,6 @@
 package io.millrace.api.op;
 
+import io.millrace.stream.KinesisLimits;
 import io.millrace.api.model.Requests.GetRecordsRequest;
 import io.millrace.api.model.Requests.GetShardIteratorRequest;
 import io.millrace.api.model.Requests.PutRecordRequest;
@@ -7,14 +8,12 @@ import io.millrace.api.model.Requests.PutRecordsRequest;
 import io.millrace.api.model.Requests.PutRecordsRequestEntry;
 import io.millrace.api.model.Responses;
 import io.millrace.error.KinesisException;
-import io.millrace.storage.LogRecord;
 import io.millrace.stream.DataPlane;
 import io.millrace.stream.DataPlane.PutEntry;
 import io.millrace.stream.DataPlane.PutOutcome;
 import io.millrace.stream.StreamKey;
 import io.millrace.stream.StreamMeta;
 import io.vertx.core.Future;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -116,19 +115,10 @@ final class RecordOps {
 
     @Override
     public Future<Responses.GetRecordsResponse> handle(GetRecordsRequest r, RequestScope scope) {
-      int limit = r.limit() == null ? 10_000 : r.limit();
-      return data.records(r.shardIterator(), limit, r.streamARN()).map(page -> {
-        List<Responses.Record> records = new ArrayList<>(page.records().size());
-        for (int i = 0; i < page.records().size(); i++) {
-          LogRecord rec = page.records().get(i);
-          records.add(new Responses.Record(page.sequenceNumbers().get(i),
-              Instant.ofEpochMilli(rec.arrivalMillis()), rec.data(), rec.partitionKey(),
-              rec.encrypted() ? "KMS" : null));
-        }
-        List<Responses.ChildShard> children = page.childShards() == null ? null
-            : page.childShards().stream().map(Shapes::childShard).toList();
-        return new Responses.GetRecordsResponse(records, page.nextIterator(), page.millisBehindLatest(), children);
-      });
+      int limit = r.limit() == null ? KinesisLimits.MAX_GET_RECORDS_RECORDS : r.limit();
+      return data.records(r.shardIterator(), limit, r.streamARN()).map(page -> new Responses.GetRecordsResponse(
+          Shapes.records(page.records()), page.nextIterator(), page.millisBehindLatest(),
+          Shapes.childShards(page.childShards())));
     }
   }
 

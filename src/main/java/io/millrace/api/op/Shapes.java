@@ -3,11 +3,15 @@ package io.millrace.api.op;
 import io.millrace.api.model.Responses;
 import io.millrace.stream.ShardMeta;
 import io.millrace.stream.StreamMeta;
+import io.millrace.stream.StreamRecord;
 import java.time.Instant;
 import java.util.List;
 
-/** Conversions from core metadata to response shapes, shared by the operations. */
-final class Shapes {
+/**
+ * Conversions from core values to response shapes, shared by the operations and SubscribeToShard: one mapping of a
+ * record, one of a child shard, for every answer that carries them.
+ */
+public final class Shapes {
 
   private Shapes() {}
 
@@ -26,6 +30,26 @@ final class Shapes {
 
   static Responses.HashKeyRange hashKeyRange(ShardMeta s) {
     return new Responses.HashKeyRange(s.startingHashKey().toString(), s.endingHashKey().toString());
+  }
+
+  /** A record as GetRecords and SubscribeToShard events carry it. */
+  public static Responses.Record record(StreamRecord r) {
+    return new Responses.Record(r.sequenceNumber(), Instant.ofEpochMilli(r.arrivalMillis()), r.data(),
+        r.partitionKey(), r.encrypted() ? "KMS" : null);
+  }
+
+  /** Records as answers carry them. */
+  public static List<Responses.Record> records(List<StreamRecord> records) {
+    List<Responses.Record> out = new java.util.ArrayList<>(records.size());
+    for (StreamRecord r : records) {
+      out.add(record(r));
+    }
+    return out;
+  }
+
+  /** Child shards as GetRecords and SubscribeToShard's last event carry them, or null for none. */
+  public static List<Responses.ChildShard> childShards(List<ShardMeta> children) {
+    return children == null ? null : children.stream().map(Shapes::childShard).toList();
   }
 
   static Responses.ChildShard childShard(ShardMeta child) {

@@ -1,5 +1,6 @@
 package io.millrace.api.op;
 
+import io.millrace.stream.KinesisLimits;
 import io.millrace.api.model.Requests.CreateStreamRequest;
 import io.millrace.api.model.Requests.DeleteStreamRequest;
 import io.millrace.api.model.Requests.DescribeStreamRequest;
@@ -13,6 +14,8 @@ import io.millrace.stream.ShardMeta;
 import io.millrace.stream.StreamKey;
 import io.millrace.stream.StreamMeta;
 import io.millrace.stream.StreamMode;
+import io.millrace.stream.ConsumerRegistry;
+import io.millrace.stream.ControlPlane;
 import io.millrace.stream.StreamRegistry;
 import io.millrace.stream.StreamStatus;
 import io.vertx.core.Future;
@@ -93,7 +96,8 @@ final class StreamOps {
     @Override
     public Future<Responses.DescribeStreamResponse> handle(DescribeStreamRequest r, RequestScope scope) {
       StreamMeta s = registry.require(scope.streamKey(r));
-      int limit = r.limit() == null ? 100 : Math.min(r.limit(), 100);
+      int limit = r.limit() == null ? KinesisLimits.MAX_LIST_STREAMS_NAMES
+          : Math.min(r.limit(), KinesisLimits.MAX_LIST_STREAMS_NAMES);
       Page<ShardMeta> page = Page.of(s.shards(), ShardMeta::shardId, r.exclusiveStartShardId(), limit);
       List<Responses.Shard> shards = page.items().stream().map(shard -> Shapes.shard(s, shard)).toList();
       return Future.succeededFuture(new Responses.DescribeStreamResponse(new Responses.StreamDescription(
@@ -104,10 +108,12 @@ final class StreamOps {
 
   static final class DescribeStreamSummary extends BaseOperation<DescribeStreamSummaryRequest, Responses.DescribeStreamSummaryResponse> {
     private final StreamRegistry registry;
+    private final ConsumerRegistry consumers;
 
-    DescribeStreamSummary(StreamRegistry registry) {
+    DescribeStreamSummary(StreamRegistry registry, ConsumerRegistry consumers) {
       super("DescribeStreamSummary", DescribeStreamSummaryRequest.class);
       this.registry = registry;
+      this.consumers = consumers;
     }
 
 
@@ -120,7 +126,7 @@ final class StreamOps {
       return Future.succeededFuture(new Responses.DescribeStreamSummaryResponse(
           new Responses.StreamDescriptionSummary(s.name(), s.arn(), s.status().name(), Shapes.mode(s),
               s.retentionHours(), Shapes.created(s), Shapes.monitoring(s), s.encryptionType(), s.keyId(),
-              s.openShards().size(), registry.consumers(s.key()).size(), warm, s.maxRecordSizeKiB())));
+              s.openShards().size(), consumers.consumers(s.key()).size(), warm, s.maxRecordSizeKiB())));
     }
   }
 
@@ -139,7 +145,8 @@ final class StreamOps {
     public Future<Responses.ListStreamsResponse> handle(ListStreamsRequest r, RequestScope scope) {
       String listScope = "streams:" + scope.account() + ":" + scope.region();
       String after = r.exclusiveStartStreamName();
-      int limit = r.limit() == null ? 100 : Math.min(r.limit(), 100);
+      int limit = r.limit() == null ? KinesisLimits.MAX_LIST_STREAMS_NAMES
+          : Math.min(r.limit(), KinesisLimits.MAX_LIST_STREAMS_NAMES);
       if (r.nextToken() != null) {
         if (after != null) {
           throw new KinesisException.InvalidArgument(
@@ -162,8 +169,9 @@ final class StreamOps {
   }
 
   /** For the dispatch table. */
-  static List<Operation<?, ?>> all(StreamRegistry registry, TokenSigner signer) {
+  static List<Operation<?, ?>> all(ControlPlane plane, TokenSigner signer) {
+    StreamRegistry registry = plane.streams();
     return List.of(new CreateStream(registry), new DeleteStream(registry), new DescribeStream(registry),
-        new DescribeStreamSummary(registry), new ListStreams(registry, signer));
+        new DescribeStreamSummary(registry, plane.consumers()), new ListStreams(registry, signer));
   }
 }

@@ -1,5 +1,6 @@
 package io.millrace.api.op;
 
+import io.millrace.stream.KinesisLimits;
 import io.millrace.api.model.Requests.AddTagsToStreamRequest;
 import io.millrace.api.model.Requests.ListTagsForResourceRequest;
 import io.millrace.api.model.Requests.ListTagsForStreamRequest;
@@ -10,7 +11,8 @@ import io.millrace.api.model.Responses;
 import io.millrace.error.KinesisException;
 import io.millrace.stream.StreamKey;
 import io.millrace.stream.StreamMeta;
-import io.millrace.stream.StreamRegistry;
+import io.millrace.stream.ConsumerRegistry;
+import io.millrace.stream.ControlPlane;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,22 +27,22 @@ final class TagOps {
 
   private TagOps() {}
 
-  static Future<Void> addTags(StreamRegistry registry, StreamKey key, Map<String, String> tags) {
+  static Future<Void> addTags(ControlPlane plane, StreamKey key, Map<String, String> tags) {
     Tags.check(tags);
-    return registry.change(key, s -> {
+    return plane.streams().change(key, s -> {
       TreeMap<String, String> merged = new TreeMap<>(s.tags());
       merged.putAll(tags);
-      if (merged.size() > Tags.MAX_TAGS) {
+      if (merged.size() > KinesisLimits.MAX_TAGS) {
         throw new KinesisException.LimitExceeded("Failed to add tags to stream " + key.name() + " under account "
-            + key.account() + " because a given stream cannot have more than " + Tags.MAX_TAGS
+            + key.account() + " because a given stream cannot have more than " + KinesisLimits.MAX_TAGS
             + " tags associated with it.");
       }
       return s.toBuilder().tags(merged).build();
     }).mapEmpty();
   }
 
-  static Future<Void> removeTags(StreamRegistry registry, StreamKey key, List<String> keys) {
-    return registry.change(key, s -> {
+  static Future<Void> removeTags(ControlPlane plane, StreamKey key, List<String> keys) {
+    return plane.streams().change(key, s -> {
       TreeMap<String, String> left = new TreeMap<>(s.tags());
       keys.forEach(left::remove);
       return s.toBuilder().tags(left).build();
@@ -62,58 +64,58 @@ final class TagOps {
     return resourceArn.contains("/consumer/");
   }
 
-  static Future<Void> changeConsumerTags(StreamRegistry registry, String arn,
+  static Future<Void> changeConsumerTags(ControlPlane plane, String arn,
                                          java.util.function.UnaryOperator<Map<String, String>> change) {
-    return registry.changeConsumer(arn, c -> {
+    return plane.consumers().change(arn, c -> {
       Map<String, String> updated = change.apply(new TreeMap<>(c.tags()));
-      if (updated.size() > Tags.MAX_TAGS) {
+      if (updated.size() > KinesisLimits.MAX_TAGS) {
         throw new KinesisException.LimitExceeded("Failed to add tags to consumer " + arn
-            + " because a given resource cannot have more than " + Tags.MAX_TAGS + " tags associated with it.");
+            + " because a given resource cannot have more than " + KinesisLimits.MAX_TAGS + " tags associated with it.");
       }
       return c.withTags(updated);
     }).mapEmpty();
   }
 
   static final class AddTagsToStream extends BaseOperation<AddTagsToStreamRequest, Responses.Empty> {
-    private final StreamRegistry registry;
+    private final ControlPlane plane;
 
-    AddTagsToStream(StreamRegistry registry) {
+    AddTagsToStream(ControlPlane plane) {
       super("AddTagsToStream", AddTagsToStreamRequest.class);
-      this.registry = registry;
+      this.plane = plane;
     }
 
     @Override
     public Future<Responses.Empty> handle(AddTagsToStreamRequest r, RequestScope scope) {
-      return addTags(registry, scope.streamKey(r), r.tags()).map(Responses.Empty.INSTANCE);
+      return addTags(plane, scope.streamKey(r), r.tags()).map(Responses.Empty.INSTANCE);
     }
   }
 
   static final class RemoveTagsFromStream extends BaseOperation<RemoveTagsFromStreamRequest, Responses.Empty> {
-    private final StreamRegistry registry;
+    private final ControlPlane plane;
 
-    RemoveTagsFromStream(StreamRegistry registry) {
+    RemoveTagsFromStream(ControlPlane plane) {
       super("RemoveTagsFromStream", RemoveTagsFromStreamRequest.class);
-      this.registry = registry;
+      this.plane = plane;
     }
 
     @Override
     public Future<Responses.Empty> handle(RemoveTagsFromStreamRequest r, RequestScope scope) {
-      return removeTags(registry, scope.streamKey(r), r.tagKeys()).map(Responses.Empty.INSTANCE);
+      return removeTags(plane, scope.streamKey(r), r.tagKeys()).map(Responses.Empty.INSTANCE);
     }
   }
 
   static final class ListTagsForStream
       extends BaseOperation<ListTagsForStreamRequest, Responses.ListTagsForStreamResponse> {
-    private final StreamRegistry registry;
+    private final ControlPlane plane;
 
-    ListTagsForStream(StreamRegistry registry) {
+    ListTagsForStream(ControlPlane plane) {
       super("ListTagsForStream", ListTagsForStreamRequest.class);
-      this.registry = registry;
+      this.plane = plane;
     }
 
     @Override
     public Future<Responses.ListTagsForStreamResponse> handle(ListTagsForStreamRequest r, RequestScope scope) {
-      StreamMeta s = registry.require(scope.streamKey(r));
+      StreamMeta s = plane.streams().require(scope.streamKey(r));
       int limit = r.limit() == null ? 10 : r.limit();
       Page<Responses.Tag> page = Page.of(tags(s), Responses.Tag::key, r.exclusiveStartTagKey(), limit);
       return Future.succeededFuture(new Responses.ListTagsForStreamResponse(page.items(), page.more()));
@@ -121,71 +123,71 @@ final class TagOps {
   }
 
   static final class TagResource extends BaseOperation<TagResourceRequest, Responses.Empty> {
-    private final StreamRegistry registry;
+    private final ControlPlane plane;
 
-    TagResource(StreamRegistry registry) {
+    TagResource(ControlPlane plane) {
       super("TagResource", TagResourceRequest.class);
-      this.registry = registry;
+      this.plane = plane;
     }
 
     @Override
     public Future<Responses.Empty> handle(TagResourceRequest r, RequestScope scope) {
       if (isConsumer(r.resourceARN())) {
         Tags.check(r.tags());
-        return changeConsumerTags(registry, r.resourceARN(), t -> {
+        return changeConsumerTags(plane, r.resourceARN(), t -> {
           t.putAll(r.tags());
           return t;
         }).map(Responses.Empty.INSTANCE);
       }
-      return addTags(registry, streamOf(r.resourceARN()), r.tags()).map(Responses.Empty.INSTANCE);
+      return addTags(plane, streamOf(r.resourceARN()), r.tags()).map(Responses.Empty.INSTANCE);
     }
   }
 
   static final class UntagResource extends BaseOperation<UntagResourceRequest, Responses.Empty> {
-    private final StreamRegistry registry;
+    private final ControlPlane plane;
 
-    UntagResource(StreamRegistry registry) {
+    UntagResource(ControlPlane plane) {
       super("UntagResource", UntagResourceRequest.class);
-      this.registry = registry;
+      this.plane = plane;
     }
 
     @Override
     public Future<Responses.Empty> handle(UntagResourceRequest r, RequestScope scope) {
       if (isConsumer(r.resourceARN())) {
-        return changeConsumerTags(registry, r.resourceARN(), t -> {
+        return changeConsumerTags(plane, r.resourceARN(), t -> {
           r.tagKeys().forEach(t::remove);
           return t;
         }).map(Responses.Empty.INSTANCE);
       }
-      return removeTags(registry, streamOf(r.resourceARN()), r.tagKeys()).map(Responses.Empty.INSTANCE);
+      return removeTags(plane, streamOf(r.resourceARN()), r.tagKeys()).map(Responses.Empty.INSTANCE);
     }
   }
 
   static final class ListTagsForResource
       extends BaseOperation<ListTagsForResourceRequest, Responses.ListTagsForResourceResponse> {
-    private final StreamRegistry registry;
+    private final ControlPlane plane;
 
-    ListTagsForResource(StreamRegistry registry) {
+    ListTagsForResource(ControlPlane plane) {
       super("ListTagsForResource", ListTagsForResourceRequest.class);
-      this.registry = registry;
+      this.plane = plane;
     }
 
     @Override
     public Future<Responses.ListTagsForResourceResponse> handle(ListTagsForResourceRequest r, RequestScope scope) {
       if (isConsumer(r.resourceARN())) {
         List<Responses.Tag> out = new ArrayList<>();
-        registry.consumer(r.resourceARN()).orElseThrow(() -> StreamRegistry.consumerNotFound(r.resourceARN()))
+        plane.consumers().consumer(r.resourceARN()).orElseThrow(() -> ConsumerRegistry.notFound(r.resourceARN()))
             .tags().forEach((k, v) -> out.add(new Responses.Tag(k, v)));
         return Future.succeededFuture(new Responses.ListTagsForResourceResponse(out));
       }
-      StreamMeta s = registry.require(streamOf(r.resourceARN()));
+      StreamMeta s = plane.streams().require(streamOf(r.resourceARN()));
       return Future.succeededFuture(new Responses.ListTagsForResourceResponse(tags(s)));
     }
   }
 
-  static List<Operation<?, ?>> all(StreamRegistry registry) {
-    return List.of(new AddTagsToStream(registry), new RemoveTagsFromStream(registry),
-        new ListTagsForStream(registry), new TagResource(registry), new UntagResource(registry),
-        new ListTagsForResource(registry));
+  static List<Operation<?, ?>> all(ControlPlane plane) {
+    return List.of(new AddTagsToStream(plane), new RemoveTagsFromStream(plane),
+        new ListTagsForStream(plane), new TagResource(plane), new UntagResource(plane),
+        new ListTagsForResource(plane));
   }
 }

@@ -7,7 +7,6 @@ import java.util.regex.Pattern;
 /** Tag rules AWS applies beyond the shapes' sizes: characters, key and value lengths, 50 per stream. */
 final class Tags {
 
-  static final int MAX_TAGS = 50;
   private static final Pattern VALID = Pattern.compile("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@%]*");
 
   private Tags() {}

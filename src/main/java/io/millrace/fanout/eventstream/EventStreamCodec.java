@@ -219,9 +219,4 @@ public final class EventStreamCodec {
     crc.update(bytes, offset, length);
     return crc.getValue();
   }
-
-  /** The total length a message announces in its first four bytes (for splitting a byte stream). */
-  public static int totalLength(byte[] bytes, int offset) {
-    return ByteBuffer.wrap(bytes, offset, 4).getInt();
-  }
 }
