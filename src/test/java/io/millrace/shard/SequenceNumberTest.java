@@ -3,14 +3,10 @@ package io.millrace.shard;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.millrace.testing.Property;
 import java.math.BigInteger;
 import java.util.Optional;
 import java.util.Random;
-import net.jqwik.api.Assume;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
 class SequenceNumberTest {
@@ -19,50 +15,72 @@ class SequenceNumberTest {
   /** 2026-11-26, a realistic creation and arrival time. */
   private static final long NOW_SECONDS = 1_795_651_200L;
 
-  @Property
-  void every_sequence_number_parses_back_to_itself(
-      @ForAll @LongRange(min = 0, max = MAX_SECONDS) long createdSeconds,
-      @ForAll @IntRange(min = 0) int shardIndex,
-      @ForAll @LongRange(min = 0) long offset,
-      @ForAll @LongRange(min = 0, max = MAX_SECONDS) long recordSeconds) {
-    SequenceNumber n = new SequenceNumber(createdSeconds, shardIndex, offset, recordSeconds);
-    assertEquals(Optional.of(n), SequenceNumber.parse(n.toDecimal()));
+  @Test
+  void every_sequence_number_parses_back_to_itself() {
+    record Input(long createdSeconds, int shardIndex, long offset, long recordSeconds) {}
+    Property.forAll(
+        g -> new Input(g.longIn(0, MAX_SECONDS), g.intIn(0, Integer.MAX_VALUE), g.longIn(0, Long.MAX_VALUE),
+            g.longIn(0, MAX_SECONDS)),
+        input -> {
+          SequenceNumber n =
+              new SequenceNumber(input.createdSeconds(), input.shardIndex(), input.offset(), input.recordSeconds());
+          assertEquals(Optional.of(n), SequenceNumber.parse(n.toDecimal()));
+        });
   }
 
-  @Property
-  void realistic_numbers_have_56_decimal_digits(
-      @ForAll @LongRange(min = 1_400_000_000L, max = 4_000_000_000L) long createdSeconds,
-      @ForAll @IntRange(min = 0, max = 1_000_000) int shardIndex,
-      @ForAll @LongRange(min = 0, max = 1L << 40) long offset) {
-    String decimal = new SequenceNumber(createdSeconds, shardIndex, offset, createdSeconds + 5).toDecimal();
-    assertEquals(56, decimal.length(), decimal);
-    assertTrue(decimal.chars().allMatch(Character::isDigit), decimal);
+  @Test
+  void realistic_numbers_have_56_decimal_digits() {
+    record Input(long createdSeconds, int shardIndex, long offset) {}
+    Property.forAll(
+        g -> new Input(g.longIn(1_400_000_000L, 4_000_000_000L), g.intIn(0, 1_000_000), g.longIn(0, 1L << 40)),
+        input -> {
+          long createdSeconds = input.createdSeconds();
+          String decimal =
+              new SequenceNumber(createdSeconds, input.shardIndex(), input.offset(), createdSeconds + 5).toDecimal();
+          assertEquals(56, decimal.length(), decimal);
+          assertTrue(decimal.chars().allMatch(Character::isDigit), decimal);
+        });
   }
 
-  @Property
-  void within_a_shard_numbers_order_by_offset(
-      @ForAll @LongRange(min = 0) long a, @ForAll @LongRange(min = 0) long b,
-      @ForAll @LongRange(min = 0, max = 1000) long secondsLater) {
-    Assume.that(a != b);
-    // Arrival time never decreases as the offset grows.
-    long earlier = NOW_SECONDS;
-    long later = NOW_SECONDS + secondsLater;
-    SequenceNumber first = new SequenceNumber(NOW_SECONDS, 3, a, a < b ? earlier : later);
-    SequenceNumber second = new SequenceNumber(NOW_SECONDS, 3, b, a < b ? later : earlier);
-    int byOffset = Long.compare(a, b);
-    int byWire = new BigInteger(first.toDecimal()).compareTo(new BigInteger(second.toDecimal()));
-    assertEquals(Integer.signum(byOffset), Integer.signum(byWire));
-    assertEquals(Integer.signum(byOffset), Integer.signum(first.compareTo(second)));
+  @Test
+  void within_a_shard_numbers_order_by_offset() {
+    record Input(long a, long b, long secondsLater) {}
+    Property.forAll(
+        g -> {
+          long a = g.longIn(0, Long.MAX_VALUE);
+          long b = g.longIn(0, Long.MAX_VALUE);
+          while (b == a) {
+            b = g.longIn(0, Long.MAX_VALUE);
+          }
+          return new Input(a, b, g.longIn(0, 1000));
+        },
+        input -> {
+          long a = input.a();
+          long b = input.b();
+          // Arrival time never decreases as the offset grows.
+          long earlier = NOW_SECONDS;
+          long later = NOW_SECONDS + input.secondsLater();
+          SequenceNumber first = new SequenceNumber(NOW_SECONDS, 3, a, a < b ? earlier : later);
+          SequenceNumber second = new SequenceNumber(NOW_SECONDS, 3, b, a < b ? later : earlier);
+          int byOffset = Long.compare(a, b);
+          int byWire = new BigInteger(first.toDecimal()).compareTo(new BigInteger(second.toDecimal()));
+          assertEquals(Integer.signum(byOffset), Integer.signum(byWire));
+          assertEquals(Integer.signum(byOffset), Integer.signum(first.compareTo(second)));
+        });
   }
 
-  @Property
-  void a_child_created_a_second_later_numbers_above_any_parent_record(
-      @ForAll @IntRange(min = 0) int parentIndex, @ForAll @LongRange(min = 0) long parentOffset,
-      @ForAll @LongRange(min = 0, max = MAX_SECONDS) long parentRecordSeconds,
-      @ForAll @IntRange(min = 0) int childIndex) {
-    SequenceNumber parent = new SequenceNumber(NOW_SECONDS, parentIndex, parentOffset, parentRecordSeconds);
-    SequenceNumber childStart = new SequenceNumber(NOW_SECONDS + 1, childIndex, 0, NOW_SECONDS + 1);
-    assertTrue(new BigInteger(childStart.toDecimal()).compareTo(new BigInteger(parent.toDecimal())) > 0);
+  @Test
+  void a_child_created_a_second_later_numbers_above_any_parent_record() {
+    record Input(int parentIndex, long parentOffset, long parentRecordSeconds, int childIndex) {}
+    Property.forAll(
+        g -> new Input(g.intIn(0, Integer.MAX_VALUE), g.longIn(0, Long.MAX_VALUE), g.longIn(0, MAX_SECONDS),
+            g.intIn(0, Integer.MAX_VALUE)),
+        input -> {
+          SequenceNumber parent =
+              new SequenceNumber(NOW_SECONDS, input.parentIndex(), input.parentOffset(), input.parentRecordSeconds());
+          SequenceNumber childStart = new SequenceNumber(NOW_SECONDS + 1, input.childIndex(), 0, NOW_SECONDS + 1);
+          assertTrue(new BigInteger(childStart.toDecimal()).compareTo(new BigInteger(parent.toDecimal())) > 0);
+        });
   }
 
   @Test

@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.millrace.testing.Property;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class TokenSignerTest {
@@ -23,27 +21,42 @@ class TokenSignerTest {
 
   private final TokenSigner signer = new TokenSigner(SECRET);
 
-  @Property
-  void a_signed_payload_verifies_to_itself(@ForAll @Size(min = 1, max = 300) byte[] payload) {
-    assertArrayEquals(payload, bytes(signer.verify(signer.sign(payload)).orElseThrow()));
+  @Test
+  void a_signed_payload_verifies_to_itself() {
+    Property.forAll(g -> g.bytes(1, 300),
+        payload -> assertArrayEquals(payload, bytes(signer.verify(signer.sign(payload)).orElseThrow())));
   }
 
-  @Property
-  void any_single_changed_character_is_rejected(@ForAll @Size(min = 1, max = 64) byte[] payload,
-      @ForAll @IntRange(min = 0, max = 10_000) int where, @ForAll @IntRange(min = 1, max = 64) int shift) {
-    String token = signer.sign(payload);
-    int i = where % token.length();
-    char replaced = BASE64.charAt((BASE64.indexOf(token.charAt(i)) + shift) % BASE64.length());
-    String changed = token.substring(0, i) + replaced + token.substring(i + 1);
-    assertEquals(Optional.empty(), signer.verify(changed), "accepted " + changed + " for " + token);
+  @Test
+  void any_single_changed_character_is_rejected() {
+    record Input(byte[] payload, int where, int shift) {
+      @Override
+      public String toString() {
+        return "Input[payload=" + Arrays.toString(payload) + ", where=" + where + ", shift=" + shift + "]";
+      }
+    }
+    Property.forAll(g -> new Input(g.bytes(1, 64), g.intIn(0, 10_000), g.intIn(1, 64)), input -> {
+      String token = signer.sign(input.payload());
+      int i = input.where() % token.length();
+      char replaced = BASE64.charAt((BASE64.indexOf(token.charAt(i)) + input.shift()) % BASE64.length());
+      String changed = token.substring(0, i) + replaced + token.substring(i + 1);
+      assertEquals(Optional.empty(), signer.verify(changed), "accepted " + changed + " for " + token);
+    });
   }
 
-  @Property
-  void any_single_changed_byte_is_rejected(@ForAll @Size(min = 1, max = 64) byte[] payload,
-      @ForAll @IntRange(min = 0, max = 10_000) int where, @ForAll @IntRange(min = 1, max = 255) int xor) {
-    byte[] raw = Base64.getDecoder().decode(signer.sign(payload));
-    raw[where % raw.length] ^= (byte) xor;
-    assertEquals(Optional.empty(), signer.verify(Base64.getEncoder().encodeToString(raw)));
+  @Test
+  void any_single_changed_byte_is_rejected() {
+    record Input(byte[] payload, int where, int xor) {
+      @Override
+      public String toString() {
+        return "Input[payload=" + Arrays.toString(payload) + ", where=" + where + ", xor=" + xor + "]";
+      }
+    }
+    Property.forAll(g -> new Input(g.bytes(1, 64), g.intIn(0, 10_000), g.intIn(1, 255)), input -> {
+      byte[] raw = Base64.getDecoder().decode(signer.sign(input.payload()));
+      raw[input.where() % raw.length] ^= (byte) input.xor();
+      assertEquals(Optional.empty(), signer.verify(Base64.getEncoder().encodeToString(raw)));
+    });
   }
 
   @Test

@@ -5,44 +5,49 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.millrace.testing.Gen;
+import io.millrace.testing.Property;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 class RecordCodecTest {
 
-  @Property(tries = 200)
-  void decodesWhatItEncodedForAnyBatch(@ForAll("batches") List<LogRecord> records) {
-    ByteBuffer encoded = RecordCodec.encode(records);
-    List<LogRecord> decoded = new ArrayList<>();
-    while (encoded.hasRemaining()) {
-      decoded.add(RecordCodec.decode(encoded));
-    }
-    assertEquals(records, decoded);
+  private static final String PARTITION_KEY_CHARS = charRange('\u0020', '\ud7ff');
+
+  @Test
+  void decodes_what_it_encoded_for_any_batch() {
+    Property.forAll(200, RecordCodecTest::batch, records -> {
+      ByteBuffer encoded = RecordCodec.encode(records);
+      List<LogRecord> decoded = new ArrayList<>();
+      while (encoded.hasRemaining()) {
+        decoded.add(RecordCodec.decode(encoded));
+      }
+      assertEquals(records, decoded);
+    });
   }
 
-  @Property(tries = 300)
-  void detectsAnySingleFlippedBit(@ForAll("records") LogRecord record, @ForAll @IntRange(min = 0) int seed) {
-    ByteBuffer encoded = RecordCodec.encode(List.of(record));
-    int bit = Math.floorMod(seed, encoded.remaining() * 8);
-    encoded.put(bit / 8, (byte) (encoded.get(bit / 8) ^ (1 << (bit % 8))));
-    assertNotEquals(RecordCodec.Outcome.OK, RecordCodec.check(encoded).outcome());
+  @Test
+  void detects_any_single_flipped_bit() {
+    record Input(LogRecord record, int seed) {}
+    Property.forAll(300, g -> new Input(logRecord(g), g.intIn(0, Integer.MAX_VALUE)), input -> {
+      ByteBuffer encoded = RecordCodec.encode(List.of(input.record()));
+      int bit = Math.floorMod(input.seed(), encoded.remaining() * 8);
+      encoded.put(bit / 8, (byte) (encoded.get(bit / 8) ^ (1 << (bit % 8))));
+      assertNotEquals(RecordCodec.Outcome.OK, RecordCodec.check(encoded).outcome());
+    });
   }
 
-  @Property(tries = 100)
-  void reportsEveryProperPrefixAsTruncated(@ForAll("records") LogRecord record, @ForAll @IntRange(min = 0) int seed) {
-    ByteBuffer encoded = RecordCodec.encode(List.of(record));
-    int prefixBytes = Math.floorMod(seed, encoded.remaining());
-    RecordCodec.Frame frame = RecordCodec.check(encoded.limit(prefixBytes));
-    assertEquals(RecordCodec.Outcome.TRUNCATED, frame.outcome());
+  @Test
+  void reports_every_proper_prefix_as_truncated() {
+    record Input(LogRecord record, int seed) {}
+    Property.forAll(100, g -> new Input(logRecord(g), g.intIn(0, Integer.MAX_VALUE)), input -> {
+      ByteBuffer encoded = RecordCodec.encode(List.of(input.record()));
+      int prefixBytes = Math.floorMod(input.seed(), encoded.remaining());
+      RecordCodec.Frame frame = RecordCodec.check(encoded.limit(prefixBytes));
+      assertEquals(RecordCodec.Outcome.TRUNCATED, frame.outcome());
+    });
   }
 
   @Test
@@ -118,19 +123,31 @@ class RecordCodecTest {
     assertEquals(largest, RecordCodec.decode(encoded));
   }
 
-  @Provide
-  Arbitrary<List<LogRecord>> batches() {
-    return records().list().ofMinSize(1).ofMaxSize(5);
+  private static List<LogRecord> batch(Gen g) {
+    int size = g.intIn(1, 5);
+    List<LogRecord> records = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      records.add(logRecord(g));
+    }
+    return records;
   }
 
-  @Provide
-  Arbitrary<LogRecord> records() {
-    Arbitrary<Long> offsets = Arbitraries.longs().greaterOrEqual(0);
-    Arbitrary<Long> arrivals = Arbitraries.longs();
-    Arbitrary<String> keys = Arbitraries.strings().withCharRange('\u0020', '\ud7ff').ofMinLength(1).ofMaxLength(256);
-    Arbitrary<byte[]> hashKeys = Arbitraries.bytes().array(byte[].class).ofSize(16).injectNull(0.3);
-    Arbitrary<Integer> flags = Arbitraries.integers().between(0, 255);
-    Arbitrary<byte[]> data = Arbitraries.bytes().array(byte[].class).ofMaxSize(2_000);
-    return Combinators.combine(offsets, arrivals, keys, hashKeys, flags, data).as(LogRecord::new);
+  /** A record with any field values the codec accepts; about one in three has no explicit hash key. */
+  private static LogRecord logRecord(Gen g) {
+    long offset = g.longIn(0, Long.MAX_VALUE);
+    long arrival = g.anyLong();
+    String key = g.string(1, 256, PARTITION_KEY_CHARS);
+    byte[] hashKey = g.intIn(1, 10) <= 3 ? null : g.bytes(16, 16);
+    int flags = g.intIn(0, 255);
+    byte[] data = g.bytes(0, 2_000);
+    return new LogRecord(offset, arrival, key, hashKey, flags, data);
+  }
+
+  private static String charRange(char first, char last) {
+    StringBuilder chars = new StringBuilder(last - first + 1);
+    for (char c = first; c <= last; c++) {
+      chars.append(c);
+    }
+    return chars.toString();
   }
 }

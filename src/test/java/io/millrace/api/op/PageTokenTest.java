@@ -3,12 +3,10 @@ package io.millrace.api.op;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.millrace.shard.TokenSigner;
+import io.millrace.testing.Property;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.api.Test;
 
 class PageTokenTest {
@@ -16,11 +14,13 @@ class PageTokenTest {
   private static final TokenSigner SIGNER =
       new TokenSigner("page token secret, 32 bytes long".getBytes(StandardCharsets.US_ASCII));
 
-  @Property
-  void an_encoded_token_decodes_to_itself(@ForAll long issued, @ForAll @StringLength(max = 300) String scope,
-      @ForAll @StringLength(max = 300) String position, @ForAll int limit) {
-    PageToken token = new PageToken(issued, scope, position, limit);
-    assertEquals(Optional.of(token), PageToken.decode(token.encode(SIGNER), SIGNER));
+  @Test
+  void an_encoded_token_decodes_to_itself() {
+    record Input(long issued, String scope, String position, int limit) {}
+    Property.forAll(g -> new Input(g.anyLong(), g.string(0, 300), g.string(0, 300), g.anyInt()), input -> {
+      PageToken token = new PageToken(input.issued(), input.scope(), input.position(), input.limit());
+      assertEquals(Optional.of(token), PageToken.decode(token.encode(SIGNER), SIGNER));
+    });
   }
 
   @Test

@@ -6,46 +6,49 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.millrace.fanout.eventstream.EventStreamCodec.MalformedMessageException;
 import io.millrace.fanout.eventstream.EventStreamCodec.Message;
+import io.millrace.testing.Gen;
+import io.millrace.testing.Property;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 class EventStreamCodecTest {
 
-  @Property(tries = 300)
-  void a_message_decodes_to_what_was_encoded(@ForAll("messages") Message message) {
-    assertEquals(message, EventStreamCodec.decode(EventStreamCodec.encode(message)));
+  private static final String HEADER_NAME_CHARS =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:-";
+
+  @Test
+  void a_message_decodes_to_what_was_encoded() {
+    Property.forAll(300, EventStreamCodecTest::message,
+        message -> assertEquals(message, EventStreamCodec.decode(EventStreamCodec.encode(message))));
   }
 
-  @Property(tries = 300)
-  void any_corrupted_byte_is_detected(@ForAll("messages") Message message, @ForAll @IntRange(min = 0,
-      max = Integer.MAX_VALUE) int where, @ForAll @IntRange(min = 1, max = 255) int flip) {
-    byte[] bytes = EventStreamCodec.encode(message);
-    bytes[where % bytes.length] ^= (byte) flip;
-    assertThrows(MalformedMessageException.class, () -> EventStreamCodec.decode(bytes));
+  @Test
+  void any_corrupted_byte_is_detected() {
+    record Input(Message message, int where, int flip) {}
+    Property.forAll(300, g -> new Input(message(g), g.intIn(0, Integer.MAX_VALUE), g.intIn(1, 255)), input -> {
+      byte[] bytes = EventStreamCodec.encode(input.message());
+      bytes[input.where() % bytes.length] ^= (byte) input.flip();
+      assertThrows(MalformedMessageException.class, () -> EventStreamCodec.decode(bytes));
+    });
   }
 
-  @Property(tries = 200)
-  void the_aws_sdk_decoder_reads_what_we_encode(@ForAll("messages") Message message) {
-    software.amazon.awssdk.eventstream.Message sdk =
-        software.amazon.awssdk.eventstream.Message.decode(ByteBuffer.wrap(EventStreamCodec.encode(message)));
-    assertArrayEquals(message.payload(), sdk.getPayload());
-    assertEquals(message.headers().keySet(), sdk.getHeaders().keySet());
-    message.headers().forEach((name, value) -> {
-      if (value instanceof String s) {
-        assertEquals(s, sdk.getHeaders().get(name).getString());
-      }
+  @Test
+  void the_aws_sdk_decoder_reads_what_we_encode() {
+    Property.forAll(200, EventStreamCodecTest::message, message -> {
+      software.amazon.awssdk.eventstream.Message sdk =
+          software.amazon.awssdk.eventstream.Message.decode(ByteBuffer.wrap(EventStreamCodec.encode(message)));
+      assertArrayEquals(message.payload(), sdk.getPayload());
+      assertEquals(message.headers().keySet(), sdk.getHeaders().keySet());
+      message.headers().forEach((name, value) -> {
+        if (value instanceof String s) {
+          assertEquals(s, sdk.getHeaders().get(name).getString());
+        }
+      });
     });
   }
 
@@ -75,22 +78,27 @@ class EventStreamCodecTest {
         () -> EventStreamCodec.decode(java.util.Arrays.copyOf(bytes, bytes.length - 1)));
   }
 
-  @Provide
-  Arbitrary<Message> messages() {
-    Arbitrary<Object> values = Arbitraries.oneOf(
-        Arbitraries.of(Boolean.TRUE, Boolean.FALSE),
-        Arbitraries.bytes().map(b -> (Object) b),
-        Arbitraries.shorts().map(s -> (Object) s),
-        Arbitraries.integers().map(i -> (Object) i),
-        Arbitraries.longs().map(l -> (Object) l),
-        Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(40).map(b -> (Object) b),
-        Arbitraries.strings().ofMinLength(1).ofMaxLength(40).map(s -> (Object) s),
-        Arbitraries.longs().between(-1_000_000_000_000L, 10_000_000_000_000L).map(l -> (Object) Instant.ofEpochMilli(l)),
-        Arbitraries.longs().tuple2().map(t -> (Object) new UUID(t.get1(), t.get2())));
-    Arbitrary<Map<String, Object>> headers = Arbitraries.maps(
-        Arbitraries.strings().alpha().numeric().withChars(":-").ofMinLength(1).ofMaxLength(30), values)
-        .ofMaxSize(6).map(LinkedHashMap::new);
-    Arbitrary<byte[]> payloads = Arbitraries.bytes().array(byte[].class).ofMaxSize(300);
-    return Combinators.combine(headers, payloads).as(Message::new);
+  /** Up to 6 headers of every value type, names unique, and a payload of 0..300 bytes. */
+  private static Message message(Gen g) {
+    int headerCount = g.intIn(0, 6);
+    Map<String, Object> headers = new LinkedHashMap<>();
+    while (headers.size() < headerCount) {
+      headers.put(g.string(1, 30, HEADER_NAME_CHARS), headerValue(g));
+    }
+    return new Message(headers, g.bytes(0, 300));
+  }
+
+  private static Object headerValue(Gen g) {
+    return switch (g.intIn(0, 8)) {
+      case 0 -> Boolean.valueOf(g.bool());
+      case 1 -> Byte.valueOf((byte) g.intIn(Byte.MIN_VALUE, Byte.MAX_VALUE));
+      case 2 -> Short.valueOf((short) g.intIn(Short.MIN_VALUE, Short.MAX_VALUE));
+      case 3 -> Integer.valueOf(g.anyInt());
+      case 4 -> Long.valueOf(g.anyLong());
+      case 5 -> g.bytes(1, 40);
+      case 6 -> g.string(1, 40);
+      case 7 -> Instant.ofEpochMilli(g.longIn(-1_000_000_000_000L, 10_000_000_000_000L));
+      default -> new UUID(g.anyLong(), g.anyLong());
+    };
   }
 }
