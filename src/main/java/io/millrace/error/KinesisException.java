@@ -106,7 +106,8 @@ public sealed class KinesisException extends RuntimeException
   public static final class Authentication extends KinesisException {
     public Authentication(ErrorCode code, String message) {
       super(code, message);
-      if (code != ErrorCode.MISSING_AUTHENTICATION_TOKEN && code != ErrorCode.INCOMPLETE_SIGNATURE) {
+      if (code != ErrorCode.MISSING_AUTHENTICATION_TOKEN && code != ErrorCode.INCOMPLETE_SIGNATURE
+          && code != ErrorCode.INVALID_SIGNATURE) {
         throw new IllegalArgumentException("not an authentication error: " + code);
       }
     }

@@ -58,8 +58,12 @@ public final class Subscription {
     long event(ShardMeta shard, List<StreamRecord> records, String continuation, long millisBehindLatest,
                List<ShardMeta> childShards, Runnable onWritten);
 
-    /** The end: {@code error} null for a clean end, else an exception event is written first. */
-    void end(KinesisException error);
+    /**
+     * The end: {@code error} null for a clean end, else an exception event is written first. A failure that is not
+     * a {@link KinesisException} is ours (a read that failed, say), passed on as it is so the wire layer can log it
+     * and answer InternalFailure.
+     */
+    void end(Throwable error);
   }
 
   /**
@@ -155,7 +159,7 @@ public final class Subscription {
       }
       tip = Math.max(tip, registration.tipOffset());
       pump();
-    }).onFailure(e -> close(new KinesisException.InternalFailure("Internal service failure.")));
+    }).onFailure(this::close);
   }
 
   /** Ends the subscription because a newer one took over. Any thread. */
@@ -205,8 +209,7 @@ public final class Subscription {
         return;
       }
       if (ar.failed()) {
-        close(ar.cause() instanceof KinesisException k ? k
-            : new KinesisException.InternalFailure("Internal service failure."));
+        close(ar.cause());
         return;
       }
       deliver(ar.result());
@@ -319,11 +322,11 @@ public final class Subscription {
     }
   }
 
-  private void close(KinesisException error) {
+  private void close(Throwable error) {
     close(error, true);
   }
 
-  private void close(KinesisException error, boolean tellClient) {
+  private void close(Throwable error, boolean tellClient) {
     if (closed) {
       return;
     }

@@ -6,15 +6,16 @@ import io.millrace.shard.AppendResult;
 import io.millrace.shard.HashKey;
 import io.millrace.shard.ReadResult;
 import io.millrace.shard.SequenceNumber;
+import io.millrace.shard.SequenceNumberFormat;
 import io.millrace.shard.ShardBounds;
 import io.millrace.shard.ShardClosedException;
 import io.millrace.shard.ShardHandle;
 import io.millrace.shard.ShardIterator;
 import io.millrace.shard.TokenSigner;
 import io.millrace.storage.LogRecord;
+import io.millrace.storage.Utf8;
 import io.vertx.core.Future;
 import java.text.SimpleDateFormat;
-import io.millrace.storage.Utf8;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Date;
@@ -24,6 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TimeZone;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Kinesis data plane over the registry and the shards: routing puts to shards, issuing shard iterators and
@@ -32,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class DataPlane {
 
+  private static final Logger LOG = LoggerFactory.getLogger(DataPlane.class);
 
   private final StreamRegistry registry;
   private final Resharder resharder;
@@ -67,6 +71,21 @@ public final class DataPlane {
       throw StreamRegistry.notFound(key);
     }
     return s;
+  }
+
+  /**
+   * PutRecord's SequenceNumberForOrdering, checked as Kinesis checks it: a sequence number of a layout Kinesis issues
+   * ({@link SequenceNumberFormat}) whose record time is not in the future, else InvalidArgument in Kinesis's words.
+   * Nothing more is needed for the ordering it asks for: a shard's sequence numbers always increase.
+   */
+  public void requireOrderingSequence(StreamKey key, String sequenceNumberForOrdering) {
+    long nowSeconds = registry.clock().millis() / 1000;
+    boolean valid = SequenceNumberFormat.inspect(sequenceNumberForOrdering)
+        .filter(s -> s.recordSeconds() <= nowSeconds).isPresent();
+    if (!valid) {
+      throw new KinesisException.InvalidArgument("ExclusiveMinimumSequenceNumber " + sequenceNumberForOrdering
+          + " used in PutRecord on stream " + key.name() + " under account " + key.account() + " is invalid.");
+    }
   }
 
   /**
@@ -165,9 +184,8 @@ public final class DataPlane {
       List<PutEntry> again = reroute.stream().map(entries::get).toList();
       return resharder.reshardSettled(key).compose(v -> put(key, again, reroutesLeft - 1)).transform(ar -> {
         for (int i = 0; i < reroute.size(); i++) {
-          outcomes[reroute.get(i)] = ar.succeeded() ? ar.result().get(i) : new PutOutcome(null, null,
-              ar.cause() instanceof KinesisException k ? k : new KinesisException.InternalFailure(
-                  "Internal service failure."));
+          outcomes[reroute.get(i)] = ar.succeeded() ? ar.result().get(i)
+              : new PutOutcome(null, null, asPutError(key, ar.cause()));
         }
         return Future.succeededFuture(List.of(outcomes));
       });
@@ -180,9 +198,7 @@ public final class DataPlane {
           + " of stream " + key.name() + " closed while the record was routed to it; retry."));
     }
     if (f.failed()) {
-      KinesisException error = f.cause() instanceof KinesisException k ? k
-          : new KinesisException.InternalFailure("Internal service failure.");
-      return new PutOutcome(shard.shardId(), null, error);
+      return new PutOutcome(shard.shardId(), null, asPutError(key, f.cause()));
     }
     AppendResult r = f.result();
     long offset = r.offsets()[position];
@@ -192,6 +208,18 @@ public final class DataPlane {
               + key.account() + "."));
     }
     return new PutOutcome(shard.shardId(), shard.sequenceNumber(offset, r.arrivalMillis()).toDecimal(), null);
+  }
+
+  /**
+   * A failed put as the entry's error: a {@link KinesisException} as it is; anything else is a fault of ours, logged
+   * here (a PutRecords answer carries it per entry, past the API's error exit) and answered InternalFailure.
+   */
+  private static KinesisException asPutError(StreamKey key, Throwable cause) {
+    if (cause instanceof KinesisException k) {
+      return k;
+    }
+    LOG.error("A put to {} failed", key.arn(), cause);
+    return new KinesisException.InternalFailure("Internal service failure; the server log has the details.");
   }
 
   /** A stream's open shards sorted by starting hash key, cached until the stream's metadata changes. */
@@ -254,18 +282,37 @@ public final class DataPlane {
    */
   public Future<StartPoint> startPoint(StreamKey key, String shardId, IteratorType type, String sequenceNumber,
                                        Long timestampMillis) {
-    StreamMeta stream = requireServing(key);
-    ShardMeta shard = stream.shard(shardId).orElseThrow(() -> shardNotFound(key, shardId));
+    // Kinesis's order: the shard id is read first; a stream that is missing (or not yet ACTIVE) and a shard that is
+    // missing both answer that the shard does not exist; then the arguments are checked against the type.
+    int index = ShardIds.index(shardId, key);
+    StreamMeta stream = registry.find(key).filter(s -> s.status().readableAndWritable())
+        .orElseThrow(() -> shardNotFound(key, index));
+    ShardMeta shard = stream.shard(index).orElseThrow(() -> shardNotFound(key, index));
     ShardHandle handle = registry.shards().find(key, shard.index());
     if (handle == null) {
-      throw shardNotFound(key, shardId);
+      throw shardNotFound(key, index);
     }
-    if (type == IteratorType.AFTER_SEQUENCE_NUMBER && sequenceNumber != null
-        && sequenceNumber.equals(beforeFirst(shard))) {
+    requireArguments(type, sequenceNumber, timestampMillis);
+    if (type == IteratorType.AFTER_SEQUENCE_NUMBER && sequenceNumber.equals(beforeFirst(shard))) {
       return Future.succeededFuture(new StartPoint(stream, shard, handle, 0));
     }
     return offset(key, shard, handle, type, sequenceNumber, timestampMillis, registry.clock().millis())
         .map(o -> new StartPoint(stream, shard, handle, o));
+  }
+
+  /** A starting sequence number with the types that take one and only with them; a timestamp likewise. */
+  private static void requireArguments(IteratorType type, String sequenceNumber, Long timestampMillis) {
+    boolean bySequence = type == IteratorType.AT_SEQUENCE_NUMBER || type == IteratorType.AFTER_SEQUENCE_NUMBER;
+    if (bySequence != (sequenceNumber != null)) {
+      throw new KinesisException.InvalidArgument("Must either specify (1) AT_SEQUENCE_NUMBER or "
+          + "AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no "
+          + "StartingSequenceNumber. Request specified " + type + (bySequence ? " and no StartingSequenceNumber."
+          : " and also a StartingSequenceNumber."));
+    }
+    if (type != IteratorType.AT_TIMESTAMP && timestampMillis != null) {
+      throw new KinesisException.InvalidArgument("Request should not have timestampInMillis parameter for "
+          + "ShardIteratorType " + type + ".");
+    }
   }
 
   /** The continuation sequence number that means "before offset 0" (see {@link #startPoint}). */
@@ -279,10 +326,6 @@ public final class DataPlane {
       case TRIM_HORIZON -> handle.offsetForTime(0); // the oldest record still within retention
       case LATEST -> handle.bounds().map(ShardBounds::tipOffset);
       case AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER -> {
-        if (sequenceNumber == null) {
-          throw new KinesisException.InvalidArgument("Must specify StartingSequenceNumber for ShardIteratorType "
-              + type + ".");
-        }
         long at = offsetOf(key, shard, sequenceNumber);
         yield Future.succeededFuture(type == IteratorType.AFTER_SEQUENCE_NUMBER ? at + 1 : at);
       }
@@ -301,18 +344,31 @@ public final class DataPlane {
     };
   }
 
+  /**
+   * The offset a StartingSequenceNumber names in {@code shard}, checked as Kinesis checks it: it must be a sequence
+   * number at all ({@link SequenceNumberFormat}), name this shard, and be one of this stream's.
+   */
   private static long offsetOf(StreamKey key, ShardMeta shard, String sequenceNumber) {
-    Optional<SequenceNumber> parsed = SequenceNumber.parse(sequenceNumber);
-    String prefix = "StartingSequenceNumber " + sequenceNumber + " used in GetShardIterator on shard "
+    String invalid = "StartingSequenceNumber " + sequenceNumber + " used in GetShardIterator on shard "
         + shard.shardId() + " in stream " + key.name() + " under account " + key.account() + " is invalid";
-    if (parsed.isEmpty()) {
-      throw new KinesisException.InvalidArgument(prefix + ".");
+    SequenceNumberFormat.Inspected inspected = SequenceNumberFormat.inspect(sequenceNumber)
+        .orElseThrow(() -> new KinesisException.InvalidArgument(invalid + "."));
+    if (inspected.shardIndex() != shard.index()) {
+      throw new KinesisException.InvalidArgument("Invalid StartingSequenceNumber. It encodes "
+          + SequenceNumberFormat.shardId(inspected.shardIndex()) + ", while it was used in a call to a shard with "
+          + shard.shardId());
     }
-    SequenceNumber s = parsed.get();
-    if (s.shardIndex() != shard.index() || s.shardCreatedSeconds() != shard.createdSeconds()) {
-      throw new KinesisException.InvalidArgument(prefix + " because it did not come from this stream.");
+    SequenceNumber s = SequenceNumber.parse(sequenceNumber)
+        .orElseThrow(() -> new KinesisException.InvalidArgument(invalid + "."));
+    if (s.shardCreatedSeconds() != shard.createdSeconds()) {
+      throw new KinesisException.InvalidArgument(invalid + " because it did not come from this stream.");
     }
     return s.offset();
+  }
+
+  /** ResourceNotFound for a shard, named as Kinesis names it whatever spelling the request used. */
+  public static KinesisException shardNotFound(StreamKey key, int index) {
+    return shardNotFound(key, SequenceNumberFormat.shardId(index));
   }
 
   public static KinesisException shardNotFound(StreamKey key, String shardId) {
@@ -335,19 +391,19 @@ public final class DataPlane {
       throw new KinesisException.InvalidArgument("StreamARN " + streamArn + " does not match the stream of the "
           + "shard iterator (" + key.arn() + ").");
     }
-    StreamMeta stream = requireServing(key);
-    if (stream.createdMillis() != it.streamCreatedMillis()) {
-      throw StreamRegistry.notFound(key);
-    }
-    ShardMeta shard = stream.shard(it.shardIndex())
-        .orElseThrow(() -> shardNotFound(key, ShardMeta.shardId(it.shardIndex())));
+    // As Kinesis: the iterator's shard is gone when its stream is (deleted, or deleted and created again).
+    StreamMeta stream = registry.find(key)
+        .filter(s -> s.status().readableAndWritable() && s.createdMillis() == it.streamCreatedMillis())
+        .orElseThrow(() -> shardNotFound(key, it.shardIndex()));
+    ShardMeta shard = stream.shard(it.shardIndex()).orElseThrow(() -> shardNotFound(key, it.shardIndex()));
     ShardHandle handle = registry.shards().find(key, shard.index());
     if (handle == null) {
       throw shardNotFound(key, shard.shardId());
     }
-    long maxRecords = shard.endOffset() == null ? limit : Math.max(0, Math.min(limit, shard.endOffset() - it.offset()));
-    return handle.read(it.offset(), (int) Math.max(1, maxRecords), KinesisLimits.MAX_GET_RECORDS_BYTES, true).map(r -> page(key, stream,
-        shard, it, r, now));
+    long maxRecords = shard.endOffset() == null ? limit
+        : Math.max(0, Math.min(limit, shard.endOffset() - it.offset()));
+    return handle.read(it.offset(), (int) Math.max(1, maxRecords), KinesisLimits.MAX_GET_RECORDS_BYTES, true)
+        .map(r -> page(key, stream, shard, it, r, now));
   }
 
   private RecordsPage page(StreamKey key, StreamMeta stream, ShardMeta shard, ShardIterator it, ReadResult r,

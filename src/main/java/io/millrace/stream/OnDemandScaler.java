@@ -149,7 +149,7 @@ public final class OnDemandScaler {
         BigInteger middle = hot.startingHashKey().add(hot.endingHashKey()).add(BigInteger.ONE).shiftRight(1);
         LOG.info("On-demand stream {}: splitting {} at {} (write load {} of a shard's limit)", stream.arn(),
             hot.shardId(), middle, String.format("%.2f", load[hottest]));
-        return reshard(stream, m -> ReshardPlan.split(m, hot.shardId(), middle));
+        return reshard(stream, m -> ReshardPlan.split(m, hot.index(), middle));
       }
       if (hottest < 0 && open.size() > policy.minShards()) {
         for (int i = 0; i + 1 < open.size(); i++) {
@@ -160,7 +160,7 @@ public final class OnDemandScaler {
             ShardMeta right = open.get(i + 1);
             LOG.info("On-demand stream {}: merging cold shards {} and {}", stream.arn(), left.shardId(),
                 right.shardId());
-            return reshard(stream, m -> ReshardPlan.merge(m, left.shardId(), right.shardId()));
+            return reshard(stream, m -> ReshardPlan.merge(m, left.index(), right.index()));
           }
         }
       }

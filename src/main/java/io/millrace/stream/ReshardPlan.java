@@ -35,18 +35,13 @@ public record ReshardPlan(List<Integer> closing, List<ShardMeta> created, int ne
     return (int) created.stream().filter(ShardMeta::open).count() - closing.size();
   }
 
-  /** SplitShard, with AWS's checks on the shard and NewStartingHashKey. */
-  public static ReshardPlan split(StreamMeta stream, String shardId, BigInteger newStartingHashKey) {
-    ShardMeta shard = requireShard(stream, shardId);
-    if (!shard.open()) {
-      throw new KinesisException.InvalidArgument("Shard " + shardId + " in stream " + stream.name()
-          + " under account " + stream.key().account() + " has already been merged or split, and thus is not "
-          + "eligible for splitting.");
-    }
+  /** SplitShard of the shard at {@code index}, with AWS's checks on the shard and NewStartingHashKey. */
+  public static ReshardPlan split(StreamMeta stream, int index, BigInteger newStartingHashKey) {
+    ShardMeta shard = requireOpen(stream, index, "splitting");
     if (newStartingHashKey.compareTo(shard.startingHashKey().add(BigInteger.ONE)) <= 0
         || newStartingHashKey.compareTo(shard.endingHashKey()) >= 0) {
       throw new KinesisException.InvalidArgument("NewStartingHashKey " + newStartingHashKey + " used in SplitShard() "
-          + "on shard " + shardId + " in stream " + stream.name() + " under account " + stream.key().account()
+          + "on shard " + shard.shardId() + " in stream " + stream.name() + " under account " + stream.key().account()
           + " is not both greater than one plus the shard's StartingHashKey " + shard.startingHashKey()
           + " and less than the shard's EndingHashKey " + shard.endingHashKey() + ".");
     }
@@ -55,21 +50,17 @@ public record ReshardPlan(List<Integer> closing, List<ShardMeta> created, int ne
     return w.plan();
   }
 
-  /** MergeShards: both shards open and adjacent (contiguous hash ranges), else InvalidArgument. */
-  public static ReshardPlan merge(StreamMeta stream, String shardId, String adjacentShardId) {
-    ShardMeta a = requireShard(stream, shardId);
-    ShardMeta b = requireShard(stream, adjacentShardId);
-    for (ShardMeta s : List.of(a, b)) {
-      if (!s.open()) {
-        throw new KinesisException.InvalidArgument("Shard " + s.shardId() + " in stream " + stream.name()
-            + " under account " + stream.key().account() + " has already been merged or split, and thus is not "
-            + "eligible for merging");
-      }
-    }
-    boolean adjacent = a.endingHashKey().add(BigInteger.ONE).equals(b.startingHashKey())
-        || b.endingHashKey().add(BigInteger.ONE).equals(a.startingHashKey());
-    if (!adjacent) {
-      throw new KinesisException.InvalidArgument("Shards " + shardId + " and " + adjacentShardId + " in stream "
+  /**
+   * MergeShards of the shards at {@code index} and {@code adjacentIndex}: both open, and adjacent in that order (the
+   * adjacent shard's range starts right after the first one's ends), as Kinesis requires.
+   */
+  public static ReshardPlan merge(StreamMeta stream, int index, int adjacentIndex) {
+    ShardMeta a = requireShard(stream, index);
+    ShardMeta b = requireShard(stream, adjacentIndex);
+    requireOpen(stream, index, "merging");
+    requireOpen(stream, adjacentIndex, "merging");
+    if (!a.endingHashKey().add(BigInteger.ONE).equals(b.startingHashKey())) {
+      throw new KinesisException.InvalidArgument("Shards " + a.shardId() + " and " + b.shardId() + " in stream "
           + stream.name() + " under account " + stream.key().account() + " are not an adjacent pair of shards "
           + "eligible for merging");
     }
@@ -106,9 +97,22 @@ public record ReshardPlan(List<Integer> closing, List<ShardMeta> created, int ne
     return w.plan();
   }
 
-  private static ShardMeta requireShard(StreamMeta stream, String shardId) {
-    return stream.shard(shardId).orElseThrow(() -> new KinesisException.ResourceNotFound("Could not find shard "
-        + shardId + " in stream " + stream.name() + " under account " + stream.key().account() + "."));
+  /** The shard at {@code index}, or ResourceNotFound in AWS's words. */
+  public static ShardMeta requireShard(StreamMeta stream, int index) {
+    return stream.shard(index).orElseThrow(() -> new KinesisException.ResourceNotFound("Could not find shard "
+        + ShardMeta.shardId(index) + " in stream " + stream.name() + " under account " + stream.key().account()
+        + "."));
+  }
+
+  /** The open shard at {@code index}; InvalidArgument if a reshard already closed it. */
+  public static ShardMeta requireOpen(StreamMeta stream, int index, String forWhat) {
+    ShardMeta shard = requireShard(stream, index);
+    if (!shard.open()) {
+      throw new KinesisException.InvalidArgument("Shard " + shard.shardId() + " in stream " + stream.name()
+          + " under account " + stream.key().account() + " has already been merged or split, and thus is not "
+          + "eligible for " + forWhat + ".");
+    }
+    return shard;
   }
 
   /** The working copy: open shards by index, and what the plan has done so far. */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,14 +61,24 @@ public final class Resharder {
     this.clock = clock;
   }
 
-  /** SplitShard, with AWS's checks on the shard and NewStartingHashKey. */
+  /**
+   * SplitShard in Kinesis's order of checks: the shard id names a shard at all ({@link ShardIds}), the stream exists
+   * and is ACTIVE, the shard exists, the account has room for one more shard, then NewStartingHashKey.
+   */
   public Future<StreamMeta> split(StreamKey key, String shardId, BigInteger newStartingHashKey) {
-    return reshard(key, s -> ReshardPlan.split(s, shardId, newStartingHashKey));
+    int index = ShardIds.index(shardId, key);
+    return reshard(key, (s, draft) -> {
+      ReshardPlan.requireShard(s, index);
+      streams.checkShardLimit(draft.streams(), key.account(), key.region(), 1);
+      return ReshardPlan.split(s, index, newStartingHashKey);
+    });
   }
 
-  /** MergeShards: both shards open and adjacent. */
+  /** MergeShards: both ids name shards, the stream is ACTIVE, both shards exist, are open and adjacent in order. */
   public Future<StreamMeta> merge(StreamKey key, String shardId, String adjacentShardId) {
-    return reshard(key, s -> ReshardPlan.merge(s, shardId, adjacentShardId));
+    int index = ShardIds.index(shardId, key);
+    int adjacentIndex = ShardIds.index(adjacentShardId, key);
+    return reshard(key, s -> ReshardPlan.merge(s, index, adjacentIndex));
   }
 
   /** What UpdateShardCount reports: the open shards before and the target. */
@@ -116,10 +127,14 @@ public final class Resharder {
    * {@code updateStreamMillis} (with no delay, once it is ACTIVE again).
    */
   public Future<StreamMeta> reshard(StreamKey key, Function<StreamMeta, ReshardPlan> planner) {
+    return reshard(key, (s, draft) -> planner.apply(s));
+  }
+
+  private Future<StreamMeta> reshard(StreamKey key, BiFunction<StreamMeta, Metadata.Draft, ReshardPlan> planner) {
     return committer.commit(d -> {
       StreamMeta before = StreamRegistry.require(d.stream(key), key);
       StreamRegistry.requireActive(before);
-      ReshardPlan plan = planner.apply(before);
+      ReshardPlan plan = planner.apply(before, d);
       if (plan.closing().isEmpty()) {
         return new Start(before, null);
       }
@@ -174,17 +189,23 @@ public final class Resharder {
   }
 
   private Future<Map<Integer, ShardEnd>> closeAll(StreamKey key, List<Integer> indices) {
-    Map<Integer, ShardEnd> ends = new ConcurrentHashMap<>();
-    List<Future<?>> closes = new ArrayList<>();
+    List<Future<ShardEnd>> closes = new ArrayList<>();
     for (int index : indices) {
       ShardHandle handle = shards.find(key, index);
       if (handle == null) {
         return Future.failedFuture(new KinesisException.InternalFailure("Shard " + ShardMeta.shardId(index)
             + " of stream " + key.name() + " is not running."));
       }
-      closes.add(handle.close().onSuccess(end -> ends.put(index, end)));
+      closes.add(handle.close());
     }
-    return Future.all(closes).map(ends);
+    // The ends are read from the futures' results once all are done, not gathered by callbacks.
+    return Future.all(closes).map(done -> {
+      Map<Integer, ShardEnd> ends = new HashMap<>();
+      for (int i = 0; i < indices.size(); i++) {
+        ends.put(indices.get(i), closes.get(i).result());
+      }
+      return ends;
+    });
   }
 
   /** Deploys the children (the short-lived ones closed at once) and commits the new shards, which publishes them. */
@@ -229,7 +250,7 @@ public final class Resharder {
    * turns the stream ACTIVE. Fails with the reason, as InternalFailure.
    */
   private Future<StreamMeta> undo(StreamKey key, ReshardPlan plan, Throwable cause) {
-    LOG.error("Reshard of {} failed and is undone: {}", key.arn(), cause.toString());
+    LOG.error("Reshard of {} failed and is undone", key.arn(), cause);
     List<Future<?>> undone = new ArrayList<>();
     for (int index : plan.closing()) {
       ShardHandle parent = shards.find(key, index);
@@ -245,7 +266,7 @@ public final class Resharder {
     }
     return Future.join(undone).transform(ar -> streams.activate(key)).transform(ar -> Future.failedFuture(
         cause instanceof KinesisException.InternalFailure ? cause : new KinesisException.InternalFailure(
-            "The reshard of " + key.describe() + " failed (" + cause.getMessage() + ") and was undone; retry it.")));
+            "The reshard of " + key.describe() + " failed and was undone; retry it.")));
   }
 
   /** {@code all} in index order; shards of {@code current} it lacks are kept (none expected). */

@@ -324,7 +324,7 @@ public final class StreamRegistry {
   public static void requireActive(StreamMeta m) {
     if (m.status() != StreamStatus.ACTIVE) {
       throw new KinesisException.ResourceInUse(m.key().describe() + " not ACTIVE, instead in state "
-          + m.status() + ".");
+          + m.status());
     }
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.millrace.shard.SequenceNumber;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -333,21 +334,32 @@ class CompatRecordsIT extends CompatSuite {
         + "constraint: Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})",
         malformed.awsErrorDetails().errorMessage());
 
-    InvalidArgumentException unknown = assertThrows(InvalidArgumentException.class, () -> kinesis.getShardIterator(g
-        -> g.streamName(stream).shardId(HashKeys.shardId(0)).shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER)
-        .startingSequenceNumber("12345")));
-    assertTrue(unknown.awsErrorDetails().errorMessage().startsWith("StartingSequenceNumber 12345 used in "
-        + "GetShardIterator on shard shardId-000000000000 in stream " + stream + " under account " + ACCOUNT
-        + " is invalid"), unknown.awsErrorDetails().errorMessage());
+    // Kinesis reads a shard index out of any well-formed number: 12345 names shard 12345.
+    InvalidArgumentException otherShard = assertThrows(InvalidArgumentException.class, () -> kinesis.getShardIterator(
+        g -> g.streamName(stream).shardId(HashKeys.shardId(0)).shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER)
+            .startingSequenceNumber("12345")));
+    assertEquals("Invalid StartingSequenceNumber. It encodes shardId-000000012345, while it was used in a call to a "
+        + "shard with shardId-000000000000", otherShard.awsErrorDetails().errorMessage());
 
     String fromShardOne = kinesis.putRecord(r -> r.streamName(stream).partitionKey("k")
         .explicitHashKey(MAX_HASH_KEY).data(bytes("x"))).sequenceNumber();
-    InvalidArgumentException foreign = assertThrows(InvalidArgumentException.class, () -> kinesis.getShardIterator(g
+    InvalidArgumentException sibling = assertThrows(InvalidArgumentException.class, () -> kinesis.getShardIterator(g
         -> g.streamName(stream).shardId(HashKeys.shardId(0)).shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER)
         .startingSequenceNumber(fromShardOne)));
-    assertEquals("StartingSequenceNumber " + fromShardOne + " used in GetShardIterator on shard shardId-000000000000"
-        + " in stream " + stream + " under account " + ACCOUNT + " is invalid because it did not come from this "
-        + "stream.", foreign.awsErrorDetails().errorMessage());
+    assertEquals("Invalid StartingSequenceNumber. It encodes shardId-000000000001, while it was used in a call to a "
+        + "shard with shardId-000000000000", sibling.awsErrorDetails().errorMessage());
+
+    // Shard 0 of a stream created a day earlier: a sequence number Millrace could have issued, but not for this stream.
+    SequenceNumber ours = SequenceNumber.parse(kinesis.putRecord(r -> r.streamName(stream).partitionKey("k")
+        .explicitHashKey("0").data(bytes("x"))).sequenceNumber()).orElseThrow();
+    String fromOtherStream = new SequenceNumber(ours.shardCreatedSeconds() - 86_400, 0, 0,
+        ours.shardCreatedSeconds() - 86_400).toDecimal();
+    InvalidArgumentException foreign = assertThrows(InvalidArgumentException.class, () -> kinesis.getShardIterator(g
+        -> g.streamName(stream).shardId(HashKeys.shardId(0)).shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER)
+        .startingSequenceNumber(fromOtherStream)));
+    assertEquals("StartingSequenceNumber " + fromOtherStream + " used in GetShardIterator on shard "
+        + "shardId-000000000000 in stream " + stream + " under account " + ACCOUNT + " is invalid because it did not "
+        + "come from this stream.", foreign.awsErrorDetails().errorMessage());
   }
 
   @Test

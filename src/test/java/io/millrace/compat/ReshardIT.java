@@ -101,14 +101,14 @@ class ReshardIT extends CompatSuite {
   void merge_shards_closes_both_parents_and_opens_one_child_covering_both_ranges() {
     String stream = "merge-" + flavor.ordinal();
     client.createActiveStream(stream, 2);
-    kinesis.mergeShards(r -> r.streamName(stream).shardToMerge(id(1)).adjacentShardToMerge(id(0)));
+    kinesis.mergeShards(r -> r.streamName(stream).shardToMerge(id(0)).adjacentShardToMerge(id(1)));
     client.awaitActive(stream);
 
     Map<String, Shard> shards = shards(stream);
     assertEquals(3, shards.size());
     Shard child = shards.get(id(2));
-    assertEquals(id(1), child.parentShardId());
-    assertEquals(id(0), child.adjacentParentShardId());
+    assertEquals(id(0), child.parentShardId());
+    assertEquals(id(1), child.adjacentParentShardId());
     assertEquals("0", child.hashKeyRange().startingHashKey());
     assertEquals(MAX_HASH, child.hashKeyRange().endingHashKey());
     assertNotNull(shards.get(id(0)).sequenceNumberRange().endingSequenceNumber());
@@ -121,7 +121,7 @@ class ReshardIT extends CompatSuite {
     GetRecordsResponse end = kinesis.getRecords(r -> r.shardIterator(it));
     assertNull(end.nextShardIterator());
     assertEquals(List.of(id(2)), end.childShards().stream().map(ChildShard::shardId).toList());
-    assertEquals(List.of(id(1), id(0)), end.childShards().get(0).parentShards());
+    assertEquals(List.of(id(0), id(1)), end.childShards().get(0).parentShards());
   }
 
   @Test

@@ -443,7 +443,7 @@ class ReshardReaderIT {
         .streamDescriptionSummary().streamStatus());
     ResourceInUseException e = assertThrows(ResourceInUseException.class, () -> kinesis.mergeShards(
         r -> r.streamName(stream).shardToMerge(id(2)).adjacentShardToMerge(id(3))));
-    assertEquals("Stream busy under account " + CompatClient.ACCOUNT + " not ACTIVE, instead in state UPDATING.",
+    assertEquals("Stream busy under account " + CompatClient.ACCOUNT + " not ACTIVE, instead in state UPDATING",
         e.awsErrorDetails().errorMessage());
     // Writes go on while UPDATING, to the children.
     assertEquals(id(3), kinesis.putRecord(r -> r.streamName(stream).partitionKey("x")

@@ -51,7 +51,7 @@ class DataPlaneReshardTest {
         .compose(closed -> plane.resharder().reshard(key, m -> {
           // On the registry context, before the reshard publishes its children: this put meets the closed parent.
           put.set(data.put(key, entries));
-          return ReshardPlan.split(m, "shardId-000000000000", half);
+          return ReshardPlan.split(m, 0, half);
         }))
         .compose(v -> put.get())
         .onComplete(test.succeeding(outcomes -> test.verify(() -> {

@@ -2,8 +2,10 @@ package io.millrace.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.millrace.error.KinesisException;
 import io.millrace.shard.HashKey;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -62,7 +64,7 @@ class ReshardPlanTest {
 
   @Test
   void split_makes_two_children_of_the_parent_at_the_new_starting_hash_key() {
-    ReshardPlan plan = ReshardPlan.split(stream(1), "shardId-000000000000", BigInteger.TEN);
+    ReshardPlan plan = ReshardPlan.split(stream(1), 0, BigInteger.TEN);
     assertEquals(List.of(0), plan.closing());
     assertEquals(2, plan.created().size());
     assertEquals(BigInteger.valueOf(9), plan.created().get(0).endingHashKey());
@@ -72,11 +74,19 @@ class ReshardPlanTest {
 
   @Test
   void merge_makes_one_child_with_both_parents() {
-    ReshardPlan plan = ReshardPlan.merge(stream(3), "shardId-000000000002", "shardId-000000000001");
+    ReshardPlan plan = ReshardPlan.merge(stream(3), 1, 2);
     ShardMeta child = plan.created().get(0);
     assertEquals(3, child.index());
-    assertEquals(2, child.parentIndex());
-    assertEquals(1, child.adjacentParentIndex());
+    assertEquals(1, child.parentIndex());
+    assertEquals(2, child.adjacentParentIndex());
     assertEquals(-1, plan.additionalOpenShards());
+  }
+
+  @Test
+  void merge_refuses_a_pair_given_in_the_wrong_order_as_kinesis_does() {
+    KinesisException.InvalidArgument e = assertThrows(KinesisException.InvalidArgument.class,
+        () -> ReshardPlan.merge(stream(3), 2, 1));
+    assertEquals("Shards shardId-000000000002 and shardId-000000000001 in stream s under account 000000000000 are "
+        + "not an adjacent pair of shards eligible for merging", e.getMessage());
   }
 }

@@ -383,8 +383,7 @@ class StreamRegistryTest {
 
   /** Splits the stream's first shard at the middle of the hash space. */
   private static Future<StreamMeta> splitInHalf(ControlPlane registry, StreamKey key) {
-    return registry.resharder().reshard(key, s -> ReshardPlan.split(s, "shardId-000000000000",
-        java.math.BigInteger.TWO.pow(127)));
+    return registry.resharder().reshard(key, s -> ReshardPlan.split(s, 0, java.math.BigInteger.TWO.pow(127)));
   }
 
   /** A registry over the same metadata directory (as after a restart), started. */

@@ -1,17 +1,24 @@
 package io.millrace.api.error;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
+import io.millrace.api.codec.Mappers;
+import io.millrace.api.codec.WireFormat;
 import io.millrace.error.ErrorCode;
 import io.millrace.error.KinesisException;
-import java.util.stream.Collectors;
+import io.millrace.fanout.eventstream.EventStreamCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The only place that turns a {@link Throwable} into an AWS error. A {@link KinesisException} maps to its own code;
- * a Jackson failure to read the body is the client's mistake (SerializationException); anything else is a bug or a
- * fault of ours, answered as InternalFailure (500) and logged once with its stack.
+ * The one error exit: turns any failure into the AWS error a client gets, and renders it in every form an answer
+ * takes (a JSON or CBOR body, an event-stream exception message, the XML Kinesis answers at the connection level).
+ * A {@link KinesisException} is its own error; anything else is a bug or a fault of ours, answered InternalFailure
+ * (500) and logged once, with the request id and the stack.
+ *
+ * <p>Stateless; thread-safe.
  */
 public final class ErrorMapper {
 
@@ -19,34 +26,77 @@ public final class ErrorMapper {
 
   private ErrorMapper() {}
 
-  /** What to put on the wire for a failure. */
+  /** What to put on the wire for a failure: the AWS type and the message (null for none). */
   public record WireError(ErrorCode code, String message) {}
 
-  public static WireError map(Throwable failure, String operation) {
+  /** The wire error for {@code failure}; an unexpected one is logged with {@code requestId} and {@code operation}. */
+  public static WireError map(Throwable failure, String operation, String requestId) {
     if (failure instanceof KinesisException k) {
       return new WireError(k.code(), k.getMessage());
     }
-    if (failure instanceof JsonProcessingException j) {
-      return new WireError(ErrorCode.SERIALIZATION, describe(j));
-    }
-    LOG.error("Internal failure in {}", operation, failure);
+    LOG.error("Internal failure in {} (request {})", operation, requestId, failure);
     return new WireError(ErrorCode.INTERNAL_FAILURE, "Internal service failure while running " + operation
-        + "; the server log has the details.");
+        + "; the server log has the details (request " + requestId + ").");
   }
 
-  /** A Jackson failure in words a client can act on: what was wrong and at which member. */
-  static String describe(JsonProcessingException e) {
-    String what = e.getOriginalMessage();
-    int newline = what.indexOf('\n');
-    if (newline >= 0) {
-      what = what.substring(0, newline);
+  /** The body of an error answer, {@code {"__type": ..., "message": ...}} in {@code format}. */
+  public static byte[] body(WireError error, WireFormat format) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("__type", error.code().wireType());
+    if (error.message() != null) {
+      body.put(error.code().messageKey(), error.message());
     }
-    if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
-      String path = m.getPath().stream()
-          .map(r -> r.getFieldName() != null ? r.getFieldName() : String.valueOf(r.getIndex()))
-          .collect(Collectors.joining("."));
-      return "Cannot read member '" + path + "': " + what;
+    return write(body, format);
+  }
+
+  /**
+   * The event-stream message that ends a SubscribeToShard stream with {@code error}: headers {@code :message-type}
+   * {@code exception}, {@code :exception-type} the AWS type, and a JSON body {@code {"message": ...}}.
+   */
+  public static byte[] eventStreamException(WireError error) {
+    Map<String, Object> headers = new LinkedHashMap<>();
+    headers.put(":message-type", "exception");
+    headers.put(":exception-type", error.code().wireType());
+    headers.put(":content-type", "application/json");
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("message", error.message() == null ? "" : error.message());
+    return EventStreamCodec.encode(headers, write(body, WireFormat.JSON));
+  }
+
+  /**
+   * The XML body Kinesis answers before it knows which operation was meant (a method other than POST, a body in a
+   * content type it does not speak): {@code <Type>\n  <Message>...</Message>\n</Type>\n}, or {@code <Type/>\n} when
+   * there is no message.
+   */
+  public static byte[] xml(WireError error) {
+    String type = error.code().wireType();
+    String text = error.message() == null ? "<" + type + "/>\n"
+        : "<" + type + ">\n  <Message>" + escapeXml(error.message()) + "</Message>\n</" + type + ">\n";
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The body Kinesis answers to plain {@code application/json} requests, in the envelope of its internal protocol:
+   * {@code {"Output":{"__type":"com.amazon.coral.service#<Type>"},"Version":"1.0"}}.
+   */
+  public static byte[] coralEnvelope(ErrorCode code) {
+    Map<String, Object> output = new LinkedHashMap<>();
+    output.put("__type", "com.amazon.coral.service#" + code.wireType());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("Output", output);
+    body.put("Version", "1.0");
+    return write(body, WireFormat.JSON);
+  }
+
+  private static byte[] write(Map<String, Object> body, WireFormat format) {
+    try {
+      return Mappers.of(format).writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a map of strings always encodes", e);
     }
-    return "The request body is not valid: " + what;
+  }
+
+  private static String escapeXml(String text) {
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 }

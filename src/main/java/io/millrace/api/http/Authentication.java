@@ -21,18 +21,30 @@ final class Authentication {
     this.defaultRegion = defaultRegion;
   }
 
+  /** The query-string parameters of a presigned request, in the order Kinesis names the missing ones. */
+  private static final String[] QUERY_PARAMETERS = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature",
+      "X-Amz-SignedHeaders", "X-Amz-Date"};
+
+  /** A request's authentication material: the headers and the presigned query string's parameters. */
+  interface Material {
+    String header(String name);
+
+    /** The query-string parameter's value ("" when present without one), or null when absent. */
+    String query(String name);
+  }
+
   /**
-   * @param authorization the Authorization header, or null
-   * @param date          the X-Amz-Date (or Date) header, or null
-   * @param queryCredential the X-Amz-Credential query parameter of a presigned request, or null
-   * @param queryAlgorithm  the X-Amz-Algorithm query parameter, or null
+   * The request's account and region, or the authentication error Kinesis gives, in its order: both a header and a
+   * presigned query ({@code X-Amz-Algorithm} present), then none at all, then each part that is missing.
    */
-  RequestScope scope(String authorization, String date, String queryCredential, String queryAlgorithm) {
-    if (authorization != null && queryAlgorithm != null) {
-      throw new KinesisException.Authentication(ErrorCode.INCOMPLETE_SIGNATURE,
+  RequestScope scope(Material request) {
+    String authorization = request.header("Authorization");
+    boolean presigned = request.query("X-Amz-Algorithm") != null;
+    if (authorization != null && presigned) {
+      throw new KinesisException.Authentication(ErrorCode.INVALID_SIGNATURE,
           "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.");
     }
-    if (authorization == null && queryAlgorithm == null) {
+    if (authorization == null && !presigned) {
       throw new KinesisException.Authentication(ErrorCode.MISSING_AUTHENTICATION_TOKEN,
           "Missing Authentication Token");
     }
@@ -45,7 +57,7 @@ final class Authentication {
           missing.append("Authorization header requires '").append(p).append("' parameter. ");
         }
       }
-      if (date == null) {
+      if (request.header("X-Amz-Date") == null && request.header("Date") == null) {
         missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ");
       }
       if (missing.length() > 0) {
@@ -53,11 +65,18 @@ final class Authentication {
             missing + "Authorization=" + authorization);
       }
     } else {
-      credential = queryCredential;
-      if (credential == null) {
-        throw new KinesisException.Authentication(ErrorCode.INCOMPLETE_SIGNATURE,
-            "AWS query-string parameters must include 'X-Amz-Credential'. Re-examine the query-string parameters.");
+      StringBuilder missing = new StringBuilder();
+      for (String p : QUERY_PARAMETERS) {
+        String value = request.query(p);
+        if (value == null || value.isEmpty()) {
+          missing.append("AWS query-string parameters must include '").append(p).append("'. ");
+        }
       }
+      if (missing.length() > 0) {
+        throw new KinesisException.Authentication(ErrorCode.INCOMPLETE_SIGNATURE,
+            missing + "Re-examine the query-string parameters.");
+      }
+      credential = request.query("X-Amz-Credential");
     }
     // Credential = <access key id>/<date>/<region>/<service>/aws4_request
     int first = credential.indexOf('/');

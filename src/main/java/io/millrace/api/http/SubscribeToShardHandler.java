@@ -6,19 +6,18 @@ import io.millrace.api.codec.WireFormat;
 import io.millrace.api.error.ErrorMapper;
 import io.millrace.api.model.Requests.SubscribeToShardRequest;
 import io.millrace.api.model.Responses;
-import io.millrace.api.validate.Validator;
+import io.millrace.api.op.Shapes;
 import io.millrace.error.KinesisException;
 import io.millrace.fanout.Subscription;
 import io.millrace.fanout.SubscriptionLeases;
 import io.millrace.fanout.SubscriptionStats;
 import io.millrace.fanout.eventstream.EventStreamCodec;
-import io.millrace.api.op.Shapes;
-import io.millrace.stream.StreamRecord;
 import io.millrace.stream.ConsumerMeta;
+import io.millrace.stream.ConsumerRegistry;
 import io.millrace.stream.ConsumerStatus;
 import io.millrace.stream.DataPlane;
 import io.millrace.stream.ShardMeta;
-import io.millrace.stream.ConsumerRegistry;
+import io.millrace.stream.StreamRecord;
 import io.millrace.stream.StreamRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -30,7 +29,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,24 +69,7 @@ final class SubscribeToShardHandler {
   }
 
   /** Starts the subscription, or completes with the failure to answer as a plain AWS error. */
-  Future<Void> handle(HttpServerRequest request, Buffer body, String requestId) {
-    SubscribeToShardRequest r;
-    try {
-      if (body.length() == 0) {
-        throw new KinesisException.Serialization("The request body is empty; SubscribeToShard takes a JSON object.");
-      }
-      r = Mappers.of(WireFormat.JSON).readValue(body.getBytes(), SubscribeToShardRequest.class);
-      if (r == null) {
-        throw new KinesisException.Serialization("The request body must be an object, not null.");
-      }
-      Validator validator = new Validator();
-      r.validate(validator);
-      validator.throwIfInvalid();
-    } catch (IOException e) {
-      return Future.failedFuture(e);
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
+  Future<Void> handle(HttpServerRequest request, SubscribeToShardRequest r, String requestId) {
     try {
       ConsumerMeta consumer = consumers.consumer(r.consumerARN())
           .orElseThrow(() -> ConsumerRegistry.notFound(r.consumerARN()));
@@ -113,7 +94,7 @@ final class SubscribeToShardHandler {
     if (response.closed() || response.ended()) {
       return;
     }
-    ResponseSink sink = new ResponseSink(response);
+    ResponseSink sink = new ResponseSink(response, requestId);
     // Set before the status check below, so that a consumer-gone notice either finds the subscription here or
     // came early enough for the check to see the consumer's new state.
     AtomicReference<Subscription> holder = new AtomicReference<>();
@@ -174,8 +155,11 @@ final class SubscribeToShardHandler {
     private static final ObjectMapper JSON = Mappers.of(WireFormat.JSON);
     private final HttpServerResponse response;
 
-    ResponseSink(HttpServerResponse response) {
+    private final String requestId;
+
+    ResponseSink(HttpServerResponse response, String requestId) {
       this.response = response;
+      this.requestId = requestId;
     }
 
     @Override
@@ -198,19 +182,14 @@ final class SubscribeToShardHandler {
     }
 
     @Override
-    public void end(KinesisException error) {
+    public void end(Throwable error) {
+      // Mapped first, so an unexpected failure is logged even when the client has gone.
+      ErrorMapper.WireError wire = error == null ? null : ErrorMapper.map(error, "SubscribeToShard", requestId);
       if (response.closed() || response.ended()) {
         return;
       }
-      if (error != null) {
-        ErrorMapper.WireError wire = ErrorMapper.map(error, "SubscribeToShard");
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put(":message-type", "exception");
-        h.put(":exception-type", wire.code().wireType());
-        h.put(":content-type", "application/json");
-        String message = wire.message() == null ? "" : wire.message().replace("\\", "\\\\").replace("\"", "\\\"");
-        response.write(Buffer.buffer(EventStreamCodec.encode(h,
-            ("{\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8))));
+      if (wire != null) {
+        response.write(Buffer.buffer(ErrorMapper.eventStreamException(wire)));
       }
       response.end();
     }

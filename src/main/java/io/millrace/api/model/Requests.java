@@ -20,6 +20,10 @@ public final class Requests {
 
   private Requests() {}
 
+  /** ShardIteratorType's values in the order Kinesis lists them in its validation message. */
+  static final List<String> SHARD_ITERATOR_TYPES = List.of("AFTER_SEQUENCE_NUMBER", "LATEST", "AT_TIMESTAMP",
+      "AT_SEQUENCE_NUMBER", "TRIM_HORIZON");
+
   static final List<String> SHARD_LEVEL_METRICS = List.of("IncomingBytes", "IncomingRecords", "OutgoingBytes",
       "OutgoingRecords", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded",
       "IteratorAgeMilliseconds", "ALL");
@@ -52,7 +56,7 @@ public final class Requests {
       if (streamModeDetails != null) {
         streamModeDetails.validate(v);
       }
-      v.size("tags", tags, 0, 50);
+      v.size("tags", tags, 0, 200).mapLengths("tags", tags, 1, 128, 0, 256);
       v.range("warmThroughputMiBps", warmThroughputMiBps, 0, Integer.MAX_VALUE);
       v.range("maxRecordSizeInKiB", maxRecordSizeInKiB, 1024, 10240);
     }
@@ -170,8 +174,7 @@ public final class Requests {
       v.streamName("streamName", streamName)
           .requiredString("shardId", shardId, 1, 128, Validator.NAME_PATTERN);
       if (v.required("shardIteratorType", shardIteratorType)) {
-        v.oneOf("shardIteratorType", shardIteratorType, List.of("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER",
-            "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"));
+        v.oneOf("shardIteratorType", shardIteratorType, SHARD_ITERATOR_TYPES);
       }
       v.string("startingSequenceNumber", startingSequenceNumber, 0, 129, Validator.SEQUENCE_NUMBER_PATTERN)
           .streamArn("streamARN", streamARN);
@@ -205,7 +208,7 @@ public final class Requests {
     public void validate(Validator v) {
       v.streamName("streamName", streamName);
       if (v.required("tags", tags)) {
-        v.size("tags", tags, 1, 50);
+        v.size("tags", tags, 1, 200).mapLengths("tags", tags, 1, 128, 0, 256);
       }
       v.streamArn("streamARN", streamARN);
     }
@@ -217,7 +220,7 @@ public final class Requests {
     public void validate(Validator v) {
       v.streamName("streamName", streamName);
       if (v.required("tagKeys", tagKeys)) {
-        v.size("tagKeys", tagKeys, 1, 50);
+        v.size("tagKeys", tagKeys, 1, 50).memberLengths("tagKeys", tagKeys, 1, 128);
       }
       v.streamArn("streamARN", streamARN);
     }
@@ -236,7 +239,7 @@ public final class Requests {
     @Override
     public void validate(Validator v) {
       if (v.required("tags", tags)) {
-        v.size("tags", tags, 1, 50);
+        v.size("tags", tags, 1, 200).mapLengths("tags", tags, 1, 128, 0, 256);
       }
       v.requiredString("resourceARN", resourceARN, 1, 2048, Validator.RESOURCE_ARN_PATTERN);
     }
@@ -246,7 +249,7 @@ public final class Requests {
     @Override
     public void validate(Validator v) {
       if (v.required("tagKeys", tagKeys)) {
-        v.size("tagKeys", tagKeys, 1, 50);
+        v.size("tagKeys", tagKeys, 1, 50).memberLengths("tagKeys", tagKeys, 1, 128);
       }
       v.requiredString("resourceARN", resourceARN, 1, 2048, Validator.RESOURCE_ARN_PATTERN);
     }
@@ -266,7 +269,8 @@ public final class Requests {
       if (v.required("streamARN", streamARN)) {
         v.streamArn("streamARN", streamARN);
       }
-      v.requiredString("consumerName", consumerName, 1, 128, Validator.NAME_PATTERN).size("tags", tags, 0, 50);
+      v.requiredString("consumerName", consumerName, 1, 128, Validator.NAME_PATTERN).size("tags", tags, 0, 200)
+          .mapLengths("tags", tags, 1, 128, 0, 256);
     }
   }
 
@@ -301,8 +305,7 @@ public final class Requests {
           .requiredString("shardId", shardId, 1, 128, Validator.NAME_PATTERN);
       if (v.required("startingPosition", startingPosition)) {
         if (v.required("startingPosition.type", startingPosition.type())) {
-          v.oneOf("startingPosition.type", startingPosition.type(), List.of("AT_SEQUENCE_NUMBER",
-              "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"));
+          v.oneOf("startingPosition.type", startingPosition.type(), SHARD_ITERATOR_TYPES);
         }
         v.string("startingPosition.sequenceNumber", startingPosition.sequenceNumber(), 0, 129,
             Validator.SEQUENCE_NUMBER_PATTERN);

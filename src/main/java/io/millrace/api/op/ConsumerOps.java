@@ -64,7 +64,9 @@ final class ConsumerOps {
     @Override
     public Future<Responses.RegisterStreamConsumerResponse> handle(RegisterStreamConsumerRequest r,
                                                                    RequestScope scope) {
-      Tags.check(r.tags());
+      if (r.tags() != null) {
+        Tags.checkCharacters(TagOps.keysAndValues(r.tags()), "add tags to consumer " + r.consumerName());
+      }
       // AWS always answers CREATING here; with no creation delay the consumer is ACTIVE already (Describe says so).
       return plane.consumers().register(RequestScope.parseStreamArn(r.streamARN()), r.consumerName(), r.tags())
           .map(c -> new Responses.RegisterStreamConsumerResponse(shape(c.withStatus(ConsumerStatus.CREATING))));

@@ -39,7 +39,8 @@ final class ListShards extends BaseOperation<ListShardsRequest, Responses.ListSh
     String filterShardId;
     Long filterMillis;
     String after;
-    int max = r.maxResults() == null ? KinesisLimits.MAX_LIST_SHARDS_RESULTS : Math.min(r.maxResults(), KinesisLimits.MAX_LIST_SHARDS_RESULTS);
+    int max = r.maxResults() == null ? KinesisLimits.MAX_LIST_SHARDS_RESULTS
+        : Math.min(r.maxResults(), KinesisLimits.MAX_LIST_SHARDS_RESULTS);
     if (r.nextToken() != null) {
       if (r.streamName() != null || r.streamARN() != null || r.exclusiveStartShardId() != null
           || r.streamCreationTimestamp() != null) {
@@ -64,6 +65,9 @@ final class ListShards extends BaseOperation<ListShardsRequest, Responses.ListSh
         throw StreamRegistry.notFound(key);
       }
     } else {
+      if (r.streamName() == null && r.streamARN() == null) {
+        throw new KinesisException.InvalidArgument("Either NextToken or StreamName should be provided.");
+      }
       key = scope.streamKey(r);
       ShardFilter f = r.shardFilter();
       filterType = f == null ? "FROM_TRIM_HORIZON" : f.type();

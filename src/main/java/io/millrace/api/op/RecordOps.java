@@ -34,6 +34,9 @@ final class RecordOps {
     public Future<Responses.PutRecordResponse> handle(PutRecordRequest r, RequestScope scope) {
       StreamKey key = scope.streamKey(r);
       StreamMeta stream = data.requireServing(key);
+      if (r.sequenceNumberForOrdering() != null) {
+        data.requireOrderingSequence(key, r.sequenceNumberForOrdering());
+      }
       return data.put(key, List.of(new PutEntry(r.partitionKey(), r.explicitHashKey(), r.data()))).map(outcomes -> {
         PutOutcome o = outcomes.get(0);
         if (o.error() != null) {
@@ -89,16 +92,6 @@ final class RecordOps {
     @Override
     public Future<Responses.GetShardIteratorResponse> handle(GetShardIteratorRequest r, RequestScope scope) {
       DataPlane.IteratorType type = DataPlane.IteratorType.valueOf(r.shardIteratorType());
-      boolean bySequence = type == DataPlane.IteratorType.AT_SEQUENCE_NUMBER
-          || type == DataPlane.IteratorType.AFTER_SEQUENCE_NUMBER;
-      if (!bySequence && r.startingSequenceNumber() != null) {
-        throw new KinesisException.InvalidArgument("Request should not have StartingSequenceNumber for "
-            + "ShardIteratorType " + type + ".");
-      }
-      if (type != DataPlane.IteratorType.AT_TIMESTAMP && r.timestamp() != null) {
-        throw new KinesisException.InvalidArgument("Request should not have timestampInMillis parameter for "
-            + "ShardIteratorType " + type + ".");
-      }
       Long at = r.timestamp() == null ? null : r.timestamp().toEpochMilli();
       return data.shardIterator(scope.streamKey(r), r.shardId(), type, r.startingSequenceNumber(), at)
           .map(Responses.GetShardIteratorResponse::new);

@@ -53,7 +53,10 @@ final class StreamOps {
       } else {
         shardCount = r.shardCount() == null ? ON_DEMAND_INITIAL_SHARDS : r.shardCount();
       }
-      Tags.check(r.tags());
+      if (r.tags() != null) {
+        Tags.checkCharacters(TagOps.keysAndValues(r.tags()), "add tags to stream " + r.streamName()
+            + " under account " + scope.account());
+      }
       long now = registry.clock().millis();
       List<ShardMeta> shards = new ArrayList<>(shardCount);
       for (int i = 0; i < shardCount; i++) {

@@ -28,14 +28,14 @@ final class TagOps {
   private TagOps() {}
 
   static Future<Void> addTags(ControlPlane plane, StreamKey key, Map<String, String> tags) {
-    Tags.check(tags);
+    String failedTo = "add tags to stream " + key.name() + " under account " + key.account();
     return plane.streams().change(key, s -> {
+      Tags.checkCharacters(keysAndValues(tags), failedTo);
       TreeMap<String, String> merged = new TreeMap<>(s.tags());
       merged.putAll(tags);
       if (merged.size() > KinesisLimits.MAX_TAGS) {
-        throw new KinesisException.LimitExceeded("Failed to add tags to stream " + key.name() + " under account "
-            + key.account() + " because a given stream cannot have more than " + KinesisLimits.MAX_TAGS
-            + " tags associated with it.");
+        throw new KinesisException.InvalidArgument("Failed to " + failedTo + " because a given stream cannot have "
+            + "more than " + KinesisLimits.MAX_TAGS + " tags associated with it.");
       }
       return s.toBuilder().tags(merged).build();
     }).mapEmpty();
@@ -43,10 +43,17 @@ final class TagOps {
 
   static Future<Void> removeTags(ControlPlane plane, StreamKey key, List<String> keys) {
     return plane.streams().change(key, s -> {
+      Tags.checkCharacters(keys, "remove tags from stream " + key.name() + " under account " + key.account());
       TreeMap<String, String> left = new TreeMap<>(s.tags());
       keys.forEach(left::remove);
       return s.toBuilder().tags(left).build();
     }).mapEmpty();
+  }
+
+  static List<String> keysAndValues(Map<String, String> tags) {
+    List<String> all = new ArrayList<>(tags.keySet());
+    all.addAll(tags.values());
+    return all;
   }
 
   static List<Responses.Tag> tags(StreamMeta s) {
@@ -69,8 +76,8 @@ final class TagOps {
     return plane.consumers().change(arn, c -> {
       Map<String, String> updated = change.apply(new TreeMap<>(c.tags()));
       if (updated.size() > KinesisLimits.MAX_TAGS) {
-        throw new KinesisException.LimitExceeded("Failed to add tags to consumer " + arn
-            + " because a given resource cannot have more than " + KinesisLimits.MAX_TAGS + " tags associated with it.");
+        throw new KinesisException.InvalidArgument("Failed to add tags to consumer " + arn + " because a given "
+            + "resource cannot have more than " + KinesisLimits.MAX_TAGS + " tags associated with it.");
       }
       return c.withTags(updated);
     }).mapEmpty();
@@ -133,8 +140,8 @@ final class TagOps {
     @Override
     public Future<Responses.Empty> handle(TagResourceRequest r, RequestScope scope) {
       if (isConsumer(r.resourceARN())) {
-        Tags.check(r.tags());
         return changeConsumerTags(plane, r.resourceARN(), t -> {
+          Tags.checkCharacters(keysAndValues(r.tags()), "add tags to consumer " + r.resourceARN());
           t.putAll(r.tags());
           return t;
         }).map(Responses.Empty.INSTANCE);
@@ -155,6 +162,7 @@ final class TagOps {
     public Future<Responses.Empty> handle(UntagResourceRequest r, RequestScope scope) {
       if (isConsumer(r.resourceARN())) {
         return changeConsumerTags(plane, r.resourceARN(), t -> {
+          Tags.checkCharacters(r.tagKeys(), "remove tags from consumer " + r.resourceARN());
           r.tagKeys().forEach(t::remove);
           return t;
         }).map(Responses.Empty.INSTANCE);

@@ -1,10 +1,13 @@
 package io.millrace.api.validate;
 
 import io.millrace.error.KinesisException;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -50,8 +53,18 @@ public final class Validator {
   }
 
   private void fail(Object value, String path, String rule) {
+    failConstraint(value, path, "Member must " + rule);
+  }
+
+  private void failConstraint(Object value, String path, String constraint) {
     String shown = value == null ? "null" : "'" + display(value) + "'";
-    errors.add("Value " + shown + " at '" + path + "' failed to satisfy constraint: Member must " + rule);
+    errors.add("Value " + shown + " at '" + path + "' failed to satisfy constraint: " + constraint);
+  }
+
+  /** Kinesis's words for a length range of a list member, map key or map value: both bounds, whichever failed. */
+  private static String lengths(int min, int max) {
+    return "[Member must have length less than or equal to " + max + ", Member must have length greater than or "
+        + "equal to " + min + "]";
   }
 
   private static String display(Object value) {
@@ -67,11 +80,32 @@ public final class Validator {
           out.append(", ");
         }
         out.append(item == null || item instanceof CharSequence || item instanceof Number ? String.valueOf(item)
-            : item.getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(item)));
+            : SHAPE_PACKAGE + item.getClass().getSimpleName() + "@" + Integer.toHexString(contentHash(item)));
       }
       return out.append(']').toString();
     }
     return String.valueOf(value);
+  }
+
+  /** Where Kinesis's own request shapes live; its messages name a structure in a list by that class. */
+  private static final String SHAPE_PACKAGE = "com.amazonaws.kinesis.v20131202.";
+
+  /** A hash of a shape's content (equal entries print alike, as in Kinesis's messages); blobs by their bytes. */
+  private static int contentHash(Object shape) {
+    if (!(shape instanceof Record)) {
+      return shape.hashCode();
+    }
+    int hash = 1;
+    for (RecordComponent c : shape.getClass().getRecordComponents()) {
+      Object v;
+      try {
+        v = c.getAccessor().invoke(shape);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("unreadable shape member " + c.getName(), e);
+      }
+      hash = 31 * hash + (v instanceof byte[] b ? Arrays.hashCode(b) : Objects.hashCode(v));
+    }
+    return hash;
   }
 
   /** A member that must be present. Returns whether it is, so callers can skip further checks. */
@@ -145,6 +179,37 @@ public final class Validator {
       fail(value, path, "satisfy enum value set: " + allowed);
     }
     return this;
+  }
+
+  /**
+   * Every key and every value of a string map within its length range; Kinesis reports the whole map once for its
+   * keys and once for its values. Null passes.
+   */
+  public Validator mapLengths(String path, Map<String, String> map, int keyMin, int keyMax, int valueMin,
+                              int valueMax) {
+    if (map == null) {
+      return this;
+    }
+    if (map.keySet().stream().anyMatch(k -> outside(k, keyMin, keyMax))) {
+      failConstraint(map, path, "Map keys must satisfy constraint: " + lengths(keyMin, keyMax));
+    }
+    if (map.values().stream().anyMatch(v -> v != null && outside(v, valueMin, valueMax))) {
+      failConstraint(map, path, "Map value must satisfy constraint: " + lengths(valueMin, valueMax));
+    }
+    return this;
+  }
+
+  /** Every member of a string list within its length range; Kinesis reports the whole list once. Null passes. */
+  public Validator memberLengths(String path, List<String> list, int min, int max) {
+    if (list != null && list.stream().anyMatch(m -> m != null && outside(m, min, max))) {
+      failConstraint(list, path, "Member must satisfy constraint: " + lengths(min, max));
+    }
+    return this;
+  }
+
+  private static boolean outside(String s, int min, int max) {
+    int length = s.codePointCount(0, s.length());
+    return length < min || length > max;
   }
 
   /** A list or map member with a size range. Null passes. */

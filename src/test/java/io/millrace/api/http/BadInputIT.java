@@ -114,7 +114,6 @@ class BadInputIT {
         Map.of("StreamName", Map.of("a", 1), "ShardCount", 1),
         Map.of("StreamName", List.of("a"), "ShardCount", 1),
         Map.of("StreamName", 12, "ShardCount", 1),
-        Map.of("StreamName", "typed", "ShardCount", 1.5),
         Map.of("StreamName", "typed", "ShardCount", true));
     for (Map<String, Object> body : bodies) {
       assertError(call("CreateStream", JSON, JSON_MAPPER.writeValueAsBytes(body), Map.of()), 400,
@@ -128,6 +127,18 @@ class BadInputIT {
     Map<String, Object> dataNotBase64 = Map.of("StreamName", STREAM, "PartitionKey", "a", "Data", "not base64!");
     assertError(call("PutRecord", JSON, JSON_MAPPER.writeValueAsBytes(dataNotBase64), Map.of()), 400,
         "SerializationException");
+  }
+
+  @Test
+  void a_fraction_for_an_integer_member_is_truncated_as_kinesis_reads_it() throws Exception {
+    byte[] json = utf8("{\"StreamName\":\"truncated-json\",\"ShardCount\":2.9}");
+    assertEquals(200, call("CreateStream", JSON, json, Map.of()).status());
+    byte[] cbor = CBOR_MAPPER.writeValueAsBytes(Map.of("StreamName", "truncated-cbor", "ShardCount", 3.5));
+    assertEquals(200, call("CreateStream", CBOR, cbor, Map.of()).status());
+    assertEquals(2, kinesis.describeStreamSummary(r -> r.streamName("truncated-json")).streamDescriptionSummary()
+        .openShardCount());
+    assertEquals(3, kinesis.describeStreamSummary(r -> r.streamName("truncated-cbor")).streamDescriptionSummary()
+        .openShardCount());
   }
 
   @Test
@@ -227,11 +238,12 @@ class BadInputIT {
           "ShardIteratorType", "AT_SEQUENCE_NUMBER", "StartingSequenceNumber", sequence));
       assertError(call("GetShardIterator", JSON, utf8(body), Map.of()), 400, "ValidationException");
     }
+    String notALayout = BigInteger.TWO.pow(186).toString(); // no sequence number Kinesis issues is this large
     String body = JSON_MAPPER.writeValueAsString(Map.of("StreamName", STREAM, "ShardId", "shardId-000000000000",
-        "ShardIteratorType", "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber", "12345"));
-    assertEquals("StartingSequenceNumber 12345 used in GetShardIterator on shard shardId-000000000000 in stream "
-        + STREAM + " under account 000000000000 is invalid.", assertError(call("GetShardIterator", JSON, utf8(body),
-        Map.of()), 400, "InvalidArgumentException"));
+        "ShardIteratorType", "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber", notALayout));
+    assertEquals("StartingSequenceNumber " + notALayout + " used in GetShardIterator on shard shardId-000000000000 in "
+        + "stream " + STREAM + " under account 000000000000 is invalid.", assertError(call("GetShardIterator", JSON,
+        utf8(body), Map.of()), 400, "InvalidArgumentException"));
   }
 
   @Test

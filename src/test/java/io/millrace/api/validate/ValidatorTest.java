@@ -47,7 +47,7 @@ class ValidatorTest {
     assertEquals("2 validation errors detected: "
         + "Value 'bad name!' at 'streamName'" + PREFIX + "satisfy regular expression pattern: [a-zA-Z0-9_.-]+; "
         + "Value 'SOMEWHERE' at 'shardIteratorType'" + PREFIX
-        + "satisfy enum value set: [AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]",
+        + "satisfy enum value set: [AFTER_SEQUENCE_NUMBER, LATEST, AT_TIMESTAMP, AT_SEQUENCE_NUMBER, TRIM_HORIZON]",
         message(new GetShardIteratorRequest("bad name!", "shardId-000000000000", "SOMEWHERE", null, null, null)));
   }
 

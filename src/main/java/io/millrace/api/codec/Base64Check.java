@@ -1,0 +1,52 @@
+package io.millrace.api.codec;
+
+import io.millrace.error.KinesisException;
+
+/**
+ * Kinesis's checks of a base64 blob in JSON, with its messages: the length must be a multiple of 4, every character
+ * from the alphabet ({@code =} only as the last one or two), and the bits a padded group leaves over must be zero.
+ * Stateless.
+ */
+final class Base64Check {
+
+  private Base64Check() {}
+
+  static void require(String text) {
+    if (text.length() % 4 != 0) {
+      throw refused(text, "Base64 encoded length is expected a multiple of 4 bytes but found: " + text.length());
+    }
+    int pads = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+    int dataChars = text.length() - pads;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '=' ? i < dataChars : value(c) < 0) {
+        throw refused(text, "Invalid Base64 character: '" + c + "'");
+      }
+    }
+    if (pads > 0) {
+      int last = value(text.charAt(dataChars - 1));
+      int unusedBits = pads == 1 ? 0b11 : 0b1111;
+      if ((last & unusedBits) != 0) {
+        throw refused(text, "Invalid last non-pad Base64 character dectected"); // sic: Kinesis's spelling
+      }
+    }
+  }
+
+  private static int value(char c) {
+    if (c >= 'A' && c <= 'Z') {
+      return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+      return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+      return c - '0' + 52;
+    }
+    return c == '+' ? 62 : c == '/' ? 63 : -1;
+  }
+
+  private static KinesisException refused(String text, String why) {
+    String shown = text.length() <= 64 ? text : text.substring(0, 64) + "...";
+    return new KinesisException.Serialization("'" + shown + "' can not be converted to a Blob: " + why);
+  }
+}

@@ -1,0 +1,334 @@
+package io.millrace.api.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.millrace.api.codec.Mappers;
+import io.millrace.api.codec.ShapeReader;
+import io.millrace.api.codec.WireFormat;
+import io.millrace.api.error.ErrorMapper;
+import io.millrace.api.error.ErrorMapper.WireError;
+import io.millrace.api.model.Requests.SubscribeToShardRequest;
+import io.millrace.api.op.Operation;
+import io.millrace.api.op.Operations;
+import io.millrace.api.op.RequestScope;
+import io.millrace.api.validate.Validated;
+import io.millrace.api.validate.Validator;
+import io.millrace.error.ErrorCode;
+import io.millrace.error.KinesisException;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import java.io.IOException;
+import java.util.Locale;
+
+/**
+ * The Kinesis API's request pipeline, in the order Kinesis checks a request, each failure answered as Kinesis answers
+ * it (see {@code docs/protocol-notes.md} and the conformance table):
+ * <ol>
+ *   <li>a browser's preflight ({@code OPTIONS} with {@code Origin}) is allowed; any other method than POST is a 403
+ *       XML AccessDeniedException;</li>
+ *   <li>the body's size (413 past {@code maxRequestBytes}, before it is buffered);</li>
+ *   <li>an empty body: SerializationException if the target names an action, else UnknownOperationException;</li>
+ *   <li>the Content-Type: {@code application/x-amz-json-1.1} and {@code application/x-amz-cbor-1.1} are read; plain
+ *       {@code application/json} is answered in Kinesis's envelope (404, or 400 if the body is not JSON) and never
+ *       run; anything else is a 403 XML AccessDeniedException when the target has no action, else a 404 XML
+ *       UnknownOperationException;</li>
+ *   <li>the body must be an object (SerializationException, no message);</li>
+ *   <li>the target must name an action (UnknownOperationException);</li>
+ *   <li>SigV4-shaped authentication ({@link Authentication});</li>
+ *   <li>each member's type ({@link ShapeReader}: the first mismatch, in Kinesis's words);</li>
+ *   <li>every constraint violation of the shape, up to 10 ({@link Validator});</li>
+ *   <li>the action's own checks (exists, state, limits), in the core.</li>
+ * </ol>
+ * Errors before the format is known are answered in JSON when the request said {@code application/x-amz-json-1.1},
+ * else in CBOR, as Kinesis does. Every answer goes out through {@link Answers}; every error through
+ * {@link ErrorMapper}.
+ *
+ * <p>Threading: one per API verticle, on its event loop; operations return futures and never block.
+ */
+final class KinesisProtocol {
+
+  static final String SERVICE = "Kinesis_20131202";
+  private static final String ACCESS_DENIED = "Unable to determine service/operation name to be authorized";
+
+  private final Operations operations;
+  private final Authentication authentication;
+  private final long maxRequestBytes;
+  private final SubscribeToShardHandler subscribeToShard;
+
+  /** @param subscribeToShard serves SubscribeToShard, or null when the action is not served */
+  KinesisProtocol(Operations operations, Authentication authentication, long maxRequestBytes,
+                  SubscribeToShardHandler subscribeToShard) {
+    this.operations = operations;
+    this.authentication = authentication;
+    this.maxRequestBytes = maxRequestBytes;
+    this.subscribeToShard = subscribeToShard;
+  }
+
+  /** What the Content-Type says the body is. */
+  private enum BodyType {
+    JSON, CBOR, PLAIN_JSON, OTHER;
+
+    static BodyType of(String header) {
+      if (header == null) {
+        return OTHER;
+      }
+      int semi = header.indexOf(';');
+      String type = (semi >= 0 ? header.substring(0, semi) : header).trim().toLowerCase(Locale.ROOT);
+      return switch (type) {
+        case "application/x-amz-json-1.1" -> JSON;
+        case "application/x-amz-cbor-1.1" -> CBOR;
+        case "application/json" -> PLAIN_JSON;
+        default -> OTHER;
+      };
+    }
+
+    /** The format of answers given before the body is read. */
+    WireFormat answerFormat() {
+      return this == JSON ? WireFormat.JSON : WireFormat.CBOR;
+    }
+  }
+
+  /** The X-Amz-Target header: {@code <service>.<action>}, either part possibly missing. */
+  private record Target(String service, String action) {
+    static Target of(String header) {
+      if (header == null) {
+        return new Target(null, null);
+      }
+      int dot = header.indexOf('.');
+      return dot < 0 ? new Target(header, null) : new Target(header.substring(0, dot), header.substring(dot + 1));
+    }
+
+    boolean complete() {
+      return service != null && !service.isEmpty() && action != null && !action.isEmpty();
+    }
+
+    String actionOfKinesis() {
+      return SERVICE.equals(service) && action != null && !action.isEmpty() ? action : null;
+    }
+  }
+
+  /** Serves one request that is not one of the server's own pages. */
+  void handle(HttpServerRequest request) {
+    String requestId = Answers.requestId();
+    Answers.allowCrossOrigin(request);
+    if (request.method() == HttpMethod.OPTIONS && request.getHeader("Origin") != null) {
+      drainAndClose(request);
+      Answers.preflight(request, requestId);
+      return;
+    }
+    if (request.method() != HttpMethod.POST) {
+      drainAndClose(request);
+      Answers.xml(request, 403, requestId, new WireError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED));
+      return;
+    }
+    BodyType type = BodyType.of(request.getHeader("Content-Type"));
+    Target target = Target.of(request.getHeader("X-Amz-Target"));
+    String length = request.getHeader("Content-Length");
+    if (length != null && parseLength(length) > maxRequestBytes) {
+      drainAndClose(request);
+      error(request, type.answerFormat(), requestId, tooLarge(parseLength(length)), target.action());
+      return;
+    }
+    collectBody(request, type.answerFormat(), requestId, target.action()).onSuccess(body -> {
+      if (body != null) {
+        route(request, requestId, type, target, body);
+      }
+    });
+  }
+
+  private void route(HttpServerRequest request, String requestId, BodyType type, Target target, Buffer body) {
+    String action = target.actionOfKinesis();
+    boolean known = action != null && (operations.find(action) != null
+        || action.equals("SubscribeToShard") && subscribeToShard != null);
+    if (body.length() == 0) {
+      error(request, type.answerFormat(), requestId, known ? new KinesisException.Serialization(null)
+          : new KinesisException.UnknownOperation(null), action);
+      return;
+    }
+    switch (type) {
+      case OTHER -> {
+        if (target.complete()) {
+          Answers.xml(request, 404, requestId, new WireError(ErrorCode.UNKNOWN_OPERATION, null));
+        } else {
+          Answers.xml(request, 403, requestId, new WireError(ErrorCode.ACCESS_DENIED, ACCESS_DENIED));
+        }
+        return;
+      }
+      case PLAIN_JSON -> {
+        boolean json = isJson(body);
+        Answers.envelope(request, json ? 404 : 400, requestId, json ? ErrorCode.UNKNOWN_OPERATION
+            : ErrorCode.SERIALIZATION);
+        return;
+      }
+      default -> run(request, requestId, type == BodyType.CBOR ? WireFormat.CBOR : WireFormat.JSON, action, body);
+    }
+  }
+
+  private void run(HttpServerRequest request, String requestId, WireFormat format, String action, Buffer body) {
+    ObjectNode tree;
+    Operation<?, ?> op;
+    RequestScope scope;
+    try {
+      tree = ShapeReader.parse(body.getBytes(), format);
+      op = action == null ? null : operations.find(action);
+      if (op == null && !("SubscribeToShard".equals(action) && subscribeToShard != null)) {
+        throw new KinesisException.UnknownOperation(action != null && Operations.NOT_YET_SERVED.contains(action)
+            ? action + " is not served by this version of Millrace yet." : null);
+      }
+      scope = authentication.scope(material(request));
+    } catch (RuntimeException e) {
+      error(request, format, requestId, e, action);
+      return;
+    }
+    if (op == null) {
+      subscribe(request, requestId, format, tree);
+      return;
+    }
+    runOperation(op, scope, tree, request, format, requestId);
+  }
+
+  private <Q extends Validated, R> void runOperation(Operation<Q, R> op, RequestScope scope, ObjectNode tree,
+                                                     HttpServerRequest request, WireFormat format,
+                                                     String requestId) {
+    Future<R> result;
+    try {
+      Q parsed = ShapeReader.bind(tree, op.requestType(), format);
+      validate(parsed);
+      result = op.handle(parsed, scope);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onComplete(response -> respond(request, format, requestId, response, op.name()),
+        failure -> error(request, format, requestId, failure, op.name()));
+  }
+
+  /** SubscribeToShard: checked like any request, then answered with an event stream (or a plain AWS error). */
+  private void subscribe(HttpServerRequest request, String requestId, WireFormat format, ObjectNode tree) {
+    try {
+      SubscribeToShardRequest parsed = ShapeReader.bind(tree, SubscribeToShardRequest.class, format);
+      validate(parsed);
+      subscribeToShard.handle(request, parsed, requestId)
+          .onFailure(e -> error(request, format, requestId, e, "SubscribeToShard"));
+    } catch (RuntimeException e) {
+      error(request, format, requestId, e, "SubscribeToShard");
+    }
+  }
+
+  private static void validate(Validated request) {
+    Validator validator = new Validator();
+    request.validate(validator);
+    validator.throwIfInvalid();
+  }
+
+  private static <R> void respond(HttpServerRequest request, WireFormat format, String requestId, R response,
+                                  String operation) {
+    byte[] out;
+    try {
+      out = Mappers.of(format).writeValueAsBytes(response);
+    } catch (IOException e) {
+      error(request, format, requestId, e, operation);
+      return;
+    }
+    Answers.ok(request, format, requestId, out);
+  }
+
+  private static void error(HttpServerRequest request, WireFormat format, String requestId, Throwable failure,
+                            String operation) {
+    Answers.error(request, format, requestId, ErrorMapper.map(failure,
+        operation == null ? "an unknown action" : operation, requestId));
+  }
+
+  private static boolean isJson(Buffer body) {
+    try {
+      Mappers.json().readTree(body.getBytes());
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static Authentication.Material material(HttpServerRequest request) {
+    return new Authentication.Material() {
+      @Override
+      public String header(String name) {
+        return request.getHeader(name);
+      }
+
+      @Override
+      public String query(String name) {
+        String query = request.query();
+        if (query == null) {
+          return null;
+        }
+        for (String pair : query.split("&")) {
+          int eq = pair.indexOf('=');
+          String key = eq < 0 ? pair : pair.substring(0, eq);
+          if (key.equals(name)) {
+            return eq < 0 ? "" : request.getParam(name, "");
+          }
+        }
+        return null;
+      }
+    };
+  }
+
+  private static long parseLength(String header) {
+    try {
+      return Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private KinesisException tooLarge(long bytes) {
+    return new KinesisException.RequestTooLarge("Request body of " + (bytes < 0 ? "more than " + maxRequestBytes
+        : bytes) + " bytes exceeds the limit of " + maxRequestBytes + " bytes (setting maxRequestBytes).");
+  }
+
+  /** Buffers the body, refusing (and answering 413) as soon as it grows past the limit. Null when refused. */
+  private Future<Buffer> collectBody(HttpServerRequest request, WireFormat answerFormat, String requestId,
+                                     String action) {
+    return Future.future(promise -> {
+      Buffer body = Buffer.buffer();
+      boolean[] refused = {false};
+      request.handler(chunk -> {
+        if (refused[0]) {
+          return;
+        }
+        if (body.length() + (long) chunk.length() > maxRequestBytes) {
+          refused[0] = true;
+          drainAndClose(request);
+          error(request, answerFormat, requestId, tooLarge(-1), action);
+          promise.tryComplete(null);
+          return;
+        }
+        body.appendBuffer(chunk);
+      });
+      request.endHandler(v -> promise.tryComplete(refused[0] ? null : body));
+      request.exceptionHandler(e -> promise.tryComplete(null));
+      request.resume();
+    });
+  }
+
+  /**
+   * Before an early answer (call it first: an ended response takes no end handler), stop reading: HTTP/1.1 announces
+   * {@code Connection: close} and closes the connection once the answer is written, so that no client reuses it with
+   * an unread body in the way; over HTTP/2 the rest of the stream's body is read and dropped (never buffered), so
+   * flow control does not stall the client and the connection's other streams go on.
+   */
+  static void drainAndClose(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    if (request.isEnded() || response.ended() || response.closed()) {
+      return;
+    }
+    if (request.version() == HttpVersion.HTTP_2) {
+      request.handler(chunk -> { });
+      request.resume();
+    } else {
+      response.putHeader("Connection", "close").endHandler(v -> request.connection().close());
+    }
+  }
+}
