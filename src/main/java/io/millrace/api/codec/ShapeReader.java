@@ -2,11 +2,12 @@ package io.millrace.api.codec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.DecimalNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.millrace.error.KinesisException;
 import java.io.IOException;
 import java.lang.reflect.ParameterizedType;
@@ -185,7 +186,8 @@ public final class ShapeReader {
           throw mismatch(BOOLEAN + " can not be converted to a Blob");
         }
         if (type == JsonNodeType.STRING) {
-          Base64Check.require(node.asText());
+          // Decoded once, here: binding then takes the bytes as they are.
+          return BinaryNode.valueOf(Base64Check.decode(node.asText()));
         }
         return node;
       }
