@@ -111,7 +111,7 @@ public final class Millrace {
       Millrace millrace = new Millrace(config, vertx, controlPlane, metrics, claim[0]);
       Operations operations = new Operations(controlPlane, data, signer);
       return controlPlane.start()
-          .compose(v -> millrace.deployApi(() -> new HttpApiVerticle(operations, millrace.apiSettings(),
+          .compose(v -> millrace.deployApi(() -> new HttpApiVerticle(List.of(operations), millrace.apiSettings(),
               metrics::scrape, fanout, connections)))
           .onSuccess(v -> scaler.start())
           .compose(v -> millrace.describeClaim()).map(millrace);

@@ -2,7 +2,7 @@ package io.millrace.api.http;
 
 import io.millrace.api.codec.WireFormat;
 import io.millrace.api.error.ErrorMapper;
-import io.millrace.api.op.Operations;
+import io.millrace.api.op.Service;
 import io.millrace.error.ErrorCode;
 import io.millrace.fanout.Subscription;
 import io.millrace.fanout.SubscriptionLeases;
@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -25,8 +26,8 @@ import java.util.function.Supplier;
  * plus {@code GET /health} and {@code GET /metrics} (Prometheus text), over HTTP/1.1 and HTTP/2 cleartext on one
  * port. One instance runs per event loop; they share the listening port.
  *
- * <p>Every request but the server's own pages goes through {@link KinesisProtocol}, which checks it in Kinesis's
- * order and answers each failure as Kinesis does; every error goes out through {@link ErrorMapper}: the client's
+ * <p>Every request but the server's own pages goes through {@link AwsJsonProtocol}, which finds its service (Kinesis,
+ * Firehose) by X-Amz-Target and checks it in Kinesis's order and answers each failure as Kinesis does; every error goes out through {@link ErrorMapper}: the client's
  * mistakes get their AWS error, never a 500. The {@link ConnectionGuard} may refuse a connection first.
  *
  * <p>Threading: everything runs on this verticle's event loop; operations return futures and never block.
@@ -37,14 +38,14 @@ public final class HttpApiVerticle extends VerticleBase {
   private static final java.util.Set<String> PAGES = java.util.Set.of("/health", "/metrics");
   private static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-  private final Operations operations;
+  private final List<Service> services;
   private final Authentication authentication;
   private final Settings settings;
   private final Supplier<String> metrics;
   private final Fanout fanout;
   private final ConnectionGuard guard;
   private SubscribeToShardHandler subscribeToShard;
-  private KinesisProtocol protocol;
+  private AwsJsonProtocol protocol;
   private HttpServer server;
 
   /**
@@ -63,9 +64,9 @@ public final class HttpApiVerticle extends VerticleBase {
    * @param fanout  what SubscribeToShard needs (null: the action is not served)
    * @param guard   the server's connection limits, shared by its API verticles
    */
-  public HttpApiVerticle(Operations operations, Settings settings, Supplier<String> metrics, Fanout fanout,
+  public HttpApiVerticle(List<Service> services, Settings settings, Supplier<String> metrics, Fanout fanout,
                          ConnectionGuard guard) {
-    this.operations = operations;
+    this.services = List.copyOf(services);
     this.settings = settings;
     this.metrics = metrics;
     this.fanout = fanout;
@@ -77,7 +78,7 @@ public final class HttpApiVerticle extends VerticleBase {
   public Future<?> start() {
     SubscribeToShardHandler subscriptions = fanout == null ? null : new SubscribeToShardHandler(vertx, fanout);
     subscribeToShard = subscriptions;
-    protocol = new KinesisProtocol(operations, authentication, settings.maxRequestBytes(), subscriptions);
+    protocol = new AwsJsonProtocol(services, authentication, settings.maxRequestBytes(), subscriptions);
     Router pages = Router.router(vertx);
     pages.get("/health").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end("{\"status\":\"UP\"}"));
@@ -114,7 +115,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private void refuseOverCap(HttpServerRequest request) {
     String contentType = request.getHeader("Content-Type");
     WireFormat format = contentType != null && contentType.contains("cbor") ? WireFormat.CBOR : WireFormat.JSON;
-    KinesisProtocol.drainAndClose(request);
+    AwsJsonProtocol.drainAndClose(request);
     if (request.version() == HttpVersion.HTTP_2) {
       request.response().endHandler(v -> request.connection().close());
     }

@@ -9,8 +9,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The dispatch table: action name to {@link Operation}. Immutable once built. */
-public final class Operations {
+/** Kinesis's dispatch table: action name to {@link Operation}. Immutable once built. */
+public final class Operations implements Service {
+
+  /** Kinesis's X-Amz-Target prefix. */
+  public static final String TARGET_PREFIX = "Kinesis_20131202";
 
   /**
    * Kinesis actions that exist in AWS but that this version does not serve yet; they answer a clear
@@ -35,9 +38,19 @@ public final class Operations {
     }
   }
 
-  /** The operation, or null if there is none by that name. */
+  @Override
+  public String targetPrefix() {
+    return TARGET_PREFIX;
+  }
+
+  @Override
   public Operation<?, ?> find(String name) {
     return byName.get(name);
+  }
+
+  @Override
+  public String notServed(String action) {
+    return NOT_YET_SERVED.contains(action) ? action + " is not served by this version of Millrace yet." : null;
   }
 
   public Set<String> names() {

@@ -10,6 +10,7 @@ import io.millrace.api.model.Requests.SubscribeToShardRequest;
 import io.millrace.api.op.Operation;
 import io.millrace.api.op.Operations;
 import io.millrace.api.op.RequestScope;
+import io.millrace.api.op.Service;
 import io.millrace.api.validate.Validated;
 import io.millrace.api.validate.Validator;
 import io.millrace.error.ErrorCode;
@@ -21,11 +22,15 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * The Kinesis API's request pipeline, in the order Kinesis checks a request, each failure answered as Kinesis answers
- * it (see {@code docs/protocol-notes.md} and the conformance table):
+ * The request pipeline of AWS's JSON 1.1 services (Kinesis, Firehose: each a {@link Service}, chosen by the
+ * {@code X-Amz-Target} prefix), in the order Kinesis checks a request, each failure answered as Kinesis answers it
+ * (see {@code docs/protocol-notes.md} and the conformance table):
  * <ol>
  *   <li>a browser's preflight ({@code OPTIONS} with {@code Origin}) is allowed; any other method than POST is a 403
  *       XML AccessDeniedException;</li>
@@ -48,20 +53,19 @@ import java.util.Locale;
  *
  * <p>Threading: one per API verticle, on its event loop; operations return futures and never block.
  */
-final class KinesisProtocol {
+final class AwsJsonProtocol {
 
-  static final String SERVICE = "Kinesis_20131202";
   private static final String ACCESS_DENIED = "Unable to determine service/operation name to be authorized";
 
-  private final Operations operations;
+  private final Map<String, Service> services = new HashMap<>();
   private final Authentication authentication;
   private final long maxRequestBytes;
   private final SubscribeToShardHandler subscribeToShard;
 
-  /** @param subscribeToShard serves SubscribeToShard, or null when the action is not served */
-  KinesisProtocol(Operations operations, Authentication authentication, long maxRequestBytes,
+  /** @param subscribeToShard serves Kinesis's SubscribeToShard, or null when the action is not served */
+  AwsJsonProtocol(List<Service> services, Authentication authentication, long maxRequestBytes,
                   SubscribeToShardHandler subscribeToShard) {
-    this.operations = operations;
+    services.forEach(s -> this.services.put(s.targetPrefix(), s));
     this.authentication = authentication;
     this.maxRequestBytes = maxRequestBytes;
     this.subscribeToShard = subscribeToShard;
@@ -105,8 +109,14 @@ final class KinesisProtocol {
       return service != null && !service.isEmpty() && action != null && !action.isEmpty();
     }
 
-    String actionOfKinesis() {
-      return SERVICE.equals(service) && action != null && !action.isEmpty() ? action : null;
+    /** The action if the prefix names a service this server has, else null. */
+    String actionOf(Map<String, Service> services) {
+      return service != null && services.containsKey(service) && action != null && !action.isEmpty() ? action
+          : null;
+    }
+
+    boolean subscribeToShard() {
+      return Operations.TARGET_PREFIX.equals(service) && "SubscribeToShard".equals(action);
     }
   }
 
@@ -140,9 +150,10 @@ final class KinesisProtocol {
   }
 
   private void route(HttpServerRequest request, String requestId, BodyType type, Target target, Buffer body) {
-    String action = target.actionOfKinesis();
-    boolean known = action != null && (operations.find(action) != null
-        || action.equals("SubscribeToShard") && subscribeToShard != null);
+    String action = target.actionOf(services);
+    Service service = action == null ? null : services.get(target.service());
+    boolean subscribe = target.subscribeToShard() && subscribeToShard != null;
+    boolean known = service != null && (service.find(action) != null || subscribe);
     if (body.length() == 0) {
       error(request, type.answerFormat(), requestId, known ? new KinesisException.Serialization(null)
           : new KinesisException.UnknownOperation(null), action);
@@ -163,20 +174,21 @@ final class KinesisProtocol {
             : ErrorCode.SERIALIZATION);
         return;
       }
-      default -> run(request, requestId, type == BodyType.CBOR ? WireFormat.CBOR : WireFormat.JSON, action, body);
+      default -> run(request, requestId, type == BodyType.CBOR ? WireFormat.CBOR : WireFormat.JSON, service,
+          action, subscribe, body);
     }
   }
 
-  private void run(HttpServerRequest request, String requestId, WireFormat format, String action, Buffer body) {
+  private void run(HttpServerRequest request, String requestId, WireFormat format, Service service, String action,
+                   boolean subscribe, Buffer body) {
     ObjectNode tree;
     Operation<?, ?> op;
     RequestScope scope;
     try {
       tree = ShapeReader.parse(body.getBytes(), format);
-      op = action == null ? null : operations.find(action);
-      if (op == null && !("SubscribeToShard".equals(action) && subscribeToShard != null)) {
-        throw new KinesisException.UnknownOperation(action != null && Operations.NOT_YET_SERVED.contains(action)
-            ? action + " is not served by this version of Millrace yet." : null);
+      op = service == null ? null : service.find(action);
+      if (op == null && !subscribe) {
+        throw new KinesisException.UnknownOperation(service == null ? null : service.notServed(action));
       }
       scope = authentication.scope(material(request));
     } catch (RuntimeException e) {

@@ -1,0 +1,20 @@
+package io.millrace.api.op;
+
+/**
+ * One AWS service the API serves, as {@code X-Amz-Target: <targetPrefix>.<action>} names it: Kinesis
+ * ({@link Operations}) or Firehose. Immutable once built.
+ */
+public interface Service {
+
+  /** The part of X-Amz-Target before the dot, e.g. {@code Kinesis_20131202}. */
+  String targetPrefix();
+
+  /** The operation named {@code action}, or null if there is none. */
+  Operation<?, ?> find(String action);
+
+  /**
+   * For an action the real service has but this version does not serve yet, the message of the
+   * UnknownOperationException that says so; null otherwise (the plain UnknownOperationException, as AWS answers).
+   */
+  String notServed(String action);
+}
