@@ -1,10 +1,17 @@
 package io.millrace.app;
 
+import io.millrace.api.firehose.FirehoseOperations;
 import io.millrace.api.http.ConnectionGuard;
 import io.millrace.api.http.HttpApiVerticle;
 import io.millrace.api.op.Operations;
+import io.millrace.api.op.Service;
 import io.millrace.config.MillraceConfig;
 import io.millrace.fanout.Subscription;
+import io.millrace.firehose.DeliveryStreamRegistry;
+import io.millrace.firehose.Firehose;
+import io.millrace.firehose.LocalObjectStore;
+import io.millrace.firehose.ObjectStore;
+import io.millrace.firehose.S3ObjectStore;
 import io.millrace.fanout.SubscriptionLeases;
 import io.millrace.fanout.SubscriptionStats;
 import io.millrace.metrics.ServerMetrics;
@@ -48,17 +55,19 @@ public final class Millrace {
   private final MillraceConfig config;
   private final Vertx vertx;
   private final ControlPlane controlPlane;
+  private final Firehose firehose;
   private final ServerMetrics metrics;
   /** This server's lock on its data directory (null in memory); released once everything is closed. */
   private final DataDirectoryLock claim;
   private final List<String> apiDeployments = new ArrayList<>();
   private int port;
 
-  private Millrace(MillraceConfig config, Vertx vertx, ControlPlane controlPlane, ServerMetrics metrics,
-                   DataDirectoryLock claim) {
+  private Millrace(MillraceConfig config, Vertx vertx, ControlPlane controlPlane, Firehose firehose,
+                   ServerMetrics metrics, DataDirectoryLock claim) {
     this.config = config;
     this.vertx = vertx;
     this.controlPlane = controlPlane;
+    this.firehose = firehose;
     this.metrics = metrics;
     this.claim = claim;
   }
@@ -108,14 +117,28 @@ public final class Millrace {
       OnDemandScaler scaler = new OnDemandScaler(vertx, controlPlane.streams(), controlPlane.resharder(),
           new OnDemandScaler.Policy(config.onDemandCheckMillis(), config.onDemandQuietMillis(),
               ON_DEMAND_MIN_SHARDS, config.onDemandMaxShards()), clock);
-      Millrace millrace = new Millrace(config, vertx, controlPlane, metrics, claim[0]);
-      Operations operations = new Operations(controlPlane, data, signer);
+      Firehose firehose = firehose(config, vertx, dataDir, segmentIo, settings, controlPlane, clock);
+      Millrace millrace = new Millrace(config, vertx, controlPlane, firehose, metrics, claim[0]);
+      List<Service> services = List.of(new Operations(controlPlane, data, signer), new FirehoseOperations(firehose));
       return controlPlane.start()
-          .compose(v -> millrace.deployApi(() -> new HttpApiVerticle(List.of(operations), millrace.apiSettings(),
+          .compose(v -> firehose.start())
+          .compose(v -> millrace.deployApi(() -> new HttpApiVerticle(services, millrace.apiSettings(),
               metrics::scrape, fanout, connections)))
           .onSuccess(v -> scaler.start())
           .compose(v -> millrace.describeClaim()).map(millrace);
     }).onFailure(e -> vertx.close().onComplete(v -> release(claim[0])));
+  }
+
+  /** Firehose over the server's storage: objects to files under dataDir/s3, or to the configured S3 endpoint. */
+  private static Firehose firehose(MillraceConfig config, Vertx vertx, Path dataDir, SegmentIo io,
+                                   ShardSettings settings, ControlPlane controlPlane, Clock clock) {
+    MillraceConfig.Firehose f = config.firehose();
+    ObjectStore objects = f.s3Endpoint().isEmpty() ? new LocalObjectStore(config.dataDir().resolve("s3"))
+        : new S3ObjectStore(f.s3Endpoint(), f.outboundRegion(), f.outboundAccessKeyId(), f.outboundSecretAccessKey());
+    return Firehose.create(vertx, dataDir, io, settings, controlPlane.streams(), new Firehose.Settings(
+        new DeliveryStreamRegistry.Limits(f.deliveryStreamLimit(), f.deliveryStreamCreateMillis(),
+            f.deliveryStreamDeleteMillis()), f.deliveryStreamMaxBufferedBytes(), objects, !f.lambdaEndpoint().isEmpty()),
+        clock);
   }
 
   private static VertxOptions vertxOptions(MillraceConfig config) {
@@ -191,6 +214,10 @@ public final class Millrace {
 
   public ControlPlane controlPlane() {
     return controlPlane;
+  }
+
+  public Firehose firehose() {
+    return firehose;
   }
 
   /** The stream registry (the control plane's streams). */

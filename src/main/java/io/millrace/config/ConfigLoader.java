@@ -25,7 +25,10 @@ public final class ConfigLoader {
   /** A setting's name (as in the YAML file), its default, and its check. */
   private record Setting(String name, String defaultValue, Check check) {}
 
-  private enum Check { HOST, PORT, PATH, BOOL, DURABILITY, NON_NEGATIVE_LONG, POSITIVE_LONG, POSITIVE_INT, ACCOUNT, REGION, TEXT }
+  private enum Check {
+    HOST, PORT, PATH, BOOL, DURABILITY, NON_NEGATIVE_LONG, POSITIVE_LONG, POSITIVE_INT, ACCOUNT, REGION, TEXT,
+    URL_OR_EMPTY
+  }
 
   private static final List<Setting> SETTINGS = List.of(
       new Setting("host", "127.0.0.1", Check.HOST),
@@ -64,7 +67,18 @@ public final class ConfigLoader {
       new Setting("iteratorSecret", "", Check.TEXT),
       new Setting("eventLoops", String.valueOf(Math.max(2, 2 * Runtime.getRuntime().availableProcessors())),
           Check.POSITIVE_INT),
-      new Setting("blockedThreadWarnMillis", "2000", Check.POSITIVE_LONG));
+      new Setting("blockedThreadWarnMillis", "2000", Check.POSITIVE_LONG),
+      new Setting("deliveryStreamLimit", "50", Check.POSITIVE_INT),
+      new Setting("deliveryStreamCreateMillis", "0", Check.NON_NEGATIVE_LONG),
+      new Setting("deliveryStreamDeleteMillis", "0", Check.NON_NEGATIVE_LONG),
+      new Setting("deliveryStreamMaxBufferedBytes", String.valueOf(1024L * 1024 * 1024), Check.POSITIVE_LONG),
+      new Setting("directPutLimits", "false", Check.BOOL),
+      new Setting("s3Endpoint", "", Check.URL_OR_EMPTY),
+      new Setting("lambdaEndpoint", "", Check.URL_OR_EMPTY),
+      new Setting("outboundAccessKeyId", "", Check.TEXT),
+      new Setting("outboundSecretAccessKey", "", Check.TEXT),
+      new Setting("outboundRegion", "us-east-1", Check.REGION),
+      new Setting("httpEndpointTimeoutMillis", "180000", Check.POSITIVE_LONG));
 
   /** kinesalite's flag names, for people moving over. */
   private static final Map<String, String> FLAG_ALIASES = Map.of(
@@ -160,7 +174,19 @@ public final class ConfigLoader {
         Boolean.parseBoolean(v.get("enforceThroughputLimits").trim()),
         v.get("iteratorSecret"),
         (int) longOf(v, "eventLoops"),
-        longOf(v, "blockedThreadWarnMillis"));
+        longOf(v, "blockedThreadWarnMillis"),
+        new MillraceConfig.Firehose(
+            (int) longOf(v, "deliveryStreamLimit"),
+            longOf(v, "deliveryStreamCreateMillis"),
+            longOf(v, "deliveryStreamDeleteMillis"),
+            longOf(v, "deliveryStreamMaxBufferedBytes"),
+            Boolean.parseBoolean(v.get("directPutLimits").trim()),
+            v.get("s3Endpoint").trim(),
+            v.get("lambdaEndpoint").trim(),
+            v.get("outboundAccessKeyId").trim(),
+            v.get("outboundSecretAccessKey").trim(),
+            v.get("outboundRegion").trim(),
+            longOf(v, "httpEndpointTimeoutMillis")));
   }
 
   /** {@code createStreamMillis} becomes {@code MILLRACE_CREATE_STREAM_MILLIS}. */
@@ -272,6 +298,11 @@ public final class ConfigLoader {
       case ACCOUNT -> { if (!value.matches("\\d{12}")) problems.add("must be a 12-digit AWS account id"); }
       case REGION -> { if (!value.matches("[a-z0-9-]{1,32}")) problems.add("must be a region name like us-east-1"); }
       case TEXT -> { }
+      case URL_OR_EMPTY -> {
+        if (!value.isEmpty() && !value.matches("https?://[^\\s/]+(/.*)?")) {
+          problems.add("must be empty or a URL like http://127.0.0.1:9000");
+        }
+      }
     }
     if (!problems.isEmpty()) {
       throw new ConfigException("Invalid setting " + s.name() + "='" + value + "': " + String.join("; ", problems)

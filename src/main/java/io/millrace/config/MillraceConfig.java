@@ -42,6 +42,27 @@ public record MillraceConfig(
     boolean enforceThroughputLimits,
     String iteratorSecret,
     int eventLoops,
-    long blockedThreadWarnMillis) {
+    long blockedThreadWarnMillis,
+    Firehose firehose) {
 
+  /**
+   * The Firehose settings.
+   *
+   * @param deliveryStreamLimit            delivery streams allowed per account and region
+   * @param deliveryStreamCreateMillis     time a delivery stream spends CREATING
+   * @param deliveryStreamDeleteMillis     time a delivery stream spends DELETING
+   * @param deliveryStreamMaxBufferedBytes disk a delivery stream's undelivered records may take before puts are
+   *                                       refused with ServiceUnavailableException
+   * @param directPutLimits                enforce AWS's Direct PUT quotas per delivery stream
+   * @param s3Endpoint                     an S3-compatible store to deliver to; empty: files under dataDir/s3
+   * @param lambdaEndpoint                 where the Lambda Invoke API of data-transformation functions is served
+   * @param outboundAccessKeyId            credentials for the S3 and Lambda endpoints
+   * @param outboundSecretAccessKey        (with the key id above)
+   * @param outboundRegion                 region the S3 and Lambda clients sign for
+   * @param httpEndpointTimeoutMillis      how long an HTTP endpoint may take to answer one delivery
+   */
+  public record Firehose(int deliveryStreamLimit, long deliveryStreamCreateMillis, long deliveryStreamDeleteMillis,
+                         long deliveryStreamMaxBufferedBytes, boolean directPutLimits, String s3Endpoint,
+                         String lambdaEndpoint, String outboundAccessKeyId, String outboundSecretAccessKey,
+                         String outboundRegion, long httpEndpointTimeoutMillis) {}
 }

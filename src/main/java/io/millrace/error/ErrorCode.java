@@ -23,7 +23,11 @@ public enum ErrorCode {
   INVALID_SIGNATURE("InvalidSignatureException", 400, false),
   REQUEST_ENTITY_TOO_LARGE("RequestEntityTooLargeException", 413, false),
   /** AWS's common error for a temporary refusal; the SDKs retry a 503. */
-  SERVICE_UNAVAILABLE("ServiceUnavailable", 503, true);
+  SERVICE_UNAVAILABLE("ServiceUnavailable", 503, true),
+  /** Firehose's: a stale configuration version in UpdateDestination. */
+  CONCURRENT_MODIFICATION("ConcurrentModificationException", 400, false),
+  /** Firehose's temporary refusal of records (over a quota, or the delivery stream's buffer is full); retry later. */
+  FIREHOSE_SERVICE_UNAVAILABLE("ServiceUnavailableException", 503, true);
 
   private final String wireType;
   private final int httpStatus;

@@ -11,7 +11,8 @@ public sealed class KinesisException extends RuntimeException
     KinesisException.ExpiredNextToken, KinesisException.Validation, KinesisException.Serialization,
     KinesisException.UnknownOperation, KinesisException.AccessDenied, KinesisException.InternalFailure,
     KinesisException.Authentication, KinesisException.RequestTooLarge, KinesisException.KmsAccessDenied,
-    KinesisException.ServiceUnavailable {
+    KinesisException.ServiceUnavailable, KinesisException.ConcurrentModification,
+    KinesisException.FirehoseServiceUnavailable {
 
   private final ErrorCode code;
 
@@ -123,6 +124,20 @@ public sealed class KinesisException extends RuntimeException
   public static final class ServiceUnavailable extends KinesisException {
     public ServiceUnavailable(String message) {
       super(ErrorCode.SERVICE_UNAVAILABLE, message);
+    }
+  }
+
+  /** Firehose: the configuration changed since the caller read its version. */
+  public static final class ConcurrentModification extends KinesisException {
+    public ConcurrentModification(String message) {
+      super(ErrorCode.CONCURRENT_MODIFICATION, message);
+    }
+  }
+
+  /** Firehose: records cannot be taken now (a quota, or a full buffer while the destination is behind); retry. */
+  public static final class FirehoseServiceUnavailable extends KinesisException {
+    public FirehoseServiceUnavailable(String message) {
+      super(ErrorCode.FIREHOSE_SERVICE_UNAVAILABLE, message);
     }
   }
 }

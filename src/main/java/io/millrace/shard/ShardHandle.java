@@ -63,6 +63,11 @@ public final class ShardHandle {
     return hop(shard::enforceRetention);
   }
 
+  /** Deletes the segments whose records all arrived before {@code cutoffMillis}; gives the new start offset. */
+  public Future<Long> trimOlderThan(long cutoffMillis) {
+    return hop(() -> shard.trimOlderThan(cutoffMillis));
+  }
+
   /** The oldest readable offset and the tip, read together on the shard's context. */
   public Future<ShardBounds> bounds() {
     return hop(() -> Future.succeededFuture(new ShardBounds(shard.startOffset(), shard.tipOffset())));

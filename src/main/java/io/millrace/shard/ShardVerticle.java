@@ -416,12 +416,20 @@ public final class ShardVerticle extends VerticleBase {
    * periodically; returns the oldest offset still held.
    */
   public Future<Long> enforceRetention() {
+    return trimOlderThan(settings.clock().millis() - retentionMillis);
+  }
+
+  /**
+   * Deletes the segments all of whose records arrived before {@code cutoffMillis} (see {@link ShardLog#trimOlderThan});
+   * a delivery stream's buffer trims what it delivered this way. Completes with the new start offset.
+   */
+  public Future<Long> trimOlderThan(long cutoffMillis) {
     assertOwner();
     if (trimming || fencedReason != null) {
       return Future.succeededFuture(log.startOffset());
     }
     trimming = true;
-    long cutoff = settings.clock().millis() - retentionMillis;
+    long cutoff = cutoffMillis;
     return owner.executeBlocking(() -> log.trimOlderThan(cutoff), true).andThen(ar -> {
       trimming = false;
       if (ar.succeeded()) {

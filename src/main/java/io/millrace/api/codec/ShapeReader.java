@@ -1,5 +1,6 @@
 package io.millrace.api.codec;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -60,6 +61,9 @@ public final class ShapeReader {
 
   private record Structure(Class<?> type) implements Kind {}
 
+  /** A member kept as a JSON tree, unchecked (a structure Millrace only inspects, to refuse it clearly). */
+  private record Any() implements Kind {}
+
   private static final Map<Class<?>, Map<String, Kind>> MEMBERS = new ConcurrentHashMap<>();
 
   private ShapeReader() {}
@@ -92,7 +96,7 @@ public final class ShapeReader {
 
   /** Checks {@code node} against {@code kind}, normalizing numbers in place. Returns the node to keep. */
   private static JsonNode check(JsonNode node, Kind kind, WireFormat format) {
-    if (node.isNull()) {
+    if (node.isNull() || kind instanceof Any) {
       return node;
     }
     if (kind instanceof Structure s) {
@@ -227,7 +231,10 @@ public final class ShapeReader {
     return new KinesisException.Serialization(message);
   }
 
-  /** The members of a request record, by wire name (the component name with a capital first letter). */
+  /**
+   * The members of a request record, by wire name: the component name with a capital first letter, or its
+   * {@link JsonProperty} name where the component has one (as for {@code AWSKMSKeyARN}).
+   */
   private static Map<String, Kind> members(Class<?> type) {
     return MEMBERS.computeIfAbsent(type, t -> {
       Map<String, Kind> members = new ConcurrentHashMap<>();
@@ -236,7 +243,9 @@ public final class ShapeReader {
         throw new IllegalArgumentException(t + " is not a record");
       }
       for (RecordComponent c : components) {
-        String name = Character.toUpperCase(c.getName().charAt(0)) + c.getName().substring(1);
+        JsonProperty renamed = c.getAccessor().getAnnotation(JsonProperty.class);
+        String name = renamed != null && !renamed.value().isEmpty() ? renamed.value()
+            : Character.toUpperCase(c.getName().charAt(0)) + c.getName().substring(1);
         members.put(name, kindOf(c.getGenericType()));
       }
       return members;
@@ -272,6 +281,9 @@ public final class ShapeReader {
     }
     if (type instanceof Class<?> c && c.isRecord()) {
       return new Structure(c);
+    }
+    if (type == JsonNode.class) {
+      return new Any();
     }
     throw new IllegalArgumentException("no wire kind for " + type);
   }

@@ -69,8 +69,7 @@ public final class Validator {
 
   private static String display(Object value) {
     if (value instanceof byte[] b) {
-      // What AWS prints for a blob (it shows the server-side buffer).
-      return "java.nio.HeapByteBuffer[pos=0 lim=" + b.length + " cap=" + b.length + "]";
+      return blobShown(b.length);
     }
     if (value instanceof Collection<?> c) {
       // Like AWS: scalars as they are, structures as an object name (AWS prints its Java class and hash).
@@ -80,11 +79,25 @@ public final class Validator {
           out.append(", ");
         }
         out.append(item == null || item instanceof CharSequence || item instanceof Number ? String.valueOf(item)
+            : item instanceof Shown shown ? shown.shown()
             : SHAPE_PACKAGE + item.getClass().getSimpleName() + "@" + Integer.toHexString(contentHash(item)));
       }
       return out.append(']').toString();
     }
     return String.valueOf(value);
+  }
+
+  /**
+   * A structure that shows itself in a validation message its own way (Firehose prints a record of a list as
+   * {@code Record(data=java.nio.HeapByteBuffer[pos=0 lim=15 cap=15])}, Kinesis by its class and hash).
+   */
+  public interface Shown {
+    String shown();
+  }
+
+  /** What AWS prints for a blob of {@code length} bytes: the server-side buffer. */
+  public static String blobShown(int length) {
+    return "java.nio.HeapByteBuffer[pos=0 lim=" + length + " cap=" + length + "]";
   }
 
   /** Where Kinesis's own request shapes live; its messages name a structure in a list by that class. */

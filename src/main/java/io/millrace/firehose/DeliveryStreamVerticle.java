@@ -1,0 +1,352 @@
+package io.millrace.firehose;
+
+import io.millrace.error.KinesisException;
+import io.millrace.firehose.FirehoseConfig.BufferingHints;
+import io.millrace.firehose.FirehoseConfig.ExtendedS3DestinationConfiguration;
+import io.millrace.firehose.S3ObjectWriter.StagedObject;
+import io.millrace.shard.AppendRequest;
+import io.millrace.shard.AppendResult;
+import io.millrace.shard.ReadResult;
+import io.millrace.shard.ShardHandle;
+import io.millrace.storage.LogRecord;
+import io.millrace.storage.SegmentIo;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One delivery stream's delivery: it owns the stream's buffer (an internal shard log, so an accepted record is on
+ * disk before it is acknowledged, at the server's durability) and the loop that takes batches from it to the
+ * destination.
+ *
+ * <p><b>The loop.</b> A batch starts at the checkpoint ({@link DeliveryCheckpoint}) when the undelivered records reach
+ * the destination's {@code SizeInMBs}, or when the oldest of them is {@code IntervalInSeconds} old, whichever comes
+ * first. Its records are read from the buffer a few megabytes at a time and written to staging files (compressed,
+ * one per object), then stored with retries ({@link Retries}: S3 deliveries are retried until they succeed, the
+ * records waiting on disk meanwhile). Only then does the checkpoint move past the batch, durably, and the buffer
+ * forget the delivered records. A crash anywhere before that makes the batch be delivered again after the restart:
+ * at least once, nothing lost.
+ *
+ * <p><b>Bounded.</b> Memory holds one read chunk at a time, whatever the batch size or the backlog; the backlog waits
+ * on disk, up to {@code maxBufferedBytes}, past which puts are refused with ServiceUnavailableException.
+ *
+ * <p><b>Threading.</b> All state belongs to this verticle's context; file and network work runs on the Firehose
+ * worker pool, in order per delivery stream. Other contexts reach it through {@link DeliveryHandle}.
+ */
+public final class DeliveryStreamVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeliveryStreamVerticle.class);
+
+  /** Records read from the buffer per step of a batch. */
+  static final int READ_RECORDS = 10_000;
+  /** Bytes read from the buffer per step of a batch. */
+  static final long READ_BYTES = 4L * 1024 * 1024;
+  /** How often the loop looks at the time (a batch due by its interval starts at most this late). */
+  static final long TICK_MILLIS = 1000;
+  /** The partition key a Direct PUT record is buffered under (the log requires one; Firehose records have none). */
+  static final String DIRECT_PUT_KEY = "-";
+  /** The pause before a batch that failed to stage (a full disk, say) is tried again. */
+  static final long STAGING_RETRY_MILLIS = 5000;
+
+  /**
+   * What every delivery shares.
+   *
+   * @param maxBufferedBytes undelivered bytes a delivery stream may hold before puts are refused
+   * @param objects          where S3 destinations' objects go
+   * @param worker           the pool file and network work runs on
+   * @param io               the file operations of checkpoints
+   * @param clock            the time source (tests inject their own)
+   */
+  public record Settings(long maxBufferedBytes, ObjectStore objects, WorkerExecutor worker, SegmentIo io,
+                         Clock clock) {}
+
+  private final ShardHandle buffer;
+  private final Path dir;
+  private final Settings settings;
+  private DeliveryStreamMeta meta;
+
+  // ---- state: this context only ----
+  private DeliveryCheckpoint checkpoint = DeliveryCheckpoint.START;
+  private long tip;
+  /** Bytes of the records in [checkpoint.delivered, tip), plus those being appended. */
+  private long pendingBytes;
+  /** Arrival time of the record at checkpoint.delivered, once read (null: not known yet). */
+  private Long oldestArrival;
+  private boolean delivering;
+  private boolean closed;
+  private long notBeforeMillis;
+  private long tickTimer = -1;
+  private long listenerId = -1;
+  private Retries.Attempts<?> shipping;
+
+  /**
+   * @param dir the delivery stream's directory: its checkpoint and staging files live there
+   */
+  public DeliveryStreamVerticle(DeliveryStreamMeta meta, ShardHandle buffer, Path dir, Settings settings) {
+    this.meta = meta;
+    this.buffer = buffer;
+    this.dir = dir;
+    this.settings = settings;
+  }
+
+  @Override
+  public Future<?> start() {
+    return settings.worker().executeBlocking(() -> {
+      Files.createDirectories(staging());
+      try (Stream<Path> leftovers = Files.list(staging())) {
+        for (Path p : (Iterable<Path>) leftovers::iterator) {
+          Files.deleteIfExists(p); // a batch a stop or crash interrupted: it is staged again
+        }
+      }
+      return DeliveryCheckpoint.load(dir);
+    }, true).compose(loaded -> {
+      checkpoint = loaded;
+      return buffer.bounds();
+    }).compose(bounds -> {
+      tip = bounds.tipOffset();
+      if (checkpoint.delivered() < bounds.startOffset()) {
+        checkpoint = checkpoint.withDelivered(bounds.startOffset());
+      }
+      return countPending(checkpoint.delivered(), 0);
+    }).compose(bytes -> {
+      pendingBytes = bytes;
+      return buffer.listen(context, this::onTip);
+    }).onSuccess(registration -> {
+      listenerId = registration.id();
+      tip = Math.max(tip, registration.tipOffset());
+      tickTimer = vertx.setPeriodic(TICK_MILLIS, id -> pump());
+      pump();
+    });
+  }
+
+  /** The bytes of the buffered records from {@code offset} to the tip (a restart's backlog), read in chunks. */
+  private Future<Long> countPending(long offset, long sum) {
+    if (offset >= tip) {
+      return Future.succeededFuture(sum);
+    }
+    return buffer.read(offset, READ_RECORDS, READ_BYTES, false).compose(r -> {
+      long bytes = sum;
+      for (LogRecord rec : r.records()) {
+        bytes += rec.data().length;
+      }
+      return r.records().isEmpty() ? Future.succeededFuture(bytes) : countPending(r.nextOffset(), bytes);
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    closed = true;
+    vertx.cancelTimer(tickTimer);
+    if (shipping != null) {
+      shipping.cancellable().cancel();
+    }
+    return listenerId < 0 ? Future.succeededFuture() : buffer.unlisten(listenerId);
+  }
+
+  Context ownerContext() {
+    return context;
+  }
+
+  // ---- puts (this context) ----
+
+  /** Outcome of a put: the buffer offsets of the records and the time they were accepted. */
+  public record Accepted(long[] offsets, long arrivalMillis) {}
+
+  /**
+   * Appends records to the buffer; completes once they are durable (at the server's durability). Refused with
+   * ServiceUnavailableException, taking nothing, when they would pass the buffer budget.
+   */
+  Future<Accepted> put(List<byte[]> records) {
+    if (closed) {
+      return Future.failedFuture(DeliveryStreamRegistry.notFound(meta.key()));
+    }
+    long bytes = 0;
+    List<AppendRequest.Entry> entries = new ArrayList<>(records.size());
+    for (byte[] data : records) {
+      bytes += data.length;
+      entries.add(new AppendRequest.Entry(DIRECT_PUT_KEY, null, data));
+    }
+    if (pendingBytes + bytes > settings.maxBufferedBytes()) {
+      return Future.failedFuture(new KinesisException.FirehoseServiceUnavailable("Slow down. "
+          + meta.key().describe() + " holds " + pendingBytes + " bytes not yet delivered to its destination, the "
+          + "most it may buffer (deliveryStreamMaxBufferedBytes " + settings.maxBufferedBytes() + "). Retry once the "
+          + "destination has caught up."));
+    }
+    long reserved = bytes;
+    pendingBytes += reserved;
+    return buffer.append(new AppendRequest(entries, meta.encryption().enabled()))
+        .map(r -> new Accepted(r.offsets(), r.arrivalMillis()))
+        .onFailure(e -> pendingBytes -= reserved);
+  }
+
+  /** Takes a new configuration (UpdateDestination, encryption); the next batch uses it. */
+  void reconfigure(DeliveryStreamMeta next) {
+    meta = next;
+    pump();
+  }
+
+  private void onTip(long newTip) {
+    tip = Math.max(tip, newTip);
+    pump();
+  }
+
+  // ---- the loop (this context) ----
+
+  private void pump() {
+    if (closed || delivering || tip <= checkpoint.delivered()) {
+      return;
+    }
+    long now = settings.clock().millis();
+    if (now < notBeforeMillis) {
+      return;
+    }
+    BufferingHints hints = hints();
+    long sizeBytes = hints.sizeInMBs() * 1024L * 1024;
+    if (pendingBytes >= sizeBytes) {
+      deliver(sizeBytes);
+      return;
+    }
+    if (oldestArrival == null) {
+      delivering = true; // while the oldest record is read
+      buffer.read(checkpoint.delivered(), 1, READ_BYTES, false).onComplete(ar -> {
+        delivering = false;
+        if (ar.succeeded() && !ar.result().records().isEmpty()) {
+          oldestArrival = ar.result().records().get(0).arrivalMillis();
+          pump();
+        } else if (ar.failed()) {
+          LOG.warn("Delivery stream {} could not read its buffer: {}", meta.key().arn(), ar.cause().toString());
+        }
+      });
+      return;
+    }
+    if (now - oldestArrival >= hints.intervalInSeconds() * 1000L) {
+      deliver(sizeBytes);
+    }
+  }
+
+  private BufferingHints hints() {
+    ExtendedS3DestinationConfiguration s3 = meta.destination().extendedS3();
+    return s3 != null ? s3.bufferingHints() : meta.destination().httpEndpoint().bufferingHints();
+  }
+
+  /** One batch: from the checkpoint, up to {@code sizeBytes} of records or the tip. */
+  private void deliver(long sizeBytes) {
+    delivering = true;
+    DeliveryStreamMeta batchMeta = meta;
+    long from = checkpoint.delivered();
+    long until = tip;
+    S3ObjectWriter writer = new S3ObjectWriter(batchMeta.key().name(), batchMeta.versionId(),
+        batchMeta.destination().extendedS3(), staging(), UUID.randomUUID().toString());
+    stage(writer, until, sizeBytes, new Progress(from, 0, 0))
+        .compose(staged -> settings.worker().executeBlocking(writer::finish, true)
+            .map(objects -> new Staged(staged.next(), staged.bytes(), staged.lastArrival(), objects)))
+        .onFailure(e -> {
+          writer.close();
+          LOG.warn("Delivery stream {} could not stage a batch ({}); trying again in {} ms", batchMeta.key().arn(),
+              e.toString(), STAGING_RETRY_MILLIS);
+          notBeforeMillis = settings.clock().millis() + STAGING_RETRY_MILLIS;
+          delivering = false;
+        })
+        .onSuccess(staged -> ship(batchMeta, staged, 0));
+  }
+
+  /** Where a batch's staging reached: the next offset, the bytes of the records read, the last one's arrival. */
+  private record Progress(long next, long bytes, long lastArrival) {}
+
+  private record Staged(long next, long bytes, long lastArrival, List<StagedObject> objects) {}
+
+  private Future<Progress> stage(S3ObjectWriter writer, long until, long sizeBytes, Progress at) {
+    if (closed) {
+      return Future.failedFuture(new IllegalStateException("stopped"));
+    }
+    return buffer.read(at.next(), READ_RECORDS, Math.min(READ_BYTES, Math.max(1, sizeBytes - at.bytes())), false)
+        .compose(read -> {
+          List<FirehoseRecord> records = new ArrayList<>(read.records().size());
+          long bytes = at.bytes();
+          long next = at.next();
+          long lastArrival = at.lastArrival();
+          for (LogRecord r : read.records()) {
+            if (r.offset() >= until) {
+              break;
+            }
+            records.add(new FirehoseRecord(r.data(), r.arrivalMillis()));
+            bytes += r.data().length;
+            next = r.offset() + 1;
+            lastArrival = r.arrivalMillis();
+          }
+          Progress reached = new Progress(next, bytes, lastArrival);
+          if (records.isEmpty()) {
+            return Future.succeededFuture(reached);
+          }
+          return settings.worker().executeBlocking(() -> {
+            writer.add(records);
+            return null;
+          }, true).compose(v -> reached.next() < until && reached.bytes() < sizeBytes
+              ? stage(writer, until, sizeBytes, reached)
+              : Future.succeededFuture(reached));
+        });
+  }
+
+  /** Stores the staged objects one by one, each retried until stored, then moves the checkpoint. */
+  private void ship(DeliveryStreamMeta batchMeta, Staged staged, int index) {
+    if (closed) {
+      return;
+    }
+    if (index == staged.objects().size()) {
+      commit(staged);
+      return;
+    }
+    StagedObject object = staged.objects().get(index);
+    Retries.Attempts<Void> attempts = Retries.withBackOff(context, () -> settings.worker().executeBlocking(() -> {
+      settings.objects().put(object.bucket(), object.key(), object.file());
+      return null;
+    }, false), -1, e -> LOG.warn("Delivery stream {} could not store s3://{}/{} in {} ({}); retrying",
+        batchMeta.key().arn(), object.bucket(), object.key(), settings.objects().describe(), e.toString()));
+    shipping = attempts;
+    attempts.result().onSuccess(v -> {
+      shipping = null;
+      ship(batchMeta, staged, index + 1);
+    });
+  }
+
+  /** The batch is delivered: the checkpoint moves past it, durably, and the buffer forgets it. */
+  private void commit(Staged staged) {
+    DeliveryCheckpoint next = checkpoint.withDelivered(staged.next());
+    settings.worker().executeBlocking(() -> {
+      next.save(settings.io(), dir);
+      return null;
+    }, true).onComplete(ar -> {
+      if (ar.failed()) {
+        // Delivered but not recorded: the batch will be delivered again (at least once), nothing is lost.
+        LOG.warn("Delivery stream {} delivered a batch but could not save its checkpoint ({}); it will be "
+            + "delivered again", meta.key().arn(), ar.cause().toString());
+        notBeforeMillis = settings.clock().millis() + STAGING_RETRY_MILLIS;
+        delivering = false;
+        return;
+      }
+      checkpoint = next;
+      pendingBytes = Math.max(0, pendingBytes - staged.bytes());
+      oldestArrival = null;
+      delivering = false;
+      // Arrival times never decrease along the buffer, so a segment whose records all arrived before the batch's
+      // last record holds delivered records only.
+      buffer.trimOlderThan(staged.lastArrival());
+      pump();
+    });
+  }
+
+  private Path staging() {
+    return dir.resolve("staging");
+  }
+}

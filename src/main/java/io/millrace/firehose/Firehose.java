@@ -1,0 +1,96 @@
+package io.millrace.firehose;
+
+import io.millrace.error.KinesisException;
+import io.millrace.shard.ShardSettings;
+import io.millrace.storage.SegmentIo;
+import io.millrace.stream.StreamKey;
+import io.millrace.stream.StreamRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Firehose in one piece: the control plane ({@link DeliveryStreamRegistry}, over its own {@link FirehoseCommitter})
+ * and the running deliveries ({@link Deliveries}), built and started together. Firehose's wire layer talks to this.
+ */
+public final class Firehose {
+
+  private static final Pattern STREAM_ARN =
+      Pattern.compile("arn:aws[a-z-]*:kinesis:([a-zA-Z0-9-]+):(\\d{12}):stream/([a-zA-Z0-9_.-]+)");
+
+  /**
+   * What Firehose is configured with.
+   *
+   * @param limits           the registry's limits and delays
+   * @param maxBufferedBytes undelivered bytes a delivery stream may hold
+   * @param objects          where S3 destinations' objects go
+   * @param lambda           whether a Lambda Invoke endpoint is configured
+   */
+  public record Settings(DeliveryStreamRegistry.Limits limits, long maxBufferedBytes, ObjectStore objects,
+                         boolean lambda) {}
+
+  private final DeliveryStreamRegistry registry;
+  private final Deliveries deliveries;
+  private final DestinationRules.Capabilities capabilities;
+  private final StreamRegistry streams;
+
+  private Firehose(DeliveryStreamRegistry registry, Deliveries deliveries, DestinationRules.Capabilities capabilities,
+                   StreamRegistry streams) {
+    this.registry = registry;
+    this.deliveries = deliveries;
+    this.capabilities = capabilities;
+    this.streams = streams;
+  }
+
+  /**
+   * Wires Firehose: metadata in {@code <dataDir>/meta/firehose.json} and buffers under {@code <dataDir>/firehose}
+   * ({@code dataDir} null: in memory); Kinesis-stream sources read {@code streams}. Call {@link #start()} before use.
+   */
+  public static Firehose create(Vertx vertx, Path dataDir, SegmentIo io, ShardSettings shardSettings,
+                                StreamRegistry streams, Settings settings, Clock clock) {
+    WorkerExecutor worker = vertx.createSharedWorkerExecutor("millrace-firehose", 8);
+    Deliveries deliveries = new Deliveries(vertx, dataDir, shardSettings, io, new DeliveryStreamVerticle.Settings(
+        settings.maxBufferedBytes(), settings.objects(), worker, io, clock));
+    FirehoseCommitter committer = new FirehoseCommitter(vertx, vertx.getOrCreateContext(),
+        dataDir == null ? null : dataDir.resolve("meta"), io);
+    DeliveryStreamRegistry registry = new DeliveryStreamRegistry(vertx, committer, deliveries, settings.limits(),
+        clock);
+    return new Firehose(registry, deliveries, new DestinationRules.Capabilities(settings.lambda()), streams);
+  }
+
+  /** Loads the delivery streams and resumes their deliveries. */
+  public Future<Void> start() {
+    return registry.start();
+  }
+
+  public DeliveryStreamRegistry registry() {
+    return registry;
+  }
+
+  public Deliveries deliveries() {
+    return deliveries;
+  }
+
+  public DestinationRules.Capabilities capabilities() {
+    return capabilities;
+  }
+
+  /** The Kinesis stream a KinesisStreamSourceConfiguration names, which must exist on this server. */
+  public StreamKey requireSourceStream(String kinesisStreamArn) {
+    Matcher m = STREAM_ARN.matcher(kinesisStreamArn);
+    if (!m.matches()) {
+      throw new KinesisException.InvalidArgument("KinesisStreamARN " + kinesisStreamArn + " is not a Kinesis stream "
+          + "ARN.");
+    }
+    StreamKey key = new StreamKey(m.group(2), m.group(1), m.group(3));
+    if (streams.find(key).isEmpty()) {
+      throw new KinesisException.InvalidArgument("The Kinesis stream " + kinesisStreamArn + " does not exist; "
+          + "create it before the delivery stream that reads it.");
+    }
+    return key;
+  }
+}

@@ -1,0 +1,20 @@
+package io.millrace.firehose;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Where an S3 destination's objects go: files under the data directory ({@link LocalObjectStore}, the embedded
+ * default) or an S3-compatible store ({@link S3ObjectStore}). Blocking; called on a worker.
+ */
+public interface ObjectStore {
+
+  /**
+   * Stores {@code file}'s bytes as object {@code key} of {@code bucket}, whole: a reader sees the previous object or
+   * this one, never part of it. The file is the caller's; it may be moved or deleted.
+   */
+  void put(String bucket, String key, Path file) throws IOException;
+
+  /** Where the objects are, for logs and errors. */
+  String describe();
+}

@@ -1,0 +1,58 @@
+package io.millrace.firehose;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * An S3-compatible store (S3Proxy, MinIO, AWS S3 itself) through the AWS SDK's S3 client: path-style requests to the
+ * configured endpoint, signed with the configured credentials. A PUT is atomic in S3. Thread-safe; blocking.
+ */
+public final class S3ObjectStore implements ObjectStore, AutoCloseable {
+
+  private final String endpoint;
+  private final S3Client client;
+
+  /** @param accessKeyId empty: the SDK's default credentials (environment, profile) */
+  public S3ObjectStore(String endpoint, String region, String accessKeyId, String secretAccessKey) {
+    this.endpoint = endpoint;
+    this.client = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.of(region))
+        .forcePathStyle(true).credentialsProvider(credentials(accessKeyId, secretAccessKey))
+        .httpClient(UrlConnectionHttpClient.create()).build();
+  }
+
+  static AwsCredentialsProvider credentials(String accessKeyId, String secretAccessKey) {
+    return accessKeyId == null || accessKeyId.isEmpty() ? DefaultCredentialsProvider.builder().build()
+        : StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretAccessKey));
+  }
+
+  @Override
+  public void put(String bucket, String key, Path file) throws IOException {
+    try {
+      client.putObject(b -> b.bucket(bucket).key(key).contentType("application/octet-stream"),
+          RequestBody.fromFile(file));
+    } catch (SdkException e) {
+      throw new IOException("S3 PutObject of s3://" + bucket + "/" + key + " to " + endpoint + " failed: "
+          + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String describe() {
+    return "the S3-compatible store at " + endpoint;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}
