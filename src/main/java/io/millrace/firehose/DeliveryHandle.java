@@ -23,4 +23,9 @@ public final class DeliveryHandle {
   public Future<DeliveryStreamVerticle.Accepted> put(List<byte[]> records) {
     return OnContext.call(delivery.ownerContext(), () -> delivery.put(records));
   }
+
+  /** Starts a batch now if one is due (by size or by the interval, at the delivery's clock); true if delivering. */
+  public Future<Boolean> checkNow() {
+    return OnContext.call(delivery.ownerContext(), () -> Future.succeededFuture(delivery.checkNow()));
+  }
 }

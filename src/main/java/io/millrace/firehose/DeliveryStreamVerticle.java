@@ -10,6 +10,8 @@ import io.millrace.shard.ReadResult;
 import io.millrace.shard.ShardHandle;
 import io.millrace.storage.LogRecord;
 import io.millrace.storage.SegmentIo;
+import io.millrace.stream.StreamKey;
+import io.millrace.stream.StreamRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -66,10 +69,11 @@ public final class DeliveryStreamVerticle extends VerticleBase {
    * @param objects          where S3 destinations' objects go
    * @param worker           the pool file and network work runs on
    * @param io               the file operations of checkpoints
+   * @param streams          the Kinesis streams a KinesisStreamAsSource delivery stream reads
    * @param clock            the time source (tests inject their own)
    */
   public record Settings(long maxBufferedBytes, ObjectStore objects, WorkerExecutor worker, SegmentIo io,
-                         Clock clock) {}
+                         StreamRegistry streams, Clock clock) {}
 
   private final ShardHandle buffer;
   private final Path dir;
@@ -89,6 +93,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
   private long tickTimer = -1;
   private long listenerId = -1;
   private Retries.Attempts<?> shipping;
+  private KinesisStreamReader source;
 
   /**
    * @param dir the delivery stream's directory: its checkpoint and staging files live there
@@ -125,9 +130,53 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     }).onSuccess(registration -> {
       listenerId = registration.id();
       tip = Math.max(tip, registration.tipOffset());
-      tickTimer = vertx.setPeriodic(TICK_MILLIS, id -> pump());
+      source = sourceReader();
+      tickTimer = vertx.setPeriodic(TICK_MILLIS, id -> {
+        pump();
+        if (source != null) {
+          source.poll();
+        }
+      });
       pump();
+      if (source != null) {
+        source.poll();
+      }
     });
+  }
+
+  /** For a KinesisStreamAsSource delivery stream, the reader of its stream; else null. */
+  private KinesisStreamReader sourceReader() {
+    if (meta.source() == null || settings.streams() == null) {
+      return null;
+    }
+    StreamKey stream = Firehose.streamKey(meta.source().configuration().kinesisStreamArn());
+    return new KinesisStreamReader(settings.streams(), stream, meta.source().deliveryStartMillis(),
+        checkpoint.sourceShards(), new KinesisStreamReader.Sink() {
+          @Override
+          public Future<Void> append(List<AppendRequest.Entry> entries) {
+            return appendEntries(entries).mapEmpty();
+          }
+
+          @Override
+          public boolean hasRoom() {
+            return !closed && pendingBytes < settings.maxBufferedBytes();
+          }
+
+          @Override
+          public Future<Void> savePositions(Map<Integer, Long> positions) {
+            checkpoint = checkpoint.withSourceShards(positions);
+            return saveCheckpoint();
+          }
+        });
+  }
+
+  /** Writes the checkpoint as it is now (on the worker, in order with every other write of this stream). */
+  private Future<Void> saveCheckpoint() {
+    DeliveryCheckpoint snapshot = checkpoint;
+    return settings.worker().executeBlocking(() -> {
+      snapshot.save(settings.io(), dir);
+      return null;
+    }, true);
   }
 
   /** The bytes of the buffered records from {@code offset} to the tip (a restart's backlog), read in chunks. */
@@ -183,11 +232,34 @@ public final class DeliveryStreamVerticle extends VerticleBase {
           + "most it may buffer (deliveryStreamMaxBufferedBytes " + settings.maxBufferedBytes() + "). Retry once the "
           + "destination has caught up."));
     }
+    return appendEntries(entries);
+  }
+
+  /** Appends to the buffer, counting the bytes as pending from now on (and no longer if the append fails). */
+  private Future<Accepted> appendEntries(List<AppendRequest.Entry> entries) {
+    long bytes = 0;
+    for (AppendRequest.Entry e : entries) {
+      bytes += e.data().length;
+    }
     long reserved = bytes;
     pendingBytes += reserved;
     return buffer.append(new AppendRequest(entries, meta.encryption().enabled()))
-        .map(r -> new Accepted(r.offsets(), r.arrivalMillis()))
+        .map(r -> {
+          if (oldestArrival == null && r.offsets().length > 0 && r.offsets()[0] == checkpoint.delivered()) {
+            oldestArrival = r.arrivalMillis(); // the buffer was empty: these are its oldest records
+          }
+          return new Accepted(r.offsets(), r.arrivalMillis());
+        })
         .onFailure(e -> pendingBytes -= reserved);
+  }
+
+  /**
+   * Looks at the buffer now, as the periodic check does, and starts a batch if one is due; true if a batch is being
+   * delivered. (Lets a caller with its own clock see the interval rule at work without waiting for the check.)
+   */
+  boolean checkNow() {
+    pump();
+    return delivering;
   }
 
   /** Takes a new configuration (UpdateDestination, encryption); the next batch uses it. */
@@ -320,22 +392,17 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     });
   }
 
-  /** The batch is delivered: the checkpoint moves past it, durably, and the buffer forgets it. */
+  /**
+   * The batch is delivered: the checkpoint moves past it (saved durably; should that fail, a crash before the next
+   * save delivers the batch again: at least once, never lost) and the buffer forgets it.
+   */
   private void commit(Staged staged) {
-    DeliveryCheckpoint next = checkpoint.withDelivered(staged.next());
-    settings.worker().executeBlocking(() -> {
-      next.save(settings.io(), dir);
-      return null;
-    }, true).onComplete(ar -> {
+    checkpoint = checkpoint.withDelivered(staged.next());
+    saveCheckpoint().onComplete(ar -> {
       if (ar.failed()) {
-        // Delivered but not recorded: the batch will be delivered again (at least once), nothing is lost.
-        LOG.warn("Delivery stream {} delivered a batch but could not save its checkpoint ({}); it will be "
-            + "delivered again", meta.key().arn(), ar.cause().toString());
-        notBeforeMillis = settings.clock().millis() + STAGING_RETRY_MILLIS;
-        delivering = false;
-        return;
+        LOG.warn("Delivery stream {} delivered a batch but could not save its checkpoint ({}); after a crash it "
+            + "would be delivered again", meta.key().arn(), ar.cause().toString());
       }
-      checkpoint = next;
       pendingBytes = Math.max(0, pendingBytes - staged.bytes());
       oldestArrival = null;
       delivering = false;

@@ -54,12 +54,22 @@ public final class Firehose {
                                 StreamRegistry streams, Settings settings, Clock clock) {
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("millrace-firehose", 8);
     Deliveries deliveries = new Deliveries(vertx, dataDir, shardSettings, io, new DeliveryStreamVerticle.Settings(
-        settings.maxBufferedBytes(), settings.objects(), worker, io, clock));
+        settings.maxBufferedBytes(), settings.objects(), worker, io, streams, clock));
     FirehoseCommitter committer = new FirehoseCommitter(vertx, vertx.getOrCreateContext(),
         dataDir == null ? null : dataDir.resolve("meta"), io);
     DeliveryStreamRegistry registry = new DeliveryStreamRegistry(vertx, committer, deliveries, settings.limits(),
         clock);
     return new Firehose(registry, deliveries, new DestinationRules.Capabilities(settings.lambda()), streams);
+  }
+
+  /** The stream a Kinesis stream ARN names; InvalidArgument if it is not one. */
+  static StreamKey streamKey(String kinesisStreamArn) {
+    Matcher m = STREAM_ARN.matcher(kinesisStreamArn);
+    if (!m.matches()) {
+      throw new KinesisException.InvalidArgument("KinesisStreamARN " + kinesisStreamArn + " is not a Kinesis stream "
+          + "ARN.");
+    }
+    return new StreamKey(m.group(2), m.group(1), m.group(3));
   }
 
   /** Loads the delivery streams and resumes their deliveries. */
@@ -81,12 +91,7 @@ public final class Firehose {
 
   /** The Kinesis stream a KinesisStreamSourceConfiguration names, which must exist on this server. */
   public StreamKey requireSourceStream(String kinesisStreamArn) {
-    Matcher m = STREAM_ARN.matcher(kinesisStreamArn);
-    if (!m.matches()) {
-      throw new KinesisException.InvalidArgument("KinesisStreamARN " + kinesisStreamArn + " is not a Kinesis stream "
-          + "ARN.");
-    }
-    StreamKey key = new StreamKey(m.group(2), m.group(1), m.group(3));
+    StreamKey key = streamKey(kinesisStreamArn);
     if (streams.find(key).isEmpty()) {
       throw new KinesisException.InvalidArgument("The Kinesis stream " + kinesisStreamArn + " does not exist; "
           + "create it before the delivery stream that reads it.");
