@@ -117,7 +117,7 @@ public final class Millrace {
       OnDemandScaler scaler = new OnDemandScaler(vertx, controlPlane.streams(), controlPlane.resharder(),
           new OnDemandScaler.Policy(config.onDemandCheckMillis(), config.onDemandQuietMillis(),
               ON_DEMAND_MIN_SHARDS, config.onDemandMaxShards()), clock);
-      Firehose firehose = firehose(config, vertx, dataDir, segmentIo, settings, controlPlane, clock);
+      Firehose firehose = firehose(config, vertx, dataDir, segmentIo, settings, controlPlane, metrics, clock);
       Millrace millrace = new Millrace(config, vertx, controlPlane, firehose, metrics, claim[0]);
       List<Service> services = List.of(new Operations(controlPlane, data, signer), new FirehoseOperations(firehose));
       return controlPlane.start()
@@ -131,14 +131,15 @@ public final class Millrace {
 
   /** Firehose over the server's storage: objects to files under dataDir/s3, or to the configured S3 endpoint. */
   private static Firehose firehose(MillraceConfig config, Vertx vertx, Path dataDir, SegmentIo io,
-                                   ShardSettings settings, ControlPlane controlPlane, Clock clock) {
+                                   ShardSettings settings, ControlPlane controlPlane, ServerMetrics metrics,
+                                   Clock clock) {
     MillraceConfig.Firehose f = config.firehose();
     ObjectStore objects = f.s3Endpoint().isEmpty() ? new LocalObjectStore(config.dataDir().resolve("s3"))
         : new S3ObjectStore(f.s3Endpoint(), f.outboundRegion(), f.outboundAccessKeyId(), f.outboundSecretAccessKey());
     return Firehose.create(vertx, dataDir, io, settings, controlPlane.streams(), new Firehose.Settings(
         new DeliveryStreamRegistry.Limits(f.deliveryStreamLimit(), f.deliveryStreamCreateMillis(),
             f.deliveryStreamDeleteMillis()), f.deliveryStreamMaxBufferedBytes(), objects, !f.lambdaEndpoint().isEmpty()),
-        clock);
+        metrics.registry(), clock);
   }
 
   private static VertxOptions vertxOptions(MillraceConfig config) {

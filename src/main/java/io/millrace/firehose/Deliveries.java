@@ -1,5 +1,6 @@
 package io.millrace.firehose;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.shard.ShardHandle;
 import io.millrace.shard.ShardSettings;
 import io.millrace.shard.ShardVerticle;
@@ -32,21 +33,24 @@ public final class Deliveries implements DeliveryStreamRegistry.DeliveryRuntime 
   /** A buffer keeps its records until they are delivered; its shard never expires them. */
   private static final long KEEP_UNTIL_DELIVERED = Long.MAX_VALUE / 4;
 
-  private record Deployed(String bufferId, String deliveryId, Path dir, DeliveryStreamVerticle delivery) {}
+  private record Deployed(String bufferId, String deliveryId, Path dir, DeliveryStreamVerticle delivery,
+                          DeliveryStats stats) {}
 
   private final Vertx vertx;
   private final Path dataDir;
   private final ShardSettings shardSettings;
   private final SegmentIo io;
   private final DeliveryStreamVerticle.Settings settings;
+  private final MeterRegistry meters;
   private final Map<DeliveryStreamKey, Deployed> deployed = new ConcurrentHashMap<>();
 
   /**
    * @param dataDir       the data directory, or null for in-memory buffers
    * @param shardSettings the server's shard settings; a buffer never throttles
+   * @param meters        where each delivery stream's {@link DeliveryStats} are registered (null: nowhere)
    */
   public Deliveries(Vertx vertx, Path dataDir, ShardSettings shardSettings, SegmentIo io,
-                    DeliveryStreamVerticle.Settings settings) {
+                    DeliveryStreamVerticle.Settings settings, MeterRegistry meters) {
     this.vertx = vertx;
     this.dataDir = dataDir;
     this.shardSettings = new ShardSettings(shardSettings.durability(), shardSettings.fsyncIntervalMillis(),
@@ -54,6 +58,7 @@ public final class Deliveries implements DeliveryStreamRegistry.DeliveryRuntime 
         shardSettings.tailCacheBudget(), shardSettings.retentionCheckMillis());
     this.io = io;
     this.settings = settings;
+    this.meters = meters;
   }
 
   /** The running delivery of {@code key}, or null. */
@@ -83,9 +88,14 @@ public final class Deliveries implements DeliveryStreamRegistry.DeliveryRuntime 
           KEEP_UNTIL_DELIVERED);
       return vertx.deployVerticle(buffer).compose(bufferId -> {
         ShardHandle handle = new ShardHandle(buffer, buffer.ownerContext());
-        DeliveryStreamVerticle delivery = new DeliveryStreamVerticle(stream, handle, dir, settings);
+        DeliveryStats stats = new DeliveryStats();
+        DeliveryStreamVerticle delivery = new DeliveryStreamVerticle(stream, handle, dir, settings, stats);
         return vertx.deployVerticle(delivery)
-            .onSuccess(deliveryId -> deployed.put(key, new Deployed(bufferId, deliveryId, dir, delivery)))
+            .onSuccess(deliveryId -> {
+              deployed.put(key, new Deployed(bufferId, deliveryId, dir, delivery, stats));
+              stats.register(meters, key.name(), stream.destination().httpEndpoint() != null,
+                  settings.clock()::millis);
+            })
             .onFailure(e -> vertx.undeploy(bufferId))
             .<Void>mapEmpty();
       });
@@ -103,6 +113,9 @@ public final class Deliveries implements DeliveryStreamRegistry.DeliveryRuntime 
   @Override
   public Future<Void> remove(DeliveryStreamKey key) {
     Deployed d = deployed.remove(key);
+    if (d != null) {
+      d.stats().unregister(meters);
+    }
     Path dir = d != null ? d.dir() : dataDir == null ? null
         : dataDir.resolve("firehose").resolve(key.account()).resolve(key.region()).resolve(key.name());
     Future<Void> stopped = d == null ? Future.succeededFuture()

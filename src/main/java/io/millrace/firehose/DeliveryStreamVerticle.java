@@ -78,6 +78,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
   private final ShardHandle buffer;
   private final Path dir;
   private final Settings settings;
+  private final DeliveryStats stats;
   private DeliveryStreamMeta meta;
 
   // ---- state: this context only ----
@@ -98,11 +99,13 @@ public final class DeliveryStreamVerticle extends VerticleBase {
   /**
    * @param dir the delivery stream's directory: its checkpoint and staging files live there
    */
-  public DeliveryStreamVerticle(DeliveryStreamMeta meta, ShardHandle buffer, Path dir, Settings settings) {
+  public DeliveryStreamVerticle(DeliveryStreamMeta meta, ShardHandle buffer, Path dir, Settings settings,
+                                DeliveryStats stats) {
     this.meta = meta;
     this.buffer = buffer;
     this.dir = dir;
     this.settings = settings;
+    this.stats = stats;
   }
 
   @Override
@@ -126,6 +129,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
       return countPending(checkpoint.delivered(), 0);
     }).compose(bytes -> {
       pendingBytes = bytes;
+      stats.bufferedBytes.set(pendingBytes);
       return buffer.listen(context, this::onTip);
     }).onSuccess(registration -> {
       listenerId = registration.id();
@@ -247,7 +251,11 @@ public final class DeliveryStreamVerticle extends VerticleBase {
         .map(r -> {
           if (oldestArrival == null && r.offsets().length > 0 && r.offsets()[0] == checkpoint.delivered()) {
             oldestArrival = r.arrivalMillis(); // the buffer was empty: these are its oldest records
+            stats.oldestUndelivered.set(oldestArrival);
           }
+          stats.incomingRecords.addAndGet(entries.size());
+          stats.incomingBytes.addAndGet(reserved);
+          stats.bufferedBytes.set(pendingBytes);
           return new Accepted(r.offsets(), r.arrivalMillis());
         })
         .onFailure(e -> pendingBytes -= reserved);
@@ -295,6 +303,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
         delivering = false;
         if (ar.succeeded() && !ar.result().records().isEmpty()) {
           oldestArrival = ar.result().records().get(0).arrivalMillis();
+          stats.oldestUndelivered.set(oldestArrival);
           pump();
         } else if (ar.failed()) {
           LOG.warn("Delivery stream {} could not read its buffer: {}", meta.key().arn(), ar.cause().toString());
@@ -388,6 +397,9 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     shipping = attempts;
     attempts.result().onSuccess(v -> {
       shipping = null;
+      stats.s3Success.incrementAndGet();
+      stats.s3Records.addAndGet(object.records());
+      stats.s3Bytes.addAndGet(object.bytes());
       ship(batchMeta, staged, index + 1);
     });
   }
@@ -404,7 +416,9 @@ public final class DeliveryStreamVerticle extends VerticleBase {
             + "would be delivered again", meta.key().arn(), ar.cause().toString());
       }
       pendingBytes = Math.max(0, pendingBytes - staged.bytes());
+      stats.bufferedBytes.set(pendingBytes);
       oldestArrival = null;
+      stats.oldestUndelivered.set(0);
       delivering = false;
       // Arrival times never decrease along the buffer, so a segment whose records all arrived before the batch's
       // last record holds delivered records only.

@@ -1,5 +1,6 @@
 package io.millrace.firehose;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.millrace.error.KinesisException;
 import io.millrace.shard.ShardSettings;
 import io.millrace.storage.SegmentIo;
@@ -51,10 +52,10 @@ public final class Firehose {
    * ({@code dataDir} null: in memory); Kinesis-stream sources read {@code streams}. Call {@link #start()} before use.
    */
   public static Firehose create(Vertx vertx, Path dataDir, SegmentIo io, ShardSettings shardSettings,
-                                StreamRegistry streams, Settings settings, Clock clock) {
+                                StreamRegistry streams, Settings settings, MeterRegistry meters, Clock clock) {
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("millrace-firehose", 8);
     Deliveries deliveries = new Deliveries(vertx, dataDir, shardSettings, io, new DeliveryStreamVerticle.Settings(
-        settings.maxBufferedBytes(), settings.objects(), worker, io, streams, clock));
+        settings.maxBufferedBytes(), settings.objects(), worker, io, streams, clock), meters);
     FirehoseCommitter committer = new FirehoseCommitter(vertx, vertx.getOrCreateContext(),
         dataDir == null ? null : dataDir.resolve("meta"), io);
     DeliveryStreamRegistry registry = new DeliveryStreamRegistry(vertx, committer, deliveries, settings.limits(),

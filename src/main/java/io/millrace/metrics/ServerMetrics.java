@@ -100,6 +100,11 @@ public final class ServerMetrics implements ShardEvents {
         .description(description).register(registry);
   }
 
+  /** The registry, for parts that keep meters of their own (Firehose's per delivery stream). */
+  public io.micrometer.core.instrument.MeterRegistry registry() {
+    return registry;
+  }
+
   /** Every meter in the Prometheus text exposition format (version 0.0.4). */
   public String scrape() {
     return registry.scrape();

@@ -11,8 +11,8 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The one-way dependencies of the floors (ARCHITECTURE.md): app -> api -> {stream, fanout} -> shard -> storage, with
- * no cycle between top-level packages.
+ * The one-way dependencies of the floors (ARCHITECTURE.md): app -> api -> {firehose -> stream, fanout} -> shard ->
+ * storage, with no cycle between top-level packages.
  */
 @AnalyzeClasses(packages = "io.millrace", importOptions = ImportOption.DoNotIncludeTests.class)
 class LayeringTest {
@@ -47,6 +47,16 @@ class LayeringTest {
   static final ArchRule fan_out_does_not_know_the_wire_layer =
       noClasses().that().resideInAPackage("io.millrace.fanout..")
           .should().dependOnClassesThat().resideInAnyPackage("io.millrace.api..", "io.millrace.app..");
+
+  @ArchTest
+  static final ArchRule firehose_does_not_know_the_wire_layer_or_the_app =
+      noClasses().that().resideInAPackage("io.millrace.firehose..")
+          .should().dependOnClassesThat().resideInAnyPackage("io.millrace.api..", "io.millrace.app..");
+
+  @ArchTest
+  static final ArchRule kinesis_streams_do_not_know_firehose =
+      noClasses().that().resideInAnyPackage("io.millrace.stream..", "io.millrace.shard..", "io.millrace.fanout..")
+          .should().dependOnClassesThat().resideInAPackage("io.millrace.firehose..");
 
   @ArchTest
   static final ArchRule the_wire_layer_does_not_touch_storage =

@@ -149,10 +149,8 @@ class FirehoseApiIT {
     FirehoseException tooMany = assertThrows(FirehoseException.class, () -> firehose.putRecordBatch(b -> b
         .deliveryStreamName("big-batches").records(Collections.nCopies(501, record("x")))));
     assertEquals("ValidationException", tooMany.awsErrorDetails().errorCode());
-    assertTrue(tooMany.awsErrorDetails().errorMessage().startsWith("1 validation error detected: Value '[Record(data="
-        + "java.nio.HeapByteBuffer[pos=0 lim=1 cap=1]), "), tooMany.awsErrorDetails().errorMessage());
-    assertTrue(tooMany.awsErrorDetails().errorMessage().endsWith("at 'records' failed to satisfy constraint: Member "
-        + "must have length less than or equal to 500"), tooMany.awsErrorDetails().errorMessage());
+    assertEquals("1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have "
+        + "length less than or equal to 500", tooMany.awsErrorDetails().errorMessage());
 
     Record mib = Record.builder().data(SdkBytes.fromByteArray(new byte[1_000_000])).build();
     InvalidArgumentException tooBig = assertThrows(InvalidArgumentException.class, () -> firehose.putRecordBatch(b -> b
@@ -162,8 +160,8 @@ class FirehoseApiIT {
     FirehoseException tooLarge = assertThrows(FirehoseException.class, () -> firehose.putRecord(b -> b
         .deliveryStreamName("big-batches").record(Record.builder().data(SdkBytes.fromByteArray(new byte[1_024_001]))
             .build())));
-    assertEquals("1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=1024001 cap=1024001]' at "
-        + "'record.data' failed to satisfy constraint: Member must have length less than or equal to 1024000",
+    assertEquals("1 validation error detected: Value at 'record.data' failed to satisfy constraint: Member must have "
+        + "length less than or equal to 1024000",
         tooLarge.awsErrorDetails().errorMessage());
   }
 
@@ -293,9 +291,9 @@ class FirehoseApiIT {
     FirehoseException compression = assertThrows(FirehoseException.class, () -> firehose.createDeliveryStream(b -> b
         .deliveryStreamName("bad-compression").extendedS3DestinationConfiguration(s3("p").toBuilder()
             .compressionFormat("gzip").build())));
-    assertEquals("1 validation error detected: Value 'gzip' at 'extendedS3DestinationConfiguration.compressionFormat' "
-        + "failed to satisfy constraint: Member must satisfy enum value set: [ZIP, HADOOP_SNAPPY, Snappy, GZIP, "
-        + "UNCOMPRESSED]", compression.awsErrorDetails().errorMessage());
+    assertEquals("1 validation error detected: Value at 'extendedS3DestinationConfiguration.compressionFormat' failed "
+        + "to satisfy constraint: Member must satisfy enum value set: [ZIP, HADOOP_SNAPPY, Snappy, GZIP, UNCOMPRESSED]",
+        compression.awsErrorDetails().errorMessage());
 
     InvalidArgumentException none = assertThrows(InvalidArgumentException.class, () -> firehose
         .createDeliveryStream(b -> b.deliveryStreamName("no-destination")));
@@ -304,8 +302,8 @@ class FirehoseApiIT {
 
     FirehoseException badName = assertThrows(FirehoseException.class, () -> firehose.createDeliveryStream(b -> b
         .deliveryStreamName("bad name").extendedS3DestinationConfiguration(s3("p"))));
-    assertEquals("1 validation error detected: Value 'bad name' at 'deliveryStreamName' failed to satisfy "
-        + "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+    assertEquals("1 validation error detected: Value at 'deliveryStreamName' failed to satisfy constraint: Member "
+        + "must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
         badName.awsErrorDetails().errorMessage());
   }
 

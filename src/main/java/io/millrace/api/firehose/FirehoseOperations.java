@@ -18,6 +18,7 @@ import io.millrace.api.op.Operation;
 import io.millrace.api.op.RequestScope;
 import io.millrace.api.op.Service;
 import io.millrace.api.validate.Validated;
+import io.millrace.api.validate.Validator;
 import io.millrace.error.KinesisException;
 import io.millrace.firehose.DeliveryHandle;
 import io.millrace.firehose.DeliveryStreamKey;
@@ -96,6 +97,12 @@ public final class FirehoseOperations implements Service {
   @Override
   public String notServed(String action) {
     return null;
+  }
+
+  /** Today's Firehose leaves the offending value out of its validation messages ({@code Value at 'path' ...}). */
+  @Override
+  public Validator validator() {
+    return Validator.withoutValues();
   }
 
   private void add(Operation<?, ?> op) {

@@ -199,16 +199,16 @@ final class AwsJsonProtocol {
       subscribe(request, requestId, format, tree);
       return;
     }
-    runOperation(op, scope, tree, request, format, requestId);
+    runOperation(service, op, scope, tree, request, format, requestId);
   }
 
-  private <Q extends Validated, R> void runOperation(Operation<Q, R> op, RequestScope scope, ObjectNode tree,
-                                                     HttpServerRequest request, WireFormat format,
+  private <Q extends Validated, R> void runOperation(Service service, Operation<Q, R> op, RequestScope scope,
+                                                     ObjectNode tree, HttpServerRequest request, WireFormat format,
                                                      String requestId) {
     Future<R> result;
     try {
       Q parsed = ShapeReader.bind(tree, op.requestType(), format);
-      validate(parsed);
+      validate(parsed, service.validator());
       result = op.handle(parsed, scope);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
@@ -221,7 +221,7 @@ final class AwsJsonProtocol {
   private void subscribe(HttpServerRequest request, String requestId, WireFormat format, ObjectNode tree) {
     try {
       SubscribeToShardRequest parsed = ShapeReader.bind(tree, SubscribeToShardRequest.class, format);
-      validate(parsed);
+      validate(parsed, new Validator());
       subscribeToShard.handle(request, parsed, requestId)
           .onFailure(e -> error(request, format, requestId, e, "SubscribeToShard"));
     } catch (RuntimeException e) {
@@ -229,8 +229,7 @@ final class AwsJsonProtocol {
     }
   }
 
-  private static void validate(Validated request) {
-    Validator validator = new Validator();
+  private static void validate(Validated request, Validator validator) {
     request.validate(validator);
     validator.throwIfInvalid();
   }

@@ -1,5 +1,7 @@
 package io.millrace.api.op;
 
+import io.millrace.api.validate.Validator;
+
 /**
  * One AWS service the API serves, as {@code X-Amz-Target: <targetPrefix>.<action>} names it: Kinesis
  * ({@link Operations}) or Firehose. Immutable once built.
@@ -17,4 +19,9 @@ public interface Service {
    * UnknownOperationException that says so; null otherwise (the plain UnknownOperationException, as AWS answers).
    */
   String notServed(String action);
+
+  /** A validator for this service's requests: its messages in the service's words. */
+  default Validator validator() {
+    return new Validator();
+  }
 }

@@ -34,6 +34,24 @@ public final class Validator {
   private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();
 
   private final List<String> errors = new ArrayList<>();
+  private final boolean showValues;
+
+  /** A validator whose messages show each offending value, as Kinesis's do ({@code Value 'x' at 'path'}). */
+  public Validator() {
+    this(true);
+  }
+
+  private Validator(boolean showValues) {
+    this.showValues = showValues;
+  }
+
+  /**
+   * A validator whose messages leave the offending value out ({@code Value at 'path' failed to satisfy ...}), as
+   * today's Firehose words them; a missing member still reads {@code Value null at 'path'}.
+   */
+  public static Validator withoutValues() {
+    return new Validator(false);
+  }
 
   /** Throws the collected violations, if any. */
   public void throwIfInvalid() {
@@ -57,8 +75,8 @@ public final class Validator {
   }
 
   private void failConstraint(Object value, String path, String constraint) {
-    String shown = value == null ? "null" : "'" + display(value) + "'";
-    errors.add("Value " + shown + " at '" + path + "' failed to satisfy constraint: " + constraint);
+    String shown = value == null ? "Value null" : showValues ? "Value '" + display(value) + "'" : "Value";
+    errors.add(shown + " at '" + path + "' failed to satisfy constraint: " + constraint);
   }
 
   /** Kinesis's words for a length range of a list member, map key or map value: both bounds, whichever failed. */

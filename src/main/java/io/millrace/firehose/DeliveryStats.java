@@ -1,0 +1,86 @@
+package io.millrace.firehose;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * One delivery stream's metrics, named as Firehose names them in CloudWatch (namespace {@code firehose}, dimension
+ * {@code DeliveryStreamName}): {@code IncomingRecords}, {@code IncomingBytes}; {@code DeliveryToS3.Success} (objects
+ * stored), {@code .Records}, {@code .Bytes}, {@code .DataFreshness} (age in seconds of the oldest record not yet
+ * delivered); the same for {@code DeliveryToHttpEndpoint} (requests); {@code BackupToS3.*} (objects written to the
+ * backup bucket); and {@code BufferedBytes}, the undelivered bytes on disk. In Prometheus text they read
+ * {@code firehose_IncomingRecords_total{DeliveryStreamName="..."}}.
+ *
+ * <p>Thread-safe: counters are atomic; the delivery updates them, scrapes read them from any thread.
+ */
+public final class DeliveryStats {
+
+  final AtomicLong incomingRecords = new AtomicLong();
+  final AtomicLong incomingBytes = new AtomicLong();
+  final AtomicLong s3Success = new AtomicLong();
+  final AtomicLong s3Records = new AtomicLong();
+  final AtomicLong s3Bytes = new AtomicLong();
+  final AtomicLong httpSuccess = new AtomicLong();
+  final AtomicLong httpRecords = new AtomicLong();
+  final AtomicLong httpBytes = new AtomicLong();
+  final AtomicLong backupSuccess = new AtomicLong();
+  final AtomicLong backupRecords = new AtomicLong();
+  final AtomicLong backupBytes = new AtomicLong();
+  /** Epoch millis of the oldest record not yet delivered, or 0 when none is waiting. */
+  final AtomicLong oldestUndelivered = new AtomicLong();
+  final AtomicLong bufferedBytes = new AtomicLong();
+
+  private final List<Meter> meters = new ArrayList<>();
+
+  /**
+   * Registers this stream's meters in {@code registry} (null: none); {@link #unregister} removes them. The data
+   * freshness is {@code DeliveryToHttpEndpoint.DataFreshness} for an HTTP endpoint, else {@code DeliveryToS3}'s.
+   */
+  void register(MeterRegistry registry, String deliveryStream, boolean httpEndpoint, LongSupplier nowMillis) {
+    if (registry == null) {
+      return;
+    }
+    Tags tags = Tags.of("DeliveryStreamName", deliveryStream);
+    counter(registry, "firehose.IncomingRecords", "Records accepted", incomingRecords, tags);
+    counter(registry, "firehose.IncomingBytes", "Bytes of records accepted", incomingBytes, tags);
+    counter(registry, "firehose.DeliveryToS3.Success", "Objects stored in the S3 destination", s3Success, tags);
+    counter(registry, "firehose.DeliveryToS3.Records", "Records delivered to the S3 destination", s3Records, tags);
+    counter(registry, "firehose.DeliveryToS3.Bytes", "Bytes delivered to the S3 destination", s3Bytes, tags);
+    counter(registry, "firehose.DeliveryToHttpEndpoint.Success", "Requests the HTTP endpoint took", httpSuccess,
+        tags);
+    counter(registry, "firehose.DeliveryToHttpEndpoint.Records", "Records delivered to the HTTP endpoint",
+        httpRecords, tags);
+    counter(registry, "firehose.DeliveryToHttpEndpoint.Bytes", "Bytes delivered to the HTTP endpoint", httpBytes,
+        tags);
+    counter(registry, "firehose.BackupToS3.Success", "Objects written to the S3 backup", backupSuccess, tags);
+    counter(registry, "firehose.BackupToS3.Records", "Records written to the S3 backup", backupRecords, tags);
+    counter(registry, "firehose.BackupToS3.Bytes", "Bytes written to the S3 backup", backupBytes, tags);
+    String freshness = httpEndpoint ? "firehose.DeliveryToHttpEndpoint.DataFreshness"
+        : "firehose.DeliveryToS3.DataFreshness";
+    meters.add(Gauge.builder(freshness, this, s -> {
+      long oldest = s.oldestUndelivered.get();
+      return oldest == 0 ? 0 : Math.max(0, nowMillis.getAsLong() - oldest) / 1000.0;
+    }).description("Age in seconds of the oldest record not yet delivered").tags(tags).register(registry));
+    meters.add(Gauge.builder("firehose.BufferedBytes", bufferedBytes, AtomicLong::get)
+        .description("Bytes accepted and not yet delivered, waiting on disk").tags(tags).register(registry));
+  }
+
+  private void counter(MeterRegistry registry, String name, String description, AtomicLong value, Tags tags) {
+    meters.add(FunctionCounter.builder(name, value, AtomicLong::get).description(description).tags(tags)
+        .register(registry));
+  }
+
+  void unregister(MeterRegistry registry) {
+    if (registry != null) {
+      meters.forEach(registry::remove);
+    }
+    meters.clear();
+  }
+}
