@@ -240,6 +240,7 @@ public final class Millrace {
     for (String id : apiDeployments) {
       apis.add(vertx.undeploy(id));
     }
-    return Future.join(apis).transform(v -> vertx.close()).andThen(ar -> release(claim));
+    return Future.join(apis).transform(v -> vertx.close()).andThen(ar -> firehose.close())
+        .andThen(ar -> release(claim));
   }
 }

@@ -17,18 +17,25 @@ import org.xerial.snappy.SnappyHadoopCompatibleOutputStream;
  * documentation's {@code .hsnappy} is not what the service writes).
  */
 public enum Compression {
-  UNCOMPRESSED("UNCOMPRESSED", ""),
-  GZIP("GZIP", ".gz"),
-  ZIP("ZIP", ".zip"),
-  SNAPPY("Snappy", ".snappy"),
-  HADOOP_SNAPPY("HADOOP_SNAPPY", ".snappy");
+  UNCOMPRESSED("UNCOMPRESSED", "", null),
+  GZIP("GZIP", ".gz", "gzip"),
+  ZIP("ZIP", ".zip", "zip"),
+  SNAPPY("Snappy", ".snappy", "snappy-java"),
+  HADOOP_SNAPPY("HADOOP_SNAPPY", ".snappy", "hadoop-snappy");
 
   private final String wireName;
   private final String extension;
+  private final String contentEncoding;
 
-  Compression(String wireName, String extension) {
+  Compression(String wireName, String extension, String contentEncoding) {
     this.wireName = wireName;
     this.extension = extension;
+    this.contentEncoding = contentEncoding;
+  }
+
+  /** The Content-Encoding Firehose stores such an object with (null when uncompressed). */
+  public String contentEncoding() {
+    return contentEncoding;
   }
 
   /** The format a CompressionFormat value names (null: UNCOMPRESSED, Firehose's default). */

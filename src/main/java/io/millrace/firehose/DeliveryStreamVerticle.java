@@ -390,7 +390,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     }
     StagedObject object = staged.objects().get(index);
     Retries.Attempts<Void> attempts = Retries.withBackOff(context, () -> settings.worker().executeBlocking(() -> {
-      settings.objects().put(object.bucket(), object.key(), object.file());
+      settings.objects().put(object.bucket(), object.key(), object.file(), object.contentEncoding());
       return null;
     }, false), -1, e -> LOG.warn("Delivery stream {} could not store s3://{}/{} in {} ({}); retrying",
         batchMeta.key().arn(), object.bucket(), object.key(), settings.objects().describe(), e.toString()));

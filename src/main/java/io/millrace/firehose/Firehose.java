@@ -36,13 +36,15 @@ public final class Firehose {
 
   private final DeliveryStreamRegistry registry;
   private final Deliveries deliveries;
+  private final ObjectStore objects;
   private final DestinationRules.Capabilities capabilities;
   private final StreamRegistry streams;
 
-  private Firehose(DeliveryStreamRegistry registry, Deliveries deliveries, DestinationRules.Capabilities capabilities,
-                   StreamRegistry streams) {
+  private Firehose(DeliveryStreamRegistry registry, Deliveries deliveries, ObjectStore objects,
+                   DestinationRules.Capabilities capabilities, StreamRegistry streams) {
     this.registry = registry;
     this.deliveries = deliveries;
+    this.objects = objects;
     this.capabilities = capabilities;
     this.streams = streams;
   }
@@ -60,7 +62,8 @@ public final class Firehose {
         dataDir == null ? null : dataDir.resolve("meta"), io);
     DeliveryStreamRegistry registry = new DeliveryStreamRegistry(vertx, committer, deliveries, settings.limits(),
         clock);
-    return new Firehose(registry, deliveries, new DestinationRules.Capabilities(settings.lambda()), streams);
+    return new Firehose(registry, deliveries, settings.objects(), new DestinationRules.Capabilities(settings.lambda()),
+        streams);
   }
 
   /** The stream a Kinesis stream ARN names; InvalidArgument if it is not one. */
@@ -76,6 +79,17 @@ public final class Firehose {
   /** Loads the delivery streams and resumes their deliveries. */
   public Future<Void> start() {
     return registry.start();
+  }
+
+  /** Releases the clients of external stores; call after the deliveries stopped (with Vert.x). */
+  public void close() {
+    if (objects instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("could not close " + objects.describe(), e);
+      }
+    }
   }
 
   public DeliveryStreamRegistry registry() {

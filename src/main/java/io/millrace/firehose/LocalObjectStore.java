@@ -13,6 +13,8 @@ import java.nio.file.StandardOpenOption;
  * the key a directory. An object appears whole (its bytes are synced, then renamed into place, then the directory is
  * synced), so the AWS CLI's and SDK's users read finished files only.
  *
+ * <p>Files carry no metadata: the Content-Encoding an S3 store would keep is the object name's extension here.
+ *
  * <p>Key segments a file system cannot hold as they are ({@code ""}, {@code .}, {@code ..}) are written as
  * {@code %00}, {@code %2E}, {@code %2E%2E}, so no key, however its partition keys were made, can leave the bucket's
  * directory. Thread-safe.
@@ -44,7 +46,7 @@ public final class LocalObjectStore implements ObjectStore {
   }
 
   @Override
-  public void put(String bucket, String key, Path file) throws IOException {
+  public void put(String bucket, String key, Path file, String contentEncoding) throws IOException {
     Path target = file(bucket, key);
     Files.createDirectories(target.getParent());
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {

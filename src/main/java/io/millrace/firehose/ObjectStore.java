@@ -11,9 +11,10 @@ public interface ObjectStore {
 
   /**
    * Stores {@code file}'s bytes as object {@code key} of {@code bucket}, whole: a reader sees the previous object or
-   * this one, never part of it. The file is the caller's; it may be moved or deleted.
+   * this one, never part of it, with Content-Type {@code application/octet-stream} and {@code contentEncoding} (null:
+   * none) where the store keeps such metadata. The file is the caller's; it may be moved or deleted.
    */
-  void put(String bucket, String key, Path file) throws IOException;
+  void put(String bucket, String key, Path file, String contentEncoding) throws IOException;
 
   /** Where the objects are, for logs and errors. */
   String describe();

@@ -7,6 +7,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -27,7 +28,10 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     this.endpoint = endpoint;
     this.client = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.of(region))
         .forcePathStyle(true).credentialsProvider(credentials(accessKeyId, secretAccessKey))
-        .httpClient(UrlConnectionHttpClient.create()).build();
+        .httpClient(UrlConnectionHttpClient.create())
+        // The delivery retries on its own schedule (Retries); the SDK's retries would only hide failures in it.
+        .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+        .build();
   }
 
   static AwsCredentialsProvider credentials(String accessKeyId, String secretAccessKey) {
@@ -36,10 +40,10 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   @Override
-  public void put(String bucket, String key, Path file) throws IOException {
+  public void put(String bucket, String key, Path file, String contentEncoding) throws IOException {
     try {
-      client.putObject(b -> b.bucket(bucket).key(key).contentType("application/octet-stream"),
-          RequestBody.fromFile(file));
+      client.putObject(b -> b.bucket(bucket).key(key).contentType("application/octet-stream")
+          .contentEncoding(contentEncoding), RequestBody.fromFile(file));
     } catch (SdkException e) {
       throw new IOException("S3 PutObject of s3://" + bucket + "/" + key + " to " + endpoint + " failed: "
           + e.getMessage(), e);

@@ -27,7 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 final class S3ObjectWriter implements AutoCloseable {
 
   /** A finished object, ready to be stored. */
-  record StagedObject(String bucket, String key, Path file, long records, long bytes) {}
+  record StagedObject(String bucket, String key, Path file, long records, long bytes, String contentEncoding) {}
 
   private static final class Open {
     final Path file;
@@ -102,7 +102,7 @@ final class S3ObjectWriter implements AutoCloseable {
       String prefix = ObjectKeys.prefix(config.prefix(), oldest, zone, null, o.partitionKeys,
           () -> ObjectKeys.randomString(ThreadLocalRandom.current()));
       String key = prefix + ObjectKeys.objectName(deliveryStream, version, oldest, zone, UUID.randomUUID(), extension);
-      out.add(new StagedObject(bucket, key, o.file, o.records, o.bytes));
+      out.add(new StagedObject(bucket, key, o.file, o.records, o.bytes, compression.contentEncoding()));
     }
     objects.clear();
     return out;

@@ -247,6 +247,7 @@ class FirehoseS3ProxyIT {
         if (key.matcher(k).matches() && !read.containsKey(k)) {
           ResponseBytes<GetObjectResponse> object = s3.getObjectAsBytes(b -> b.bucket(bucket).key(k));
           assertEquals("application/octet-stream", object.response().contentType(), k);
+          assertEquals(contentEncoding(format), object.response().contentEncoding(), k);
           Delivered delivered = new Delivered(k, decompress(format, object.asByteArray()));
           read.put(k, delivered);
           held += delivered.content().length;
@@ -315,6 +316,18 @@ class FirehoseS3ProxyIT {
   }
 
   // ---- formats ----
+
+  /** The Content-Encoding Firehose stores each format's objects with (as objects it wrote show). */
+  private static String contentEncoding(CompressionFormat format) {
+    return switch (format) {
+      case UNCOMPRESSED -> null;
+      case GZIP -> "gzip";
+      case ZIP -> "zip";
+      case SNAPPY -> "snappy-java";
+      case HADOOP_SNAPPY -> "hadoop-snappy";
+      default -> throw new IllegalArgumentException(format.toString());
+    };
+  }
 
   /** The extension Firehose gives each format's objects. */
   private static String extension(CompressionFormat format) {
