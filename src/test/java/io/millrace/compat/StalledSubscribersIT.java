@@ -9,6 +9,7 @@ import io.millrace.compat.FanOutIT.StalledSubscriber;
 import io.millrace.testing.JarProcess;
 import io.millrace.testing.KinesisClients;
 import io.millrace.testing.PrometheusText;
+import io.millrace.testing.ServerProbe;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -116,13 +117,13 @@ class StalledSubscribersIT {
 
         assertTrue(server.process().isAlive(), () -> "the server died:\n" + server.output());
         assertFalse(server.output().contains("OutOfMemoryError"), server::output);
-        double heapAfterGc = heapAfterGc(server, endpoint);
+        double heapAfterGc = ServerProbe.heapAfterGc(server, endpoint);
         String metrics = PrometheusText.scrape(endpoint);
         System.out.printf("100 stalled subscribers on a 60 MiB stream: %.0f subscriptions waiting on their client, "
                 + "%.1f MiB in flight; heap after GC %.1f MiB of 256 MiB; server RSS %.1f MiB%n",
             PrometheusText.value(metrics, "millrace_subscriptions_waiting_on_client"),
             PrometheusText.value(metrics, "millrace_subscription_in_flight_bytes") / (1 << 20),
-            heapAfterGc / (1 << 20), rssBytes(server) / (double) (1 << 20));
+            heapAfterGc / (1 << 20), ServerProbe.rssBytes(server) / (double) (1 << 20));
         assertTrue(PrometheusText.value(metrics, "millrace_subscription_in_flight_bytes")
             <= 100 * 2 * (512 * 1024 + RECORD_BYTES), metrics);
       } finally {
@@ -201,23 +202,6 @@ class StalledSubscribersIT {
       pause();
       last = value.getAsDouble();
     }
-  }
-
-  /** Asks the server JVM for a full GC (jcmd), then reads its heap use from /metrics. */
-  private static double heapAfterGc(JarProcess server, URI endpoint) throws Exception {
-    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-        String.valueOf(server.process().pid()), "GC.run").redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    assertTrue(jcmd.waitFor(30, TimeUnit.SECONDS), "jcmd GC.run did not finish");
-    return PrometheusText.scrape(endpoint).lines()
-        .filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-  }
-
-  private static long rssBytes(JarProcess server) throws IOException {
-    return Files.readAllLines(Path.of("/proc", String.valueOf(server.process().pid()), "status")).stream()
-        .filter(l -> l.startsWith("VmRSS:")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")) * 1024)
-        .findFirst().orElse(-1);
   }
 
   private static void pause() {

@@ -34,8 +34,8 @@ public final class S3ProxyServer implements AutoCloseable {
   /** How long a SIGTERM may take before the process is killed. */
   static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
-  private static final String ACCESS_KEY = "millrace-s3proxy";
-  private static final String SECRET_KEY = "millrace-s3proxy-secret";
+  public static final String ACCESS_KEY = "millrace-s3proxy";
+  public static final String SECRET_KEY = "millrace-s3proxy-secret";
 
   private final Process process;
   private final Path log;
@@ -62,7 +62,11 @@ public final class S3ProxyServer implements AutoCloseable {
    * output if it exits first or does not answer within {@link #START_TIMEOUT}.
    */
   public static S3ProxyServer start(Path dir) throws IOException {
-    int port = JarProcess.freePort();
+    return start(dir, JarProcess.freePort());
+  }
+
+  /** {@link #start(Path)} on a given port (a store that comes up where a client already looks for it). */
+  public static S3ProxyServer start(Path dir, int port) throws IOException {
     URI endpoint = URI.create("http://127.0.0.1:" + port);
     Path data = Files.createDirectories(dir.resolve("data"));
     Path properties = dir.resolve("s3proxy.properties");
