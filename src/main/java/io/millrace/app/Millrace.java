@@ -136,9 +136,10 @@ public final class Millrace {
     MillraceConfig.Firehose f = config.firehose();
     ObjectStore objects = f.s3Endpoint().isEmpty() ? new LocalObjectStore(config.dataDir().resolve("s3"))
         : new S3ObjectStore(f.s3Endpoint(), f.outboundRegion(), f.outboundAccessKeyId(), f.outboundSecretAccessKey());
-    return Firehose.create(vertx, dataDir, io, settings, controlPlane.streams(), new Firehose.Settings(
-        new DeliveryStreamRegistry.Limits(f.deliveryStreamLimit(), f.deliveryStreamCreateMillis(),
-            f.deliveryStreamDeleteMillis()), f.deliveryStreamMaxBufferedBytes(), objects, !f.lambdaEndpoint().isEmpty()),
+    DeliveryStreamRegistry.Limits limits = new DeliveryStreamRegistry.Limits(f.deliveryStreamLimit(),
+        f.deliveryStreamCreateMillis(), f.deliveryStreamDeleteMillis());
+    return Firehose.create(vertx, dataDir, io, settings, controlPlane.streams(), new Firehose.Settings(limits,
+        f.deliveryStreamMaxBufferedBytes(), objects, !f.lambdaEndpoint().isEmpty(), f.directPutLimits()),
         metrics.registry(), clock);
   }
 

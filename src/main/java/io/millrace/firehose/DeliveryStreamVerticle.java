@@ -70,10 +70,11 @@ public final class DeliveryStreamVerticle extends VerticleBase {
    * @param worker           the pool file and network work runs on
    * @param io               the file operations of checkpoints
    * @param streams          the Kinesis streams a KinesisStreamAsSource delivery stream reads
+   * @param directPutLimits  whether Firehose's Direct PUT quotas are enforced ({@link DirectPutQuota})
    * @param clock            the time source (tests inject their own)
    */
   public record Settings(long maxBufferedBytes, ObjectStore objects, WorkerExecutor worker, SegmentIo io,
-                         StreamRegistry streams, Clock clock) {}
+                         StreamRegistry streams, boolean directPutLimits, Clock clock) {}
 
   private final ShardHandle buffer;
   private final Path dir;
@@ -95,6 +96,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
   private long listenerId = -1;
   private Retries.Attempts<?> shipping;
   private KinesisStreamReader source;
+  private final DirectPutQuota quota = new DirectPutQuota();
 
   /**
    * @param dir the delivery stream's directory: its checkpoint and staging files live there
@@ -229,6 +231,9 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     for (byte[] data : records) {
       bytes += data.length;
       entries.add(new AppendRequest.Entry(DIRECT_PUT_KEY, null, data));
+    }
+    if (settings.directPutLimits() && !quota.tryTake(settings.clock().millis(), records.size(), bytes)) {
+      return Future.failedFuture(new KinesisException.FirehoseServiceUnavailable("Slow down."));
     }
     if (pendingBytes + bytes > settings.maxBufferedBytes()) {
       return Future.failedFuture(new KinesisException.FirehoseServiceUnavailable("Slow down. "

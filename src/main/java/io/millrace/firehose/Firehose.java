@@ -30,9 +30,10 @@ public final class Firehose {
    * @param maxBufferedBytes undelivered bytes a delivery stream may hold
    * @param objects          where S3 destinations' objects go
    * @param lambda           whether a Lambda Invoke endpoint is configured
+   * @param directPutLimits  whether Direct PUT quotas are enforced
    */
   public record Settings(DeliveryStreamRegistry.Limits limits, long maxBufferedBytes, ObjectStore objects,
-                         boolean lambda) {}
+                         boolean lambda, boolean directPutLimits) {}
 
   private final DeliveryStreamRegistry registry;
   private final Deliveries deliveries;
@@ -57,7 +58,8 @@ public final class Firehose {
                                 StreamRegistry streams, Settings settings, MeterRegistry meters, Clock clock) {
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("millrace-firehose", 8);
     Deliveries deliveries = new Deliveries(vertx, dataDir, shardSettings, io, new DeliveryStreamVerticle.Settings(
-        settings.maxBufferedBytes(), settings.objects(), worker, io, streams, clock), meters);
+        settings.maxBufferedBytes(), settings.objects(), worker, io, streams, settings.directPutLimits(), clock),
+        meters);
     FirehoseCommitter committer = new FirehoseCommitter(vertx, vertx.getOrCreateContext(),
         dataDir == null ? null : dataDir.resolve("meta"), io);
     DeliveryStreamRegistry registry = new DeliveryStreamRegistry(vertx, committer, deliveries, settings.limits(),
