@@ -161,7 +161,8 @@ final class ErrorRecordWriter implements AutoCloseable {
         errorOutputType, () -> ObjectKeys.randomString(ThreadLocalRandom.current()))
         + ObjectKeys.objectName(deliveryStream, version, oldest, target.zone(), UUID.randomUUID(),
             target.compression().extension());
-    return List.of(new StagedObject(S3ObjectWriter.bucketOf(target.bucketArn()), key, file, records, dataBytes));
+    return List.of(new StagedObject(S3ObjectWriter.bucketOf(target.bucketArn()), key, file, records, dataBytes,
+        target.compression().contentEncoding()));
   }
 
   /** Closes and deletes the file if it was not finished (a batch given up). */
