@@ -1,0 +1,69 @@
+package io.millrace.cli;
+
+import static io.millrace.testing.ReadmeShell.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.millrace.testing.JarProcess;
+import io.millrace.testing.ReadmeShell;
+import io.millrace.testing.ReadmeShell.Ran;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's Firehose walkthrough, run exactly as written against the jar started with the README's own command:
+ * a delivery stream into the embedded S3 files, a batch of records, the gzip object they became, then the stream
+ * listed and deleted. Editing the block without this test fails it.
+ */
+class FirehoseReadmeIT {
+
+  private static final Path README = Path.of("README.md");
+  private static final Path AWS = Path.of("/usr/bin/aws");
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  @Timeout(180)
+  void the_firehose_walkthrough_runs_as_written_and_prints_what_it_says() throws Exception {
+    assumeTrue(Files.isExecutable(AWS), "AWS CLI v2 is not installed at /usr/bin/aws (.ci/run installs it)");
+    ReadmeShell.requirePortFree(4567);
+    String readme = Files.readString(README, StandardCharsets.UTF_8);
+    List<String> commands = ReadmeShell.commands(ReadmeShell.block(readme,
+        "## Firehose walkthrough: records into files"));
+    assertEquals(10, commands.size(), "the walkthrough changed; update this test with it: " + commands);
+
+    Path work = Files.createDirectories(tmp.resolve("checkout"));
+    Files.createSymbolicLink(work.resolve("target"), JarProcess.jar().toAbsolutePath().getParent());
+    try (JarProcess server = JarProcess.shell(tmp.resolve("server.log"), work, ReadmeShell.startCommand(readme))) {
+      server.awaitHealthy(4567, Duration.ofSeconds(30));
+      List<Ran> ran = ReadmeShell.run(commands, work, tmp);
+
+      ok(ran.get(0), "export AWS_ACCESS_KEY_ID=test");
+      ok(ran.get(1), "F=\"aws firehose");
+      JsonNode created = ok(ran.get(2), "create-delivery-stream").json();
+      assertEquals("arn:aws:firehose:us-east-1:000000000000:deliverystream/clicks",
+          created.path("DeliveryStreamARN").asText());
+      assertEquals("\"ACTIVE\"", ok(ran.get(3), "describe-delivery-stream").stdout().trim());
+      JsonNode put = ok(ran.get(4), "put-record-batch").json();
+      assertEquals(0, put.path("FailedPutCount").asInt(), put.toString());
+      assertEquals(2, put.path("RequestResponses").size());
+      ok(ran.get(5), "until");
+      String object = ok(ran.get(6), "find").stdout().trim();
+      assertTrue(object.matches("data/s3/clicks/\\d{4}/\\d{2}/\\d{2}/\\d{2}/clicks-1-\\d{4}(-\\d{2}){5}-"
+          + "[0-9a-f-]{36}\\.gz"), object);
+      assertEquals("{\"page\":\"/home\"}\n{\"page\":\"/cart\"}\n", ok(ran.get(7), "zcat").stdout());
+      assertTrue(ok(ran.get(8), "list-delivery-streams").json().path("DeliveryStreamNames").toString()
+          .contains("\"clicks\""));
+      ok(ran.get(9), "delete-delivery-stream");
+    }
+  }
+}
