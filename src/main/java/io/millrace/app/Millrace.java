@@ -9,6 +9,7 @@ import io.millrace.config.MillraceConfig;
 import io.millrace.fanout.Subscription;
 import io.millrace.firehose.DeliveryStreamRegistry;
 import io.millrace.firehose.Firehose;
+import io.millrace.firehose.LambdaProcessor;
 import io.millrace.firehose.LocalObjectStore;
 import io.millrace.firehose.ObjectStore;
 import io.millrace.firehose.S3ObjectStore;
@@ -40,6 +41,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
  * One running Millrace server: the wiring of configuration, storage, control plane, shards and the HTTP API. Used by
@@ -138,8 +140,10 @@ public final class Millrace {
         : new S3ObjectStore(f.s3Endpoint(), f.outboundRegion(), f.outboundAccessKeyId(), f.outboundSecretAccessKey());
     DeliveryStreamRegistry.Limits limits = new DeliveryStreamRegistry.Limits(f.deliveryStreamLimit(),
         f.deliveryStreamCreateMillis(), f.deliveryStreamDeleteMillis());
+    LambdaClient lambda = f.lambdaEndpoint().isEmpty() ? null : LambdaProcessor.client(f.lambdaEndpoint(),
+        f.outboundRegion(), f.outboundAccessKeyId(), f.outboundSecretAccessKey());
     return Firehose.create(vertx, dataDir, io, settings, controlPlane.streams(), new Firehose.Settings(limits,
-        f.deliveryStreamMaxBufferedBytes(), objects, !f.lambdaEndpoint().isEmpty(), f.directPutLimits()),
+        f.deliveryStreamMaxBufferedBytes(), objects, lambda, f.directPutLimits(), f.httpEndpointTimeoutMillis()),
         metrics.registry(), clock);
   }
 

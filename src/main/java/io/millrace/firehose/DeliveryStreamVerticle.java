@@ -3,6 +3,8 @@ package io.millrace.firehose;
 import io.millrace.error.KinesisException;
 import io.millrace.firehose.FirehoseConfig.BufferingHints;
 import io.millrace.firehose.FirehoseConfig.ExtendedS3DestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.HttpEndpointDestinationConfiguration;
+import io.millrace.firehose.HttpEndpointWriter.StagedRequest;
 import io.millrace.firehose.S3ObjectWriter.StagedObject;
 import io.millrace.shard.AppendRequest;
 import io.millrace.shard.AppendResult;
@@ -27,6 +29,7 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
  * One delivery stream's delivery: it owns the stream's buffer (an internal shard log, so an accepted record is on
@@ -71,10 +74,13 @@ public final class DeliveryStreamVerticle extends VerticleBase {
    * @param io               the file operations of checkpoints
    * @param streams          the Kinesis streams a KinesisStreamAsSource delivery stream reads
    * @param directPutLimits  whether Firehose's Direct PUT quotas are enforced ({@link DirectPutQuota})
+   * @param lambda           the client Lambda processors call, or null when no Lambda endpoint is configured
+   * @param httpEndpointTimeoutMillis how long an HTTP endpoint may take to answer one request
    * @param clock            the time source (tests inject their own)
    */
   public record Settings(long maxBufferedBytes, ObjectStore objects, WorkerExecutor worker, SegmentIo io,
-                         StreamRegistry streams, boolean directPutLimits, Clock clock) {}
+                         StreamRegistry streams, boolean directPutLimits, LambdaClient lambda,
+                         long httpEndpointTimeoutMillis, Clock clock) {}
 
   private final ShardHandle buffer;
   private final Path dir;
@@ -96,6 +102,8 @@ public final class DeliveryStreamVerticle extends VerticleBase {
   private long listenerId = -1;
   private Retries.Attempts<?> shipping;
   private KinesisStreamReader source;
+  private HttpEndpointSender sender;
+  private long senderVersion;
   private final DirectPutQuota quota = new DirectPutQuota();
 
   /**
@@ -205,6 +213,9 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     vertx.cancelTimer(tickTimer);
     if (shipping != null) {
       shipping.cancellable().cancel();
+    }
+    if (sender != null) {
+      sender.close();
     }
     return listenerId < 0 ? Future.succeededFuture() : buffer.unlisten(listenerId);
   }
@@ -332,27 +343,28 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     DeliveryStreamMeta batchMeta = meta;
     long from = checkpoint.delivered();
     long until = tip;
-    S3ObjectWriter writer = new S3ObjectWriter(batchMeta.key().name(), batchMeta.versionId(),
-        batchMeta.destination().extendedS3(), staging(), UUID.randomUUID().toString());
-    stage(writer, until, sizeBytes, new Progress(from, 0, 0))
-        .compose(staged -> settings.worker().executeBlocking(writer::finish, true)
-            .map(objects -> new Staged(staged.next(), staged.bytes(), staged.lastArrival(), objects)))
+    BatchStager stager = new BatchStager(batchMeta, staging(), UUID.randomUUID().toString(), settings.lambda(),
+        settings.clock());
+    stage(stager, until, sizeBytes, new Progress(from, 0, 0))
+        .compose(progress -> settings.worker().executeBlocking(stager::finish, true)
+            .map(files -> new Staged(progress.next(), progress.bytes(), progress.lastArrival(), files)))
         .onFailure(e -> {
-          writer.close();
+          stager.close();
           LOG.warn("Delivery stream {} could not stage a batch ({}); trying again in {} ms", batchMeta.key().arn(),
               e.toString(), STAGING_RETRY_MILLIS);
           notBeforeMillis = settings.clock().millis() + STAGING_RETRY_MILLIS;
           delivering = false;
         })
-        .onSuccess(staged -> ship(batchMeta, staged, 0));
+        .onSuccess(staged -> shipObjects(batchMeta, staged, staged.files().objects(), 0,
+            () -> shipRequests(batchMeta, staged, 0)));
   }
 
   /** Where a batch's staging reached: the next offset, the bytes of the records read, the last one's arrival. */
   private record Progress(long next, long bytes, long lastArrival) {}
 
-  private record Staged(long next, long bytes, long lastArrival, List<StagedObject> objects) {}
+  private record Staged(long next, long bytes, long lastArrival, BatchStager.Staged files) {}
 
-  private Future<Progress> stage(S3ObjectWriter writer, long until, long sizeBytes, Progress at) {
+  private Future<Progress> stage(BatchStager stager, long until, long sizeBytes, Progress at) {
     if (closed) {
       return Future.failedFuture(new IllegalStateException("stopped"));
     }
@@ -376,24 +388,26 @@ public final class DeliveryStreamVerticle extends VerticleBase {
             return Future.succeededFuture(reached);
           }
           return settings.worker().executeBlocking(() -> {
-            writer.add(records);
+            stager.add(records);
             return null;
           }, true).compose(v -> reached.next() < until && reached.bytes() < sizeBytes
-              ? stage(writer, until, sizeBytes, reached)
+              ? stage(stager, until, sizeBytes, reached)
               : Future.succeededFuture(reached));
         });
   }
 
-  /** Stores the staged objects one by one, each retried until stored, then moves the checkpoint. */
-  private void ship(DeliveryStreamMeta batchMeta, Staged staged, int index) {
+  /** Stores staged objects one by one, each retried until stored (the records wait meanwhile), then {@code next}. */
+  private void shipObjects(DeliveryStreamMeta batchMeta, Staged staged, List<StagedObject> objects, int index,
+                           Runnable next) {
     if (closed) {
       return;
     }
-    if (index == staged.objects().size()) {
-      commit(staged);
+    if (index == objects.size()) {
+      next.run();
       return;
     }
-    StagedObject object = staged.objects().get(index);
+    StagedObject object = objects.get(index);
+    boolean destination = staged.files().objects().contains(object);
     Retries.Attempts<Void> attempts = Retries.withBackOff(context, () -> settings.worker().executeBlocking(() -> {
       settings.objects().put(object.bucket(), object.key(), object.file(), object.contentEncoding());
       return null;
@@ -402,11 +416,103 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     shipping = attempts;
     attempts.result().onSuccess(v -> {
       shipping = null;
-      stats.s3Success.incrementAndGet();
-      stats.s3Records.addAndGet(object.records());
-      stats.s3Bytes.addAndGet(object.bytes());
-      ship(batchMeta, staged, index + 1);
+      if (destination) {
+        stats.s3Success.incrementAndGet();
+        stats.s3Records.addAndGet(object.records());
+        stats.s3Bytes.addAndGet(object.bytes());
+      } else {
+        stats.backupSuccess.incrementAndGet();
+        stats.backupRecords.addAndGet(object.records());
+        stats.backupBytes.addAndGet(object.bytes());
+      }
+      shipObjects(batchMeta, staged, objects, index + 1, next);
     });
+  }
+
+  /**
+   * Sends the staged HTTP requests one by one, each retried for the destination's RetryOptions; a request the
+   * endpoint still refuses then (or at once, with 413) has its records written as failure records under the
+   * {@code http-endpoint-failed} prefix of the backup bucket. Then the backup and error objects go, and the batch is
+   * committed.
+   */
+  private void shipRequests(DeliveryStreamMeta batchMeta, Staged staged, int index) {
+    if (closed) {
+      return;
+    }
+    List<StagedRequest> requests = staged.files().requests();
+    if (index == requests.size()) {
+      shipObjects(batchMeta, staged, staged.files().besides(), 0, () -> commit(staged));
+      return;
+    }
+    StagedRequest request = requests.get(index);
+    HttpEndpointDestinationConfiguration http = batchMeta.destination().httpEndpoint();
+    HttpEndpointSender sender = sender(batchMeta);
+    int[] attempts = {0};
+    Throwable[] last = {null};
+    Retries.Attempts<Void> sending = Retries.withBackOff(context, () -> sender.send(request),
+        http.retryOptions().durationInSeconds() * 1000L, e -> {
+          attempts[0]++;
+          last[0] = e;
+          LOG.warn("Delivery stream {} could not deliver request {} to {} ({})", batchMeta.key().arn(),
+              request.requestId(), http.endpointConfiguration().url(), e.getMessage());
+        });
+    shipping = sending;
+    sending.result().onComplete(ar -> {
+      shipping = null;
+      if (closed) {
+        return;
+      }
+      if (ar.succeeded()) {
+        stats.httpSuccess.incrementAndGet();
+        stats.httpRecords.addAndGet(request.records());
+        stats.httpBytes.addAndGet(request.dataBytes());
+        deleteQuietly(request);
+        shipRequests(batchMeta, staged, index + 1);
+        return;
+      }
+      ErrorRecordWriter.Failure failure = ErrorRecordWriter.Failure.httpEndpoint(
+          HttpEndpointException.of(last[0] == null ? ar.cause() : last[0]), Math.max(1, attempts[0]),
+          settings.clock().millis());
+      settings.worker().executeBlocking(() -> {
+        try (ErrorRecordWriter errors = new ErrorRecordWriter(batchMeta.key().name(), batchMeta.versionId(),
+            ErrorRecordWriter.Target.of(http.s3Configuration()), ErrorRecordWriter.HTTP_ENDPOINT_FAILED, staging(),
+            request.requestId())) {
+          HttpEndpointWriter.readRecords(request, r -> errors.add(r, failure));
+          List<StagedObject> backedUp = errors.finish();
+          request.delete();
+          return backedUp;
+        }
+      }, true).onComplete(backed -> {
+        if (backed.failed()) {
+          LOG.warn("Delivery stream {} could not write the records of failed request {} for its backup ({}); "
+              + "trying again in {} ms", batchMeta.key().arn(), request.requestId(), backed.cause().toString(),
+              STAGING_RETRY_MILLIS);
+          vertx.setTimer(STAGING_RETRY_MILLIS, id -> shipRequests(batchMeta, staged, index));
+          return;
+        }
+        shipObjects(batchMeta, staged, backed.result(), 0, () -> shipRequests(batchMeta, staged, index + 1));
+      });
+    });
+  }
+
+  /** The HTTP client of the delivery stream's current endpoint configuration (a new one after UpdateDestination). */
+  private HttpEndpointSender sender(DeliveryStreamMeta batchMeta) {
+    if (sender == null || senderVersion != batchMeta.versionId()) {
+      if (sender != null) {
+        sender.close();
+      }
+      sender = new HttpEndpointSender(vertx, batchMeta.destination().httpEndpoint(), batchMeta.key().arn(),
+          HttpEndpointSender.Settings.withRequestTimeout(settings.httpEndpointTimeoutMillis()));
+      senderVersion = batchMeta.versionId();
+    }
+    return sender;
+  }
+
+  private void deleteQuietly(StagedRequest request) {
+    settings.worker().executeBlocking(() -> {
+      request.delete();
+      return null;
+    }, true);
   }
 
   /**

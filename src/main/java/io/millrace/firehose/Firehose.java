@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
  * Firehose in one piece: the control plane ({@link DeliveryStreamRegistry}, over its own {@link FirehoseCommitter})
@@ -29,23 +30,26 @@ public final class Firehose {
    * @param limits           the registry's limits and delays
    * @param maxBufferedBytes undelivered bytes a delivery stream may hold
    * @param objects          where S3 destinations' objects go
-   * @param lambda           whether a Lambda Invoke endpoint is configured
+   * @param lambda           the client of the Lambda Invoke endpoint, or null when none is configured
    * @param directPutLimits  whether Direct PUT quotas are enforced
+   * @param httpEndpointTimeoutMillis how long an HTTP endpoint may take to answer one request
    */
   public record Settings(DeliveryStreamRegistry.Limits limits, long maxBufferedBytes, ObjectStore objects,
-                         boolean lambda, boolean directPutLimits) {}
+                         LambdaClient lambda, boolean directPutLimits, long httpEndpointTimeoutMillis) {}
 
   private final DeliveryStreamRegistry registry;
   private final Deliveries deliveries;
   private final ObjectStore objects;
+  private final LambdaClient lambda;
   private final DestinationRules.Capabilities capabilities;
   private final StreamRegistry streams;
 
-  private Firehose(DeliveryStreamRegistry registry, Deliveries deliveries, ObjectStore objects,
+  private Firehose(DeliveryStreamRegistry registry, Deliveries deliveries, ObjectStore objects, LambdaClient lambda,
                    DestinationRules.Capabilities capabilities, StreamRegistry streams) {
     this.registry = registry;
     this.deliveries = deliveries;
     this.objects = objects;
+    this.lambda = lambda;
     this.capabilities = capabilities;
     this.streams = streams;
   }
@@ -58,14 +62,14 @@ public final class Firehose {
                                 StreamRegistry streams, Settings settings, MeterRegistry meters, Clock clock) {
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("millrace-firehose", 8);
     Deliveries deliveries = new Deliveries(vertx, dataDir, shardSettings, io, new DeliveryStreamVerticle.Settings(
-        settings.maxBufferedBytes(), settings.objects(), worker, io, streams, settings.directPutLimits(), clock),
-        meters);
+        settings.maxBufferedBytes(), settings.objects(), worker, io, streams, settings.directPutLimits(),
+        settings.lambda(), settings.httpEndpointTimeoutMillis(), clock), meters);
     FirehoseCommitter committer = new FirehoseCommitter(vertx, vertx.getOrCreateContext(),
         dataDir == null ? null : dataDir.resolve("meta"), io);
     DeliveryStreamRegistry registry = new DeliveryStreamRegistry(vertx, committer, deliveries, settings.limits(),
         clock);
-    return new Firehose(registry, deliveries, settings.objects(), new DestinationRules.Capabilities(settings.lambda()),
-        streams);
+    return new Firehose(registry, deliveries, settings.objects(), settings.lambda(),
+        new DestinationRules.Capabilities(settings.lambda() != null), streams);
   }
 
   /** The stream a Kinesis stream ARN names; InvalidArgument if it is not one. */
@@ -85,6 +89,9 @@ public final class Firehose {
 
   /** Releases the clients of external stores; call after the deliveries stopped (with Vert.x). */
   public void close() {
+    if (lambda != null) {
+      lambda.close();
+    }
     if (objects instanceof AutoCloseable closeable) {
       try {
         closeable.close();

@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * buffer, following resharding (a child shard is read once all its parents are read to their end, so records of one
  * partition key keep their order), from a durable position per shard.
  *
+ * <p>KPL-aggregated records are taken apart into their user records on the way in, as Firehose does for a Kinesis
+ * source (records that are not valid aggregates pass as they are).
+ *
  * <p>Where to start: shards open when the delivery stream was created are read from its DeliveryStartTimestamp
  * (records that arrived from then on), shards created later from their beginning. Positions are saved in the delivery
  * stream's checkpoint after the records they passed are durable in the buffer, so a crash repeats records (at least
@@ -161,7 +164,10 @@ final class KinesisStreamReader {
         if (shard.endOffset() != null && r.offset() >= shard.endOffset()) {
           break;
         }
-        entries.add(new AppendRequest.Entry(r.partitionKey(), null, r.data()));
+        // As Firehose does for a Kinesis source: KPL aggregates are taken apart into their user records.
+        for (RecordDeaggregator.KplRecord sub : RecordDeaggregator.deaggregateKpl(r.data(), r.partitionKey())) {
+          entries.add(new AppendRequest.Entry(sub.partitionKey(), null, sub.data()));
+        }
         next = r.offset() + 1;
       }
       long reached = Math.max(next, Math.min(read.nextOffset(), shard.endOffset() == null ? Long.MAX_VALUE

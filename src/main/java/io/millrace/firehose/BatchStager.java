@@ -1,0 +1,161 @@
+package io.millrace.firehose;
+
+import io.millrace.firehose.FirehoseConfig.ExtendedS3DestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.HttpEndpointDestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.ProcessingConfiguration;
+import io.millrace.firehose.FirehoseConfig.Processor;
+import io.millrace.firehose.FirehoseConfig.S3DestinationConfiguration;
+import io.millrace.firehose.HttpEndpointWriter.StagedRequest;
+import io.millrace.firehose.S3ObjectWriter.StagedObject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+
+/**
+ * One batch on its way out: its records are processed (the ProcessingConfiguration's processors, in Firehose's
+ * order: RecordDeAggregation, Lambda, MetadataExtraction, AppendDelimiterToRecord) and written to staging files,
+ * chunk by chunk, so memory holds one chunk whatever the batch size:
+ * <ul>
+ *   <li>for an S3 destination, its objects ({@link S3ObjectWriter}, one per partition with dynamic partitioning),
+ *       and, with S3BackupMode Enabled, the records as they arrived, before processing, in the backup bucket;</li>
+ *   <li>for an HTTP endpoint, its requests ({@link HttpEndpointWriter}), and with S3BackupMode AllData every record
+ *       sent also in the backup bucket (S3Configuration);</li>
+ *   <li>records a processor failed go, as Firehose's failure records, under the {@code processing-failed} error
+ *       prefix: of the destination bucket, or of the HTTP endpoint's backup bucket.</li>
+ * </ul>
+ *
+ * <p>Blocking and single-threaded: used on the delivery stream's worker, one task at a time (a Lambda processor
+ * calls its function from here).
+ */
+final class BatchStager implements AutoCloseable {
+
+  /** What a batch became: the destination's objects or requests, and what goes to S3 besides (backup, errors). */
+  record Staged(List<StagedObject> objects, List<StagedRequest> requests, List<StagedObject> besides,
+                long processingFailures) {}
+
+  private final String deliveryStream;
+  private final long version;
+  private final ExtendedS3DestinationConfiguration s3;
+  private final HttpEndpointDestinationConfiguration http;
+  private final List<RecordProcessor> processors;
+  private final S3ObjectWriter objects;
+  private final HttpEndpointWriter requests;
+  private final S3ObjectWriter backup;
+  private final boolean backupRaw;
+  private final ErrorRecordWriter processingFailed;
+  private final Clock clock;
+  private long failures;
+
+  /**
+   * @param lambda the client Lambda processors call (null when none is configured; such processors were refused)
+   */
+  BatchStager(DeliveryStreamMeta meta, Path staging, String batchId, LambdaClient lambda, Clock clock) {
+    this.deliveryStream = meta.key().name();
+    this.version = meta.versionId();
+    this.s3 = meta.destination().extendedS3();
+    this.http = meta.destination().httpEndpoint();
+    this.clock = clock;
+    ProcessingConfiguration processing = s3 != null ? s3.processingConfiguration() : http.processingConfiguration();
+    this.processors = processors(processing, meta, lambda);
+    if (s3 != null) {
+      objects = new S3ObjectWriter(deliveryStream, version, s3, staging, batchId);
+      requests = null;
+      backupRaw = "Enabled".equals(s3.s3BackupMode()) && s3.s3BackupConfiguration() != null;
+      backup = backupRaw ? new S3ObjectWriter(deliveryStream, version, asExtended(s3.s3BackupConfiguration()),
+          staging, batchId + "-backup") : null;
+      processingFailed = new ErrorRecordWriter(deliveryStream, version, ErrorRecordWriter.Target.of(s3),
+          ErrorRecordWriter.PROCESSING_FAILED, staging, batchId);
+    } else {
+      objects = null;
+      requests = new HttpEndpointWriter(http, staging, batchId, clock);
+      backupRaw = false;
+      backup = "AllData".equals(http.s3BackupMode()) ? new S3ObjectWriter(deliveryStream, version,
+          asExtended(http.s3Configuration()), staging, batchId + "-backup") : null;
+      processingFailed = new ErrorRecordWriter(deliveryStream, version,
+          ErrorRecordWriter.Target.of(http.s3Configuration()), ErrorRecordWriter.PROCESSING_FAILED, staging, batchId);
+    }
+  }
+
+  /** The processors that run, in Firehose's order whatever the order they were given in. */
+  private static List<RecordProcessor> processors(ProcessingConfiguration processing, DeliveryStreamMeta meta,
+                                                  LambdaClient lambda) {
+    List<Processor> active = processing == null ? List.of() : processing.active();
+    List<RecordProcessor> out = new ArrayList<>();
+    for (String type : List.of("RecordDeAggregation", "Lambda", "MetadataExtraction", "AppendDelimiterToRecord")) {
+      for (Processor p : active) {
+        if (!type.equals(p.type())) {
+          continue;
+        }
+        out.add(switch (type) {
+          case "RecordDeAggregation" -> RecordDeaggregator.from(p);
+          case "Lambda" -> new LambdaProcessor(lambda, LambdaProcessor.Settings.from(p, meta.key().arn(),
+              meta.key().region()));
+          case "MetadataExtraction" -> MetadataExtractor.from(p);
+          default -> AppendDelimiter.INSTANCE;
+        });
+      }
+    }
+    return out;
+  }
+
+  /** A backup bucket's configuration, as the S3 writer takes it (no processing, no partitioning). */
+  private static ExtendedS3DestinationConfiguration asExtended(S3DestinationConfiguration c) {
+    return new ExtendedS3DestinationConfiguration(c.roleArn(), c.bucketArn(), c.prefix(), c.errorOutputPrefix(),
+        c.bufferingHints(), c.compressionFormat(), c.encryptionConfiguration(), c.cloudWatchLoggingOptions(), null,
+        null, null, null, null, null, null);
+  }
+
+  /** Processes one chunk of the batch's records (in order) and writes what comes of them. */
+  void add(List<FirehoseRecord> chunk) throws IOException {
+    if (backupRaw) {
+      backup.add(chunk);
+    }
+    ProcessingResult result = ProcessingResult.of(chunk);
+    for (RecordProcessor p : processors) {
+      result = result.then(p);
+    }
+    if (objects != null) {
+      objects.add(result.delivered());
+    } else {
+      requests.add(result.delivered());
+      if (backup != null) {
+        backup.add(result.delivered());
+      }
+    }
+    long now = clock.millis();
+    for (FailedRecord f : result.failed()) {
+      processingFailed.add(new FirehoseRecord(f.rawData(), f.arrivalMillis()), new ErrorRecordWriter.Failure(
+          f.errorCode(), f.errorMessage(), f.attemptsMade(), now, f.lambdaArn()));
+    }
+    failures += result.failed().size();
+  }
+
+  /** Closes the files and names what they hold. */
+  Staged finish() throws IOException {
+    List<StagedObject> besides = new ArrayList<>();
+    if (backup != null) {
+      besides.addAll(backup.finish());
+    }
+    besides.addAll(processingFailed.finish());
+    return new Staged(objects == null ? List.of() : objects.finish(), requests == null ? List.of()
+        : requests.finish(), besides, failures);
+  }
+
+  /** Deletes what a batch given up left behind. */
+  @Override
+  public void close() {
+    if (objects != null) {
+      objects.close();
+    }
+    if (requests != null) {
+      requests.close();
+    }
+    if (backup != null) {
+      backup.close();
+    }
+    processingFailed.close();
+  }
+}
