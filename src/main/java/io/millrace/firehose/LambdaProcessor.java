@@ -206,7 +206,7 @@ public final class LambdaProcessor implements RecordProcessor {
    */
   public static LambdaClient client(String endpoint, String region, String accessKeyId, String secretAccessKey) {
     LambdaClientBuilder builder = LambdaClient.builder().region(Region.of(region))
-        .credentialsProvider(S3ObjectStore.credentials(accessKeyId, secretAccessKey))
+        .credentialsProvider(OutboundCredentials.of(accessKeyId, secretAccessKey))
         .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
             .socketTimeout(INVOKE_TIMEOUT.plusSeconds(10)).build())
         .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())

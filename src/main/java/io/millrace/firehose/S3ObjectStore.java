@@ -3,10 +3,6 @@ package io.millrace.firehose;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -23,20 +19,15 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private final String endpoint;
   private final S3Client client;
 
-  /** @param accessKeyId empty: the SDK's default credentials (environment, profile) */
+  /** @param accessKeyId empty: the SDK's default credentials, else none ({@link OutboundCredentials}) */
   public S3ObjectStore(String endpoint, String region, String accessKeyId, String secretAccessKey) {
     this.endpoint = endpoint;
     this.client = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.of(region))
-        .forcePathStyle(true).credentialsProvider(credentials(accessKeyId, secretAccessKey))
+        .forcePathStyle(true).credentialsProvider(OutboundCredentials.of(accessKeyId, secretAccessKey))
         .httpClient(UrlConnectionHttpClient.create())
         // The delivery retries on its own schedule (Retries); the SDK's retries would only hide failures in it.
         .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
         .build();
-  }
-
-  static AwsCredentialsProvider credentials(String accessKeyId, String secretAccessKey) {
-    return accessKeyId == null || accessKeyId.isEmpty() ? DefaultCredentialsProvider.builder().build()
-        : StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKeyId, secretAccessKey));
   }
 
   @Override
