@@ -23,8 +23,10 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  *       and, with S3BackupMode Enabled, the records as they arrived, before processing, in the backup bucket;</li>
  *   <li>for an HTTP endpoint, its requests ({@link HttpEndpointWriter}), and with S3BackupMode AllData every record
  *       sent also in the backup bucket (S3Configuration);</li>
- *   <li>records a processor failed go, as Firehose's failure records, under the {@code processing-failed} error
- *       prefix: of the destination bucket, or of the HTTP endpoint's backup bucket.</li>
+ *   <li>records a processor failed, and records dynamic partitioning cannot place (a partition key the prefix uses
+ *       is missing, or the batch already has 500 partitions), go as Firehose's failure records under the
+ *       {@code processing-failed} error prefix: of the destination bucket, or of the HTTP endpoint's backup
+ *       bucket.</li>
  * </ul>
  *
  * <p>Blocking and single-threaded: used on the delivery stream's worker, one task at a time (a Lambda processor
@@ -91,14 +93,20 @@ final class BatchStager implements AutoCloseable {
         }
         out.add(switch (type) {
           case "RecordDeAggregation" -> RecordDeaggregator.from(p);
-          case "Lambda" -> new LambdaProcessor(lambda, LambdaProcessor.Settings.from(p, meta.key().arn(),
-              meta.key().region()));
+          case "Lambda" -> new LambdaProcessor(lambda, lambdaSettings(p, meta));
           case "MetadataExtraction" -> MetadataExtractor.from(p);
           default -> AppendDelimiter.INSTANCE;
         });
       }
     }
     return out;
+  }
+
+  /** A Lambda processor's settings; the event names the source stream of a KinesisStreamAsSource delivery stream. */
+  private static LambdaProcessor.Settings lambdaSettings(Processor p, DeliveryStreamMeta meta) {
+    LambdaProcessor.Settings settings = LambdaProcessor.Settings.from(p, meta.key().arn(), meta.key().region());
+    return meta.source() == null ? settings
+        : settings.withSourceKinesisStreamArn(meta.source().configuration().kinesisStreamArn());
   }
 
   /** A backup bucket's configuration, as the S3 writer takes it (no processing, no partitioning). */
@@ -117,8 +125,9 @@ final class BatchStager implements AutoCloseable {
     for (RecordProcessor p : processors) {
       result = result.then(p);
     }
+    List<FailedRecord> failed = new ArrayList<>(result.failed());
     if (objects != null) {
-      objects.add(result.delivered());
+      failed.addAll(objects.add(result.delivered()));
     } else {
       requests.add(result.delivered());
       if (backup != null) {
@@ -126,11 +135,11 @@ final class BatchStager implements AutoCloseable {
       }
     }
     long now = clock.millis();
-    for (FailedRecord f : result.failed()) {
+    for (FailedRecord f : failed) {
       processingFailed.add(new FirehoseRecord(f.rawData(), f.arrivalMillis()), new ErrorRecordWriter.Failure(
           f.errorCode(), f.errorMessage(), f.attemptsMade(), now, f.lambdaArn()));
     }
-    failures += result.failed().size();
+    failures += failed.size();
   }
 
   /** Closes the files and names what they hold. */

@@ -10,8 +10,9 @@ package io.millrace.firehose;
  * AWS capture (facts §4.4); FunctionError with its message is in failure records captured from AWS and published by
  * users; MetadataExtractionFailed with "Non JSON record provided" is reported by users of AWS. The timeout's message is
  * the guide's, its code is <b>Millrace's</b>; so are {@link #LAMBDA_INVOKE_FAILED} (the Invoke call itself failed:
- * connection refused, say) and {@link #DEAGGREGATION_FAILED} (AWS's behaviour for a record that is not JSON is
- * undocumented).
+ * connection refused, say), {@link #DEAGGREGATION_FAILED} (AWS's behaviour for a record that is not JSON is
+ * undocumented), {@link #PARTITION_KEY_MISSING} and {@link #PARTITION_LIMIT_EXCEEDED} (AWS documents that such
+ * records go to the error prefix, not with which code).
  *
  * <p>Immutable.
  */
@@ -39,6 +40,12 @@ public enum ProcessingError {
   /** Millrace's code: the Invoke call failed before Lambda answered (the endpoint refused the connection, say). */
   LAMBDA_INVOKE_FAILED("Lambda.InvokeFailed", "Firehose could not invoke the Lambda function."),
   METADATA_EXTRACTION_FAILED("DynamicPartitioning.MetadataExtractionFailed", "Non JSON record provided"),
+  /** Millrace's code: the record lacks a partition key its delivery stream's S3 prefix uses. */
+  PARTITION_KEY_MISSING("DynamicPartitioning.PartitionKeyMissing", "The record has no value for a partition key "
+      + "that the S3 prefix uses."),
+  /** Millrace's code: the batch already writes as many partitions as Firehose's default quota of active partitions. */
+  PARTITION_LIMIT_EXCEEDED("DynamicPartitioning.ActivePartitionsLimitExceeded", "The record would open a partition "
+      + "past the limit of " + S3ObjectWriter.MAX_PARTITIONS + " active partitions of a delivery stream."),
   /** Millrace's code: RecordDeAggregation with SubRecordType JSON met a record that is not JSON objects. */
   DEAGGREGATION_FAILED("RecordDeAggregation.InvalidJson", "The record is not JSON objects, concatenated or "
       + "separated by newlines, so it cannot be deaggregated.");

@@ -45,6 +45,9 @@ final class S3ObjectWriter implements AutoCloseable {
     }
   }
 
+  /** The most objects one batch writes with dynamic partitioning: Firehose's default quota of active partitions. */
+  static final int MAX_PARTITIONS = 500;
+
   private final String deliveryStream;
   private final long version;
   private final ExtendedS3DestinationConfiguration config;
@@ -73,12 +76,23 @@ final class S3ObjectWriter implements AutoCloseable {
         : ZoneId.of(config.customTimeZone());
   }
 
-  /** Appends records (in order) to their objects. */
-  void add(List<FirehoseRecord> records) throws IOException {
+  /**
+   * Appends records (in order) to their objects. With dynamic partitioning, a record that fits no object comes back as
+   * a failed record, for the error prefix, as Firehose sends it there: one whose partition keys leave an expression of
+   * the prefix without a value, and one that would open a partition past {@link #MAX_PARTITIONS} in this batch.
+   */
+  List<FailedRecord> add(List<FirehoseRecord> records) throws IOException {
+    List<FailedRecord> failed = List.of();
     for (FirehoseRecord r : records) {
       Map<String, String> partition = partitioned ? r.partitionKeys() : Map.of();
       Open o = objects.get(partition);
       if (o == null) {
+        FailedRecord refused = partitioned ? refuse(r) : null;
+        if (refused != null) {
+          failed = failed.isEmpty() ? new ArrayList<>() : failed;
+          failed.add(refused);
+          continue;
+        }
         Path file = staging.resolve(batchId + "-" + objects.size());
         OutputStream out = compression.wrap(new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024));
         o = new Open(file, out, r.arrivalMillis(), partition);
@@ -88,6 +102,19 @@ final class S3ObjectWriter implements AutoCloseable {
       o.records++;
       o.bytes += r.data().length;
     }
+    return failed;
+  }
+
+  /** Why the first record of a new partition cannot be written, as a failed record; null when it can. */
+  private FailedRecord refuse(FirehoseRecord r) {
+    try {
+      ObjectKeys.evaluate(config.prefix(), Instant.ofEpochMilli(r.arrivalMillis()), zone, null, r.partitionKeys(),
+          () -> "x");
+    } catch (IllegalArgumentException e) {
+      return FailedRecord.of(r, ProcessingError.PARTITION_KEY_MISSING, e.getMessage() + ", which the S3 prefix "
+          + config.prefix() + " uses.");
+    }
+    return objects.size() < MAX_PARTITIONS ? null : FailedRecord.of(r, ProcessingError.PARTITION_LIMIT_EXCEEDED);
   }
 
   /** Closes the files and names the objects. */
