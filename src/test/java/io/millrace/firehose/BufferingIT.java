@@ -5,17 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.millrace.testing.FirehoseClients;
+import io.millrace.testing.LocalBuckets;
 import io.millrace.testing.MutableClock;
 import io.millrace.testing.TestServer;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +34,7 @@ class BufferingIT {
   Path dir;
 
   private final MutableClock clock = new MutableClock();
+  private LocalBuckets buckets;
   private TestServer server;
   private FirehoseClient firehose;
 
@@ -43,6 +42,7 @@ class BufferingIT {
   void start() {
     server = TestServer.start(Map.of("inMemory", "false", "dataDir", dir.toString()), clock);
     firehose = FirehoseClients.sync(server.endpoint());
+    buckets = new LocalBuckets(dir);
   }
 
   @AfterEach
@@ -63,28 +63,6 @@ class BufferingIT {
     return handle.checkNow().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  private List<Path> objects(String bucket) throws IOException {
-    Path root = dir.resolve("s3").resolve(bucket);
-    if (!Files.isDirectory(root)) {
-      return List.of();
-    }
-    try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted()
-          .toList();
-    }
-  }
-
-  private List<Path> awaitObjects(String bucket, int count) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    List<Path> found = objects(bucket);
-    while (found.size() < count && System.nanoTime() < deadline) {
-      Thread.sleep(20); // the delivery writes files from its own worker: poll them, bounded
-      found = objects(bucket);
-    }
-    assertEquals(count, found.size(), "objects in " + bucket + ": " + found);
-    return found;
-  }
-
   @Test
   void a_full_buffer_is_delivered_before_its_interval() throws Exception {
     create("by-size", 1, 900);
@@ -95,8 +73,9 @@ class BufferingIT {
     }
     firehose.putRecordBatch(b -> b.deliveryStreamName("by-size").records(records));
     // 1.2 MiB buffered, the clock never moved: only the size rule can have delivered it.
-    List<Path> delivered = awaitObjects("by-size", 1);
-    assertTrue(Files.size(delivered.get(0)) >= 1024 * 1024, "one object of at least SizeInMBs");
+    List<String> delivered = buckets.awaitKeys("by-size", 1);
+    assertEquals(1, delivered.size(), "one object: " + delivered);
+    assertTrue(buckets.read("by-size", delivered.get(0)).length >= 1024 * 1024, "an object of at least SizeInMBs");
   }
 
   @Test
@@ -105,16 +84,16 @@ class BufferingIT {
     firehose.putRecord(b -> b.deliveryStreamName("by-time").record(r -> r.data(SdkBytes.fromUtf8String("x\n"))));
     clock.advance(Duration.ofSeconds(59));
     assertFalse(checkNow("by-time"), "59 s after the record arrived nothing is due");
-    assertEquals(List.of(), objects("by-time"));
+    assertEquals(List.of(), buckets.keys("by-time"));
     clock.advance(Duration.ofSeconds(1));
     checkNow("by-time"); // due now: delivered without waiting for the periodic check (which may get there first)
-    assertEquals("x\n", Files.readString(awaitObjects("by-time", 1).get(0)));
+    assertEquals(List.of("x"), buckets.awaitLines("by-time", lines -> !lines.isEmpty()));
   }
 
   @Test
   void an_interval_of_zero_delivers_at_once() throws Exception {
     create("at-once", 5, 0);
     firehose.putRecord(b -> b.deliveryStreamName("at-once").record(r -> r.data(SdkBytes.fromUtf8String("now\n"))));
-    assertEquals("now\n", Files.readString(awaitObjects("at-once", 1).get(0)));
+    assertEquals(List.of("now"), buckets.awaitLines("at-once", lines -> !lines.isEmpty()));
   }
 }

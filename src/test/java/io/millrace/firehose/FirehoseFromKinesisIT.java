@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.millrace.testing.FirehoseClients;
+import io.millrace.testing.LocalBuckets;
 import io.millrace.testing.KinesisClients;
+import io.millrace.testing.KplAggregate;
+import io.millrace.testing.KplAggregate.Sub;
 import io.millrace.testing.MutableClock;
 import io.millrace.testing.TestServer;
-import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
@@ -32,7 +31,7 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 /**
  * A delivery stream that reads a Kinesis stream: every record acknowledged by PutRecords after the delivery stream
  * was created is delivered, across a split and a merge of the stream's shards, and records from before its
- * DeliveryStartTimestamp are not.
+ * DeliveryStartTimestamp are not; records the KPL aggregated arrive as their user records.
  */
 class FirehoseFromKinesisIT {
 
@@ -106,19 +105,35 @@ class FirehoseFromKinesisIT {
     return acknowledged;
   }
 
-  private Set<String> delivered() throws IOException {
-    Path bucket = dir.resolve("s3").resolve("orders-archive");
-    Set<String> lines = new HashSet<>();
-    if (!Files.isDirectory(bucket)) {
-      return lines;
+  private Set<String> delivered() {
+    return new HashSet<>(new LocalBuckets(dir).lines("orders-archive"));
+  }
+
+  @Test
+  void kpl_aggregated_records_in_the_stream_are_delivered_as_their_user_records() throws Exception {
+    try (TestServer server = TestServer.start(Map.of("inMemory", "false", "dataDir", dir.toString()));
+         KinesisClient kinesis = KinesisClients.kinesis(server.endpoint());
+         FirehoseClient firehose = FirehoseClients.sync(server.endpoint())) {
+      kinesis.createStream(b -> b.streamName("producer").shardCount(1));
+      await(() -> kinesis.describeStreamSummary(b -> b.streamName("producer")).streamDescriptionSummary()
+          .streamStatus() == StreamStatus.ACTIVE);
+      firehose.createDeliveryStream(b -> b.deliveryStreamName("producer-to-s3")
+          .deliveryStreamType(DeliveryStreamType.KINESIS_STREAM_AS_SOURCE)
+          .kinesisStreamSourceConfiguration(k -> k.kinesisStreamARN("arn:aws:kinesis:us-east-1:" + ACCOUNT
+              + ":stream/producer").roleARN("arn:aws:iam::000000000000:role/firehose"))
+          .extendedS3DestinationConfiguration(s -> s.roleARN("arn:aws:iam::000000000000:role/firehose")
+              .bucketARN("arn:aws:s3:::producer-archive").bufferingHints(h -> h.sizeInMBs(1).intervalInSeconds(0))));
+
+      byte[] aggregate = KplAggregate.of(List.of("user-a", "user-b"), List.of(), Sub.of("u1\n"),
+          new Sub(1, -1, "u2\n"), Sub.of("u3\n"));
+      kinesis.putRecord(b -> b.streamName("producer").partitionKey("aggregate")
+          .data(SdkBytes.fromByteArray(aggregate)));
+      kinesis.putRecord(b -> b.streamName("producer").partitionKey("plain").data(SdkBytes.fromUtf8String("p\n")));
+
+      List<String> lines = new LocalBuckets(dir).awaitLines("producer-archive", l -> l.size() >= 4);
+      assertEquals(List.of("p", "u1", "u2", "u3"), lines.stream().sorted().toList(),
+          "each user record once, and no aggregate");
     }
-    try (Stream<Path> files = Files.walk(bucket)) {
-      for (Path p : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
-          .toList()) {
-        lines.addAll(Files.readAllLines(p, StandardCharsets.UTF_8));
-      }
-    }
-    return lines;
   }
 
   private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {

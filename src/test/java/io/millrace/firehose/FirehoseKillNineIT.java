@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.millrace.testing.FirehoseClients;
+import io.millrace.testing.LocalBuckets;
 import io.millrace.testing.JarProcess;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,18 +133,7 @@ class FirehoseKillNineIT {
         + " acknowledged); server output:\n" + server.output());
   }
 
-  private Set<String> delivered() throws IOException {
-    Path bucket = tmp.resolve("data").resolve("s3").resolve("crash-bucket");
-    Set<String> lines = new HashSet<>();
-    if (!Files.isDirectory(bucket)) {
-      return lines;
-    }
-    try (Stream<Path> files = Files.walk(bucket)) {
-      for (Path p : files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("."))
-          .toList()) {
-        lines.addAll(Files.readAllLines(p, StandardCharsets.UTF_8));
-      }
-    }
-    return lines;
+  private Set<String> delivered() {
+    return new HashSet<>(new LocalBuckets(tmp.resolve("data")).lines("crash-bucket"));
   }
 }

@@ -10,20 +10,34 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.millrace.firehose.LambdaProcessor.Input;
 import io.millrace.firehose.LambdaProcessor.KinesisRecordMetadata;
 import io.millrace.firehose.LambdaProcessor.Settings;
+import io.millrace.testing.FirehoseClients;
+import io.millrace.testing.LocalBuckets;
 import io.millrace.testing.LocalLambda;
+import io.millrace.testing.MutableClock;
+import io.millrace.testing.TestServer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.firehose.FirehoseClient;
+import software.amazon.awssdk.services.firehose.model.Processor;
+import software.amazon.awssdk.services.firehose.model.ProcessorParameter;
+import software.amazon.awssdk.services.firehose.model.Record;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
- * LambdaProcessor against a real local Lambda runtime (serverless-offline, {@link LocalLambda}) running Node.js
- * Firehose transformations. Skipped only when node or npm is missing; the first run installs the npm packages.
+ * The Lambda processor against a real local Lambda runtime (serverless-offline, {@link LocalLambda}) running Node.js
+ * Firehose transformations: LambdaProcessor itself, and a delivery stream that calls a function for every batch.
+ * Skipped only when node or npm is missing (CI installs them); the first run installs the npm packages.
  */
 class LambdaProcessorIT {
 
@@ -108,6 +122,55 @@ class LambdaProcessorIT {
 
   private static List<String> texts(List<FirehoseRecord> records) {
     return records.stream().map(r -> new String(r.data(), UTF_8)).toList();
+  }
+
+  @Test
+  void through_a_delivery_stream_ok_records_reach_their_partitions_dropped_ones_nowhere_and_failed_ones_the_errors()
+      throws Exception {
+    MutableClock clock = new MutableClock();
+    try (TestServer server = TestServer.start(Map.of("inMemory", "false", "dataDir", dir.resolve("server").toString(),
+        "lambdaEndpoint", lambda.endpoint().toString()), clock);
+         FirehoseClient firehose = FirehoseClients.sync(server.endpoint())) {
+      firehose.createDeliveryStream(b -> b.deliveryStreamName("orders").extendedS3DestinationConfiguration(s -> s
+          .roleARN("arn:aws:iam::000000000000:role/firehose").bucketARN("arn:aws:s3:::orders")
+          .prefix("customer=!{partitionKeyFromLambda:customer}/")
+          .errorOutputPrefix("errors/!{firehose:error-output-type}/")
+          .bufferingHints(h -> h.sizeInMBs(64).intervalInSeconds(60))
+          .dynamicPartitioningConfiguration(d -> d.enabled(true))
+          .processingConfiguration(p -> p.enabled(true).processors(
+              Processor.builder().type("Lambda").parameters(
+                  ProcessorParameter.builder().parameterName("LambdaArn")
+                      .parameterValue(lambda.functionArn("transform")).build(),
+                  ProcessorParameter.builder().parameterName("NumberOfRetries").parameterValue("0").build()).build(),
+              Processor.builder().type("AppendDelimiterToRecord").build()))));
+      firehose.putRecordBatch(b -> b.deliveryStreamName("orders").records(Stream.of("{\"customer\":\"acme\",\"n\":1}",
+          "{\"customer\":\"globex\",\"n\":2}", "drop me", "fail me", "no partition key",
+          "{\"customer\":\"acme\",\"n\":3}").map(t -> Record.builder().data(SdkBytes.fromUtf8String(t)).build())
+          .toList()));
+      clock.advance(Duration.ofSeconds(60));
+      server.millrace().firehose().deliveries().find(new DeliveryStreamKey("000000000000", "us-east-1", "orders"))
+          .checkNow().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+      LocalBuckets buckets = new LocalBuckets(dir.resolve("server"));
+      List<String> keys = buckets.awaitKeys("orders", 3);
+      assertEquals(3, keys.size(), keys + "\n" + lambda.output());
+      Map<String, String> objects = new TreeMap<>();
+      keys.forEach(k -> objects.put(k.substring(0, k.lastIndexOf('/') + 1), buckets.readString("orders", k)));
+      assertEquals("{\"CUSTOMER\":\"ACME\",\"N\":1}\n{\"CUSTOMER\":\"ACME\",\"N\":3}\n",
+          objects.get("customer=acme/"));
+      assertEquals("{\"CUSTOMER\":\"GLOBEX\",\"N\":2}\n", objects.get("customer=globex/"));
+      Map<String, JsonNode> failures = new TreeMap<>();
+      for (String line : objects.get("errors/processing-failed/").split("\n")) {
+        JsonNode f = JSON.readTree(line);
+        failures.put(new String(Base64.getDecoder().decode(f.get("rawData").asText()), UTF_8), f);
+      }
+      assertEquals(List.of("NO PARTITION KEY\n", "fail me"), List.copyOf(failures.keySet()),
+          "the failed record as it came, the one without a key as the function made it; the dropped one nowhere");
+      assertEquals("Lambda.ProcessingFailedStatus", failures.get("fail me").get("errorCode").asText());
+      assertEquals(lambda.functionArn("transform"), failures.get("fail me").get("lambdaARN").asText());
+      assertEquals("DynamicPartitioning.PartitionKeyMissing",
+          failures.get("NO PARTITION KEY\n").get("errorCode").asText());
+    }
   }
 
   @Test

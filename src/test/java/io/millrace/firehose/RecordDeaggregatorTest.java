@@ -7,13 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.CodedOutputStream;
 import io.millrace.firehose.FirehoseConfig.Processor;
 import io.millrace.firehose.FirehoseConfig.ProcessorParameter;
 import io.millrace.firehose.RecordDeaggregator.KplRecord;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.security.MessageDigest;
+import io.millrace.testing.KplAggregate;
+import io.millrace.testing.KplAggregate.Sub;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -118,9 +116,9 @@ class RecordDeaggregatorTest {
   // ---- KPL ----
 
   @Test
-  void a_kpl_aggregate_gives_back_its_records_with_their_keys() throws Exception {
-    byte[] aggregate = kpl(List.of("pk-a", "pk-b"), List.of("170141183460469231731687303715884105728"),
-        new Sub(0, -1, "one"), new Sub(1, 0, "two"), new Sub(0, -1, ""), new Sub(1, -1, "four"));
+  void a_kpl_aggregate_gives_back_its_records_with_their_keys() {
+    byte[] aggregate = KplAggregate.of(List.of("pk-a", "pk-b"), List.of("170141183460469231731687303715884105728"),
+        Sub.of("one"), new Sub(1, 0, "two"), Sub.of(""), new Sub(1, -1, "four"));
     assertTrue(RecordDeaggregator.hasKplMagic(aggregate));
     List<KplRecord> records = RecordDeaggregator.deaggregateKpl(aggregate, "outer");
     assertEquals(4, records.size());
@@ -132,16 +130,16 @@ class RecordDeaggregatorTest {
   }
 
   @Test
-  void a_kpl_aggregate_in_a_delivery_stream_record_keeps_its_arrival_time() throws Exception {
-    byte[] aggregate = kpl(List.of("p"), List.of(), new Sub(0, -1, "x"), new Sub(0, -1, "y"));
+  void a_kpl_aggregate_in_a_delivery_stream_record_keeps_its_arrival_time() {
+    byte[] aggregate = KplAggregate.of(List.of("p"), List.of(), Sub.of("x"), Sub.of("y"));
     List<FirehoseRecord> out = RecordDeaggregator.deaggregateKpl(new FirehoseRecord(aggregate, ARRIVAL));
     assertEquals(List.of("x", "y"), texts(out));
     assertTrue(out.stream().allMatch(r -> r.arrivalMillis() == ARRIVAL));
   }
 
   @Test
-  void a_kpl_aggregate_with_a_corrupted_md5_passes_unchanged() throws Exception {
-    byte[] aggregate = kpl(List.of("p"), List.of(), new Sub(0, -1, "x"));
+  void a_kpl_aggregate_with_a_corrupted_md5_passes_unchanged() {
+    byte[] aggregate = KplAggregate.of(List.of("p"), List.of(), Sub.of("x"));
     aggregate[aggregate.length - 1] ^= 1;
     List<KplRecord> records = RecordDeaggregator.deaggregateKpl(aggregate, "outer");
     assertEquals(1, records.size());
@@ -152,65 +150,20 @@ class RecordDeaggregatorTest {
   }
 
   @Test
-  void records_that_are_not_kpl_aggregates_pass_unchanged() throws Exception {
+  void records_that_are_not_kpl_aggregates_pass_unchanged() {
     byte[] plain = "just a record, long enough to hold a digest".getBytes(UTF_8);
     assertSame(plain, RecordDeaggregator.deaggregateKpl(plain, "k").get(0).data());
     byte[] shortOne = {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2};
     assertSame(shortOne, RecordDeaggregator.deaggregateKpl(shortOne, "k").get(0).data());
-    byte[] badIndex = kpl(List.of("p"), List.of(), new Sub(1, -1, "x"));
+    byte[] badIndex = KplAggregate.of(List.of("p"), List.of(), new Sub(1, -1, "x"));
     assertSame(badIndex, RecordDeaggregator.deaggregateKpl(badIndex, "k").get(0).data());
-    byte[] empty = kpl(List.of("p"), List.of());
+    byte[] empty = KplAggregate.of(List.of("p"), List.of());
     assertSame(empty, RecordDeaggregator.deaggregateKpl(empty, "k").get(0).data());
-    byte[] garbage = withMagicAndMd5(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
+    byte[] garbage = KplAggregate.withMagicAndMd5(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
     assertSame(garbage, RecordDeaggregator.deaggregateKpl(garbage, "k").get(0).data());
   }
 
   // ---- helpers ----
-
-  private record Sub(long partitionKeyIndex, long explicitHashKeyIndex, String data) {}
-
-  /** A KPL aggregate as the KPL writes it (each record also carries a tag, which readers ignore). */
-  static byte[] kpl(List<String> partitionKeys, List<String> explicitHashKeys, Sub... records) throws IOException {
-    ByteArrayOutputStream proto = new ByteArrayOutputStream();
-    CodedOutputStream out = CodedOutputStream.newInstance(proto);
-    for (String k : partitionKeys) {
-      out.writeString(1, k);
-    }
-    for (String k : explicitHashKeys) {
-      out.writeString(2, k);
-    }
-    for (Sub s : records) {
-      ByteArrayOutputStream tag = new ByteArrayOutputStream();
-      CodedOutputStream t = CodedOutputStream.newInstance(tag);
-      t.writeString(1, "key");
-      t.writeString(2, "value");
-      t.flush();
-      ByteArrayOutputStream record = new ByteArrayOutputStream();
-      CodedOutputStream r = CodedOutputStream.newInstance(record);
-      r.writeUInt64(1, s.partitionKeyIndex());
-      if (s.explicitHashKeyIndex() >= 0) {
-        r.writeUInt64(2, s.explicitHashKeyIndex());
-      }
-      r.writeByteArray(3, s.data().getBytes(UTF_8));
-      r.writeByteArray(4, tag.toByteArray());
-      r.flush();
-      out.writeByteArray(3, record.toByteArray());
-    }
-    out.flush();
-    return withMagicAndMd5(proto.toByteArray());
-  }
-
-  private static byte[] withMagicAndMd5(byte[] proto) {
-    try {
-      ByteArrayOutputStream all = new ByteArrayOutputStream();
-      all.write(new byte[] {(byte) 0xF3, (byte) 0x89, (byte) 0x9A, (byte) 0xC2});
-      all.write(proto);
-      all.write(MessageDigest.getInstance("MD5").digest(proto));
-      return all.toByteArray();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
 
   private static FirehoseRecord record(String data) {
     return new FirehoseRecord(data.getBytes(UTF_8), ARRIVAL);

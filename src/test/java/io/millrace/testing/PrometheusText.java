@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 /** Scrapes a server's {@code GET /metrics} and reads single values out of the Prometheus text. */
 public final class PrometheusText {
@@ -39,5 +40,14 @@ public final class PrometheusText {
     return text.lines().filter(l -> l.startsWith(name + " ")).findFirst()
         .map(l -> Double.parseDouble(l.substring(name.length() + 1).trim()))
         .orElseThrow(() -> new AssertionError("no sample " + name + " in:\n" + text));
+  }
+
+  /** The value of the sample {@code name} whose label {@code label} is {@code labelValue}; fails when there is none. */
+  public static double value(String text, String name, String label, String labelValue) {
+    String wanted = label + "=\"" + labelValue + "\"";
+    return text.lines().filter(l -> l.startsWith(name + "{") && l.indexOf('}') > 0
+            && List.of(l.substring(name.length() + 1, l.indexOf('}')).split(",")).contains(wanted))
+        .findFirst().map(l -> Double.parseDouble(l.substring(l.indexOf('}') + 1).trim()))
+        .orElseThrow(() -> new AssertionError("no sample " + name + "{" + wanted + "} in:\n" + text));
   }
 }

@@ -317,8 +317,8 @@ class BadInputIT {
 
   @Test
   void an_unknown_or_missing_target_is_an_unknown_operation() throws Exception {
-    for (String target : List.of("Kinesis_20131202.Nope", "Kinesis_20131202.", "Firehose_20150804.ListDeliveryStreams",
-        "nonsense")) {
+    for (String target : List.of("Kinesis_20131202.Nope", "Kinesis_20131202.", "Firehose_20150804.Nope",
+        "KinesisAnalytics_20150814.ListApplications", "nonsense")) {
       assertError(call(null, JSON, utf8("{}"), Map.of("X-Amz-Target", target)), 400, "UnknownOperationException");
     }
     HttpRequest noTarget = HttpRequest.newBuilder(server.endpoint()).timeout(Duration.ofSeconds(10))
