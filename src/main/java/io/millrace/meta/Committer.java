@@ -2,12 +2,12 @@ package io.millrace.meta;
 
 import io.millrace.concurrent.OnContext;
 import io.millrace.error.KinesisException;
+import io.millrace.error.StorageFaults;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.nio.file.FileSystemException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import org.slf4j.Logger;
@@ -176,9 +176,8 @@ public class Committer<M, D> {
 
   /** The answer to a change that could not be made durable: retryable, with the file system's reason. */
   private static KinesisException notPersisted(Throwable cause) {
-    String reason = cause instanceof FileSystemException f && f.getReason() != null ? f.getReason()
-        : cause instanceof IOException && cause.getMessage() != null ? cause.getMessage() : "a storage error";
-    return new KinesisException.InternalFailure("The change could not be saved (" + reason + "); nothing was "
+    return new KinesisException.InternalFailure("The change could not be saved (" + StorageFaults.reason(cause)
+        + "); nothing was "
         + "changed. Retry once the server's storage has room.");
   }
 }

@@ -2,6 +2,7 @@ package io.millrace.stream;
 
 import io.millrace.concurrent.Delay;
 import io.millrace.error.KinesisException;
+import io.millrace.error.StorageFaults;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -193,7 +194,8 @@ public final class StreamRegistry {
           return null;
         }))
         .transform(ar -> Future.failedFuture(new KinesisException.InternalFailure("The shards of " + key.describe()
-            + " could not be started (" + cause.getMessage() + "); the stream was not created. Retry CreateStream.")));
+            + " could not be started (" + StorageFaults.reason(cause) + "); the stream was not created. Retry "
+            + "CreateStream.")));
   }
 
   /**

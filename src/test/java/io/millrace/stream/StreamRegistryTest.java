@@ -253,6 +253,24 @@ class StreamRegistryTest {
   }
 
   @Test
+  void a_stream_whose_shards_cannot_open_is_not_created_and_the_answer_names_the_reason_without_server_paths(
+      Vertx vertx, VertxTestContext test) {
+    Path data = dir.resolve("data");
+    FaultySegmentIo faulty = new FaultySegmentIo().fail(Fault.OPEN, data);
+    ControlPlane registry = ControlPlane.create(vertx, new MetadataStore(dir.resolve("meta")),
+        new ShardDirectory(vertx, data, 1 << 20, SHARDS, faulty), limits(10, 0), CLOCK);
+    StreamKey key = key("unopenable");
+    registry.start().compose(v -> registry.streams().create(stream(key, 2)))
+        .onComplete(test.failing(e -> test.verify(() -> {
+          assertTrue(e instanceof KinesisException.InternalFailure, String.valueOf(e));
+          assertEquals("The shards of Stream unopenable under account " + ACCOUNT + " could not be started (Too many "
+              + "open files); the stream was not created. Retry CreateStream.", e.getMessage());
+          assertTrue(registry.streams().find(key).isEmpty());
+          test.completeNow();
+        })));
+  }
+
+  @Test
   void a_failed_create_can_be_retried_once_the_disk_has_room(Vertx vertx, VertxTestContext test) {
     FaultySegmentIo faulty = new FaultySegmentIo().fail(Fault.OPEN, dir);
     ControlPlane registry = registry(vertx, new MetadataStore(dir, faulty), limits(10, 0));
