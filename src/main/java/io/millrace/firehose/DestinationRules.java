@@ -53,7 +53,7 @@ public final class DestinationRules {
     boolean partitioned = c.dynamicPartitioningConfiguration() != null
         && Boolean.TRUE.equals(c.dynamicPartitioningConfiguration().enabled());
     BufferingHints hints = hints(c.bufferingHints());
-    checkPrefixes(c.prefix(), c.errorOutputPrefix(), partitioned, c.processingConfiguration());
+    checkPrefixes(c.prefix(), c.errorOutputPrefix(), partitioned);
     checkProcessing(c.processingConfiguration(), capabilities);
     if (partitioned) {
       checkPartitioning(hints, c.prefix(), c.processingConfiguration());
@@ -91,7 +91,7 @@ public final class DestinationRules {
 
   /** An S3 configuration (a backup's) with its defaults. */
   static S3DestinationConfiguration plainS3(S3DestinationConfiguration c) {
-    checkPrefixes(c.prefix(), c.errorOutputPrefix(), false, null);
+    checkPrefixes(c.prefix(), c.errorOutputPrefix(), false);
     return new S3DestinationConfiguration(c.roleArn(), c.bucketArn(), c.prefix(), c.errorOutputPrefix(),
         hints(c.bufferingHints()), c.compressionFormat() == null ? "UNCOMPRESSED" : c.compressionFormat(),
         c.encryptionConfiguration() == null ? NO_ENCRYPTION : c.encryptionConfiguration(),
@@ -210,8 +210,7 @@ public final class DestinationRules {
     return given;
   }
 
-  private static void checkPrefixes(String prefix, String errorOutputPrefix, boolean partitioned,
-                                    ProcessingConfiguration processing) {
+  private static void checkPrefixes(String prefix, String errorOutputPrefix, boolean partitioned) {
     List<ObjectKeys.Expression> inPrefix = expressions(prefix);
     List<ObjectKeys.Expression> inErrorPrefix = expressions(errorOutputPrefix);
     boolean errorPrefixGiven = errorOutputPrefix != null && !errorOutputPrefix.isEmpty();
