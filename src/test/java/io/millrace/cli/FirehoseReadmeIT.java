@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.testing.JarProcess;
 import io.millrace.testing.ReadmeShell;
 import io.millrace.testing.ReadmeShell.Ran;
+import io.millrace.testing.S3ProxyServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +20,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's Firehose walkthrough, run exactly as written against the jar started with the README's own command:
+ * The README's Firehose walkthroughs, run exactly as written against the jar started with the README's own commands:
  * a delivery stream into the embedded S3 files, a batch of records, the gzip object they became, then the stream
- * listed and deleted. Editing the block without this test fails it.
+ * listed and deleted; and a delivery stream into an S3-compatible store (S3Proxy on the port and with the key pair
+ * the README names), the object listed and read back with {@code aws s3}. Editing a block without this test fails it.
  */
 class FirehoseReadmeIT {
 
@@ -64,6 +66,44 @@ class FirehoseReadmeIT {
       assertTrue(ok(ran.get(8), "list-delivery-streams").json().path("DeliveryStreamNames").toString()
           .contains("\"clicks\""));
       ok(ran.get(9), "delete-delivery-stream");
+    }
+  }
+
+  @Test
+  @Timeout(180)
+  void the_s3_compatible_store_walkthrough_runs_as_written_against_a_real_store() throws Exception {
+    assumeTrue(Files.isExecutable(AWS), "AWS CLI v2 is not installed at /usr/bin/aws (.ci/run installs it)");
+    ReadmeShell.requirePortFree(4567);
+    ReadmeShell.requirePortFree(9000);
+    String readme = Files.readString(README, StandardCharsets.UTF_8);
+    String section = "## Firehose walkthrough: into an S3-compatible store";
+    String start = ReadmeShell.block(readme, section, 0).trim();
+    List<String> commands = ReadmeShell.commands(ReadmeShell.block(readme, section, 1));
+    assertEquals(12, commands.size(), "the walkthrough changed; update this test with it: " + commands);
+
+    Path work = Files.createDirectories(tmp.resolve("checkout"));
+    Files.createSymbolicLink(work.resolve("target"), JarProcess.jar().toAbsolutePath().getParent());
+    try (S3ProxyServer store = S3ProxyServer.start(Files.createDirectories(tmp.resolve("store")), 9000,
+             "minioadmin", "minioadmin");
+         JarProcess server = JarProcess.shell(tmp.resolve("server.log"), work, start)) {
+      server.awaitHealthy(4567, Duration.ofSeconds(30));
+      List<Ran> ran = ReadmeShell.run(commands, work, tmp);
+
+      ok(ran.get(0), "export AWS_ACCESS_KEY_ID=minioadmin");
+      ok(ran.get(1), "F=\"aws firehose");
+      ok(ran.get(2), "S3=\"aws s3");
+      ok(ran.get(3), "mb s3://orders-archive");
+      assertEquals("arn:aws:firehose:us-east-1:000000000000:deliverystream/orders",
+          ok(ran.get(4), "create-delivery-stream").json().path("DeliveryStreamARN").asText());
+      assertTrue(ok(ran.get(5), "order 1").json().hasNonNull("RecordId"));
+      assertTrue(ok(ran.get(6), "order 2").json().hasNonNull("RecordId"));
+      ok(ran.get(7), "until");
+      String listing = ok(ran.get(8), "ls s3://orders-archive").stdout().trim();
+      assertTrue(listing.matches("\\S+ \\S+ +16 orders/\\d{4}-\\d{2}-\\d{2}/orders-1-\\d{4}(-\\d{2}){5}-"
+          + "[0-9a-f-]{36}"), listing);
+      ok(ran.get(9), "cp s3://orders-archive archive");
+      assertEquals("order 1\norder 2\n", ok(ran.get(10), "cat archive").stdout());
+      ok(ran.get(11), "delete-delivery-stream");
     }
   }
 }

@@ -40,11 +40,15 @@ public final class S3ProxyServer implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final URI endpoint;
+  private final String accessKey;
+  private final String secretKey;
 
-  private S3ProxyServer(Process process, Path log, URI endpoint) {
+  private S3ProxyServer(Process process, Path log, URI endpoint, String accessKey, String secretKey) {
     this.process = process;
     this.log = log;
     this.endpoint = endpoint;
+    this.accessKey = accessKey;
+    this.secretKey = secretKey;
   }
 
   /** The jar's path; fails clearly when the build did not pass it (run the test through failsafe). */
@@ -67,14 +71,19 @@ public final class S3ProxyServer implements AutoCloseable {
 
   /** {@link #start(Path)} on a given port (a store that comes up where a client already looks for it). */
   public static S3ProxyServer start(Path dir, int port) throws IOException {
+    return start(dir, port, ACCESS_KEY, SECRET_KEY);
+  }
+
+  /** {@link #start(Path, int)} accepting another key pair (one a README shows, say). */
+  public static S3ProxyServer start(Path dir, int port, String accessKey, String secretKey) throws IOException {
     URI endpoint = URI.create("http://127.0.0.1:" + port);
     Path data = Files.createDirectories(dir.resolve("data"));
     Path properties = dir.resolve("s3proxy.properties");
     Files.write(properties, List.of(
         "s3proxy.endpoint=" + endpoint,
         "s3proxy.authorization=aws-v2-or-v4",
-        "s3proxy.identity=" + ACCESS_KEY,
-        "s3proxy.credential=" + SECRET_KEY,
+        "s3proxy.identity=" + accessKey,
+        "s3proxy.credential=" + secretKey,
         "jclouds.provider=filesystem-nio2",
         "jclouds.filesystem.basedir=" + data), StandardCharsets.UTF_8);
     Path log = dir.resolve("s3proxy.log");
@@ -88,7 +97,7 @@ public final class S3ProxyServer implements AutoCloseable {
         "--properties", properties.toString())
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("LOG_LEVEL", "warn");
-    S3ProxyServer server = new S3ProxyServer(builder.start(), log, endpoint);
+    S3ProxyServer server = new S3ProxyServer(builder.start(), log, endpoint, accessKey, secretKey);
     try {
       server.awaitAnswer(START_TIMEOUT);
     } catch (RuntimeException | Error e) {
@@ -105,18 +114,18 @@ public final class S3ProxyServer implements AutoCloseable {
 
   /** The access key id it accepts. */
   public String accessKey() {
-    return ACCESS_KEY;
+    return accessKey;
   }
 
   /** The secret access key of {@link #accessKey()}. */
   public String secretKey() {
-    return SECRET_KEY;
+    return secretKey;
   }
 
   /** A new S3 client for it (path-style, the JDK's HTTP client, us-east-1); the caller closes it. */
   public S3Client client() {
     return S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
         .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(2))
             .socketTimeout(Duration.ofSeconds(20)).build())
         .build();
