@@ -35,10 +35,34 @@ final class Kinesis {
 
   /** Calls an action outside the measured scenario (set-up), failing loudly on an error answer. */
   static String call(String action, String json) {
+    return send("Kinesis_20131202." + action, json);
+  }
+
+  /** {@link #call} for a Firehose action. */
+  static String firehose(String action, String json) {
+    return send("Firehose_20150804." + action, json);
+  }
+
+  /** The text of {@code GET /metrics}. */
+  static String metrics() {
+    try {
+      HttpRequest request = HttpRequest.newBuilder(URI.create(URL + "/metrics")).timeout(Duration.ofSeconds(30))
+          .GET().build();
+      return CLIENT.send(request, HttpResponse.BodyHandlers.ofString()).body();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("GET /metrics failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String send(String target, String json) {
+    String action = target.substring(target.indexOf('.') + 1);
     try {
       HttpRequest request = HttpRequest.newBuilder(URI.create(URL + "/"))
           .header("Content-Type", "application/x-amz-json-1.1").header("Authorization", AUTH)
-          .header("X-Amz-Date", "20260101T000000Z").header("X-Amz-Target", "Kinesis_20131202." + action)
+          .header("X-Amz-Date", "20260101T000000Z").header("X-Amz-Target", target)
           .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(json)).build();
       HttpResponse<String> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {

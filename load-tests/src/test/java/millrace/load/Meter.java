@@ -21,6 +21,10 @@ final class Meter {
     count.add(n);
   }
 
+  long count() {
+    return count.sum();
+  }
+
   void report() {
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     System.out.printf("%n>>> %s: %,d in %.1f s = %,.0f per second%n%n", what, count.sum(), seconds,
