@@ -2,6 +2,7 @@ package millrace.load;
 
 import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.atOnceUsers;
+import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.http.HttpDsl.http;
@@ -24,6 +25,7 @@ public class PutRecordSimulation extends Simulation {
   private static final int SECONDS = Kinesis.intProperty("seconds", 30);
   private static final int SHARDS = Kinesis.intProperty("shards", 4);
   private static final String DATA = Kinesis.randomBase64(Kinesis.intProperty("recordBytes", 100));
+  private static final Meter METER = new Meter("requests acknowledged");
 
   private final ScenarioBuilder producers = scenario("PutRecord")
       .during(Duration.ofSeconds(SECONDS)).on(
@@ -31,11 +33,23 @@ public class PutRecordSimulation extends Simulation {
               .header("X-Amz-Target", "Kinesis_20131202.PutRecord")
               .body(StringBody(session -> "{\"StreamName\":\"" + STREAM + "\",\"Data\":\"" + DATA
                   + "\",\"PartitionKey\":\"" + session.userId() + "-" + System.nanoTime() + "\"}"))
-              .check(status().is(200)));
+              .check(status().is(200)),
+          exec(session -> {
+            if (!session.isFailed()) {
+              METER.add(1);
+            }
+            return session;
+          }));
 
   @Override
   public void before() {
     Kinesis.freshStream(STREAM, SHARDS);
+    METER.start();
+  }
+
+  @Override
+  public void after() {
+    METER.report();
   }
 
   {

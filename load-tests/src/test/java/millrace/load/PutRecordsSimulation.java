@@ -31,7 +31,6 @@ public class PutRecordsSimulation extends Simulation {
   private static final int RECORD_BYTES = Kinesis.intProperty("recordBytes", 1024);
 
   private static final Meter METER = new Meter("records acknowledged");
-  private static volatile double startCpu;
 
   /** A few distinct bodies, so partition keys vary between requests without building bodies under load. */
   private static final String[] BODIES = new String[8];
@@ -58,18 +57,12 @@ public class PutRecordsSimulation extends Simulation {
   @Override
   public void before() {
     Kinesis.freshStream(STREAM, SHARDS);
-    startCpu = ServerProcess.cpuSeconds();
     METER.start();
   }
 
   @Override
   public void after() {
     METER.report();
-    if (ServerProcess.known()) { // -Dmillrace.pid=...
-      double cpu = ServerProcess.cpuSeconds() - startCpu;
-      System.out.printf(">>> server CPU: %.1f s = %.2f ms per 1,000 records (%,.0f records per CPU-second)%n%n",
-          cpu, cpu * 1e6 / METER.count(), METER.count() / cpu);
-    }
   }
 
   {
