@@ -355,7 +355,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
           notBeforeMillis = settings.clock().millis() + STAGING_RETRY_MILLIS;
           delivering = false;
         })
-        .onSuccess(staged -> shipObjects(batchMeta, staged, staged.files().objects(), 0,
+        .onSuccess(staged -> shipObjects(batchMeta, staged.files().objects(), true, 0,
             () -> shipRequests(batchMeta, staged, 0)));
   }
 
@@ -396,8 +396,11 @@ public final class DeliveryStreamVerticle extends VerticleBase {
         });
   }
 
-  /** Stores staged objects one by one, each retried until stored (the records wait meanwhile), then {@code next}. */
-  private void shipObjects(DeliveryStreamMeta batchMeta, Staged staged, List<StagedObject> objects, int index,
+  /**
+   * Stores staged objects one by one, each retried until stored (the records wait meanwhile), then {@code next};
+   * counted as DeliveryToS3 when they are the destination's objects, else as BackupToS3.
+   */
+  private void shipObjects(DeliveryStreamMeta batchMeta, List<StagedObject> objects, boolean destination, int index,
                            Runnable next) {
     if (closed) {
       return;
@@ -407,7 +410,6 @@ public final class DeliveryStreamVerticle extends VerticleBase {
       return;
     }
     StagedObject object = objects.get(index);
-    boolean destination = staged.files().objects().contains(object);
     Retries.Attempts<Void> attempts = Retries.withBackOff(context, () -> settings.worker().executeBlocking(() -> {
       settings.objects().put(object.bucket(), object.key(), object.file(), object.contentEncoding());
       return null;
@@ -425,7 +427,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
         stats.backupRecords.addAndGet(object.records());
         stats.backupBytes.addAndGet(object.bytes());
       }
-      shipObjects(batchMeta, staged, objects, index + 1, next);
+      shipObjects(batchMeta, objects, destination, index + 1, next);
     });
   }
 
@@ -441,7 +443,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     }
     List<StagedRequest> requests = staged.files().requests();
     if (index == requests.size()) {
-      shipObjects(batchMeta, staged, staged.files().besides(), 0, () -> commit(staged));
+      shipObjects(batchMeta, staged.files().besides(), false, 0, () -> commit(staged));
       return;
     }
     StagedRequest request = requests.get(index);
@@ -490,7 +492,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
           vertx.setTimer(STAGING_RETRY_MILLIS, id -> shipRequests(batchMeta, staged, index));
           return;
         }
-        shipObjects(batchMeta, staged, backed.result(), 0, () -> shipRequests(batchMeta, staged, index + 1));
+        shipObjects(batchMeta, backed.result(), false, 0, () -> shipRequests(batchMeta, staged, index + 1));
       });
     });
   }
