@@ -28,6 +28,7 @@ WORK=$(mktemp -d /tmp/millrace-peers.XXXXXX)
 SERVER=""
 cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
+trap 'exit 130' INT TERM   # so the EXIT trap stops the server under test too
 
 echo "installing kinesalite@3.3.3 and kinesis-local@0.6.2 into $WORK"
 (cd "$WORK" && npm install --silent --no-audit --no-fund kinesalite@3.3.3 kinesis-local@0.6.2 > npm.log 2>&1) \

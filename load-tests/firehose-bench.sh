@@ -8,20 +8,22 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
 SECONDS_PER_RUN=${2:-30}
 DATA=$(mktemp -d /tmp/millrace-firehose-bench.XXXXXX)
-trap 'rm -rf "$DATA"' EXIT
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$DATA"' EXIT
+trap 'exit 130' INT TERM   # so the EXIT trap stops the server under test too
 
 run() { # run <simulation> <extra server flags...>; prints the simulation's >>> lines
   local sim=$1; shift
   rm -rf "$DATA/data"
   java -jar target/millrace.jar --data-dir "$DATA/data" "$@" > "$DATA/server.log" 2>&1 &
-  local server=$!
+  server=$!
   for _ in $(seq 1 150); do curl -sf http://127.0.0.1:4567/health > /dev/null && break; sleep 0.2; done
   echo "== $sim $*"
   mvn -q -f load-tests gatling:test -Dgatling.simulationClass="millrace.load.$sim" -Dusers=16 \
     -Dseconds="$SECONDS_PER_RUN" -Dmillrace.pid="$server" -DdestinationDown="$DOWN" 2>&1 | grep '>>>' || true
   echo "server CPU for the whole run (start, load, delivery): $(awk '{printf "%.1f s", ($14 + $15) / 100}' \
     "/proc/$server/stat")"
-  kill "$server"; wait "$server" || true
+  kill "$server"; wait "$server" || true; server=""
 }
 
 for round in $(seq 1 "$ROUNDS"); do

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,9 +57,7 @@ class BufferingIT {
   }
 
   private boolean checkNow(String name) throws Exception {
-    DeliveryHandle handle = server.millrace().firehose().deliveries().find(new DeliveryStreamKey("000000000000",
-        "us-east-1", name));
-    return handle.checkNow().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return server.checkDelivery(name);
   }
 
   @Test

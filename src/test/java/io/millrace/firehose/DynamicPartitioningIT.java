@@ -16,7 +16,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,8 +79,7 @@ class DynamicPartitioningIT {
   /** Moves the clock past the interval and has the delivery look at it at once. */
   private void passInterval(String name) throws Exception {
     clock.advance(Duration.ofSeconds(60));
-    server.millrace().firehose().deliveries().find(new DeliveryStreamKey("000000000000", "us-east-1", name))
-        .checkNow().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    server.checkDelivery(name);
   }
 
   /** Each object's key up to its last slash → its content. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.millrace.testing.FirehoseClients;
 import io.millrace.testing.LocalBuckets;
+import io.millrace.testing.Poll;
 import io.millrace.testing.KinesisClients;
 import io.millrace.testing.KplAggregate;
 import io.millrace.testing.KplAggregate.Sub;
@@ -137,10 +138,6 @@ class FirehoseFromKinesisIT {
   }
 
   private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "condition not met in time");
-      Thread.sleep(20); // polling the control plane's state over its API
-    }
+    Poll.until("the stream state", condition);
   }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.millrace.testing.FirehoseClients;
 import io.millrace.testing.LocalBuckets;
+import io.millrace.testing.Poll;
 import io.millrace.testing.PrometheusText;
 import io.millrace.testing.TestServer;
 import io.vertx.core.MultiMap;
@@ -166,31 +167,26 @@ class HttpEndpointDeliveryIT {
   }
 
   private List<Received> awaitRequests(int count) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (endpoint.received().size() < count) {
-      assertTrue(System.nanoTime() < deadline, "the endpoint received " + endpoint.received().size() + " of "
-          + count + " requests");
-      Thread.sleep(20); // the delivery stream sends on its own schedule
-    }
-    return endpoint.received();
+    return Poll.until(count + " requests at the endpoint", endpoint::received, r -> r.size() >= count);
   }
 
   /** The failure records under {@code http-endpoint-failed/} in the backup bucket, once there are {@code count}. */
   private List<JsonNode> awaitFailureRecords(String bucket, int count) throws Exception {
-    List<String> keys = buckets.awaitKeys(bucket, 1);
+    return Poll.until(count + " failure records in " + bucket, () -> failureRecords(bucket), f -> f.size() == count);
+  }
+
+  private List<JsonNode> failureRecords(String bucket) {
     List<JsonNode> failures = new ArrayList<>();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (failures.size() < count && System.nanoTime() < deadline) {
-      failures.clear();
-      for (String key : buckets.keys(bucket)) {
-        assertTrue(key.startsWith("http-endpoint-failed/"), key);
-        for (String line : buckets.readString(bucket, key).split("\n")) {
+    for (String key : buckets.keys(bucket)) {
+      assertTrue(key.startsWith("http-endpoint-failed/"), key);
+      for (String line : buckets.readString(bucket, key).split("\n")) {
+        try {
           failures.add(JSON.readTree(line));
+        } catch (java.io.IOException e) {
+          throw new AssertionError("not a JSON failure record: " + line, e);
         }
       }
-      Thread.sleep(20);
     }
-    assertEquals(count, failures.size(), "failure records in " + keys);
     return failures;
   }
 
@@ -280,11 +276,6 @@ class HttpEndpointDeliveryIT {
   }
 
   private void awaitMetric(String name, String deliveryStream, double expected) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (metric(name, deliveryStream) != expected) {
-      assertTrue(System.nanoTime() < deadline, name + " never reached " + expected + ": "
-          + metric(name, deliveryStream));
-      Thread.sleep(20); // counted once the delivery completes, on the delivery stream's context
-    }
+    Poll.until(name + " reaching " + expected, () -> metric(name, deliveryStream), v -> v == expected);
   }
 }

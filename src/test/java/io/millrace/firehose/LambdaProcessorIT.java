@@ -21,7 +21,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -148,8 +147,7 @@ class LambdaProcessorIT {
           "{\"customer\":\"acme\",\"n\":3}").map(t -> Record.builder().data(SdkBytes.fromUtf8String(t)).build())
           .toList()));
       clock.advance(Duration.ofSeconds(60));
-      server.millrace().firehose().deliveries().find(new DeliveryStreamKey("000000000000", "us-east-1", "orders"))
-          .checkNow().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      server.checkDelivery("orders");
 
       LocalBuckets buckets = new LocalBuckets(dir.resolve("server"));
       List<String> keys = buckets.awaitKeys("orders", 3);

@@ -75,16 +75,6 @@ public final class LocalBuckets {
 
   private static <T> T await(String bucket, Predicate<T> done, java.util.function.Function<String, T> look)
       throws InterruptedException {
-    long deadline = System.nanoTime() + DEFAULT_WAIT.toNanos();
-    T seen = look.apply(bucket);
-    while (!done.test(seen)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("bucket " + bucket + " did not reach the expected state in " + DEFAULT_WAIT
-            + "; it holds: " + seen);
-      }
-      Thread.sleep(20); // objects are stored by the delivery stream's worker, with no event a test can await
-      seen = look.apply(bucket);
-    }
-    return seen;
+    return Poll.until("bucket " + bucket + " reaching the expected state", () -> look.apply(bucket), done);
   }
 }

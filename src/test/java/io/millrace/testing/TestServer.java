@@ -3,6 +3,8 @@ package io.millrace.testing;
 import io.millrace.app.Millrace;
 import io.millrace.config.ConfigLoader;
 import io.millrace.config.MillraceConfig;
+import io.millrace.firehose.DeliveryHandle;
+import io.millrace.firehose.DeliveryStreamKey;
 import io.millrace.storage.SegmentIo;
 import java.net.URI;
 import java.time.Clock;
@@ -58,6 +60,19 @@ public final class TestServer implements AutoCloseable {
 
   public URI endpoint() {
     return URI.create("http://127.0.0.1:" + port());
+  }
+
+  /**
+   * Has delivery stream {@code name} (account 000000000000, us-east-1) look at its buffer now, as its periodic check
+   * does, so a test that moved the clock sees the interval rule at once; true if a batch is being delivered.
+   */
+  public boolean checkDelivery(String name) throws Exception {
+    DeliveryHandle handle = millrace.firehose().deliveries().find(new DeliveryStreamKey("000000000000", "us-east-1",
+        name));
+    if (handle == null) {
+      throw new IllegalStateException("no running delivery stream " + name);
+    }
+    return handle.checkNow().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
   @Override
