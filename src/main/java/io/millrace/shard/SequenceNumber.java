@@ -34,28 +34,29 @@ public record SequenceNumber(long shardCreatedSeconds, int shardIndex, long offs
 
   /** The decimal wire form. */
   public String toDecimal() {
-    // 188 bits = 47 hex digits, packed big-endian into 24 bytes (the top 4 bits stay 0).
-    byte[] b = new byte[24];
+    // 188 bits = 47 hex digits in three 64-bit words, least significant first (the top 4 bits stay 0).
+    long[] words = new long[3];
     int bit = 0;
-    bit = put(b, bit, 4, 2);
-    bit = put(b, bit, 36, shardCreatedSeconds);
-    bit = put(b, bit, 4, shardIndex & 0xF);
-    bit = put(b, bit, 64, offset);
-    bit = put(b, bit, 8, 0);
-    bit = put(b, bit, 36, recordSeconds);
-    bit = put(b, bit, 32, shardIndex & 0xFFFF_FFFFL);
-    put(b, bit, 4, 2);
-    return decimal(b);
+    bit = put(words, bit, 4, 2);
+    bit = put(words, bit, 32, shardIndex & 0xFFFF_FFFFL);
+    bit = put(words, bit, 36, recordSeconds);
+    bit = put(words, bit, 8, 0);
+    bit = put(words, bit, 64, offset);
+    bit = put(words, bit, 4, shardIndex & 0xF);
+    bit = put(words, bit, 36, shardCreatedSeconds);
+    put(words, bit, 4, 2);
+    return decimal(words);
   }
 
   /**
-   * The unsigned big-endian 192-bit number in {@code b} in decimal: long division by 10^9 over six 32-bit limbs,
-   * several times cheaper than {@code BigInteger.toString} (this runs once per record put).
+   * The unsigned 192-bit number in {@code words} (least significant first) in decimal: long division by 10^9 over six
+   * 32-bit limbs, several times cheaper than {@code BigInteger.toString} (this runs once per record put).
    */
-  private static String decimal(byte[] b) {
+  private static String decimal(long[] words) {
     long[] limbs = new long[6];
-    for (int i = 0; i < 24; i++) {
-      limbs[i >> 2] = (limbs[i >> 2] << 8) | (b[i] & 0xFF);
+    for (int i = 0; i < 3; i++) {
+      limbs[4 - 2 * i] = words[i] >>> 32;
+      limbs[5 - 2 * i] = words[i] & 0xFFFF_FFFFL;
     }
     char[] out = new char[60];
     int pos = out.length;
@@ -77,15 +78,16 @@ public record SequenceNumber(long shardCreatedSeconds, int shardIndex, long offs
     return pos == out.length ? "0" : new String(out, pos, out.length - pos);
   }
 
-  /** Writes the low {@code bits} of {@code value} at bit position {@code at} (counted from bit 4 of byte 0). */
-  private static int put(byte[] b, int at, int bits, long value) {
-    for (int i = bits - 1; i >= 0; i--, at++) {
-      if (((value >>> i) & 1) != 0) {
-        int pos = at + 4;
-        b[pos >>> 3] |= (byte) (0x80 >>> (pos & 7));
-      }
+  /** Puts the low {@code bits} (at most 64) of {@code value} at bit {@code at}, counted from the least significant. */
+  private static int put(long[] words, int at, int bits, long value) {
+    long field = bits == 64 ? value : value & ((1L << bits) - 1);
+    int word = at >>> 6;
+    int shift = at & 63;
+    words[word] |= field << shift;
+    if (shift != 0 && shift + bits > 64) {
+      words[word + 1] |= field >>> (64 - shift);
     }
-    return at;
+    return at + bits;
   }
 
   @Override

@@ -22,8 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What reading a PutRecords body costs (not a test; compiled only with {@code -Pjmh}, see README "Request decoding
  * benchmark").
- * {@code shapeReader} is the server's path: parse to a tree, check every member's type as Kinesis does
- * ({@link ShapeReader}, base64 included), then bind. {@code jacksonOnly} binds the same bytes straight to the record,
+ * {@code shapeReader} is the server's path: one streaming read that checks every member's type as Kinesis does
+ * ({@link ShapeReader}, base64 included) and builds the record. {@code jacksonOnly} binds the same bytes straight to the record,
  * with none of Kinesis's checks: the floor the checks add to. Bodies of {@code records} entries of
  * {@code recordBytes} random data bytes, in JSON or CBOR. Scores are requests per second.
  */
@@ -68,7 +68,7 @@ public class RequestDecodeBenchmark {
 
   @Benchmark
   public PutRecordsRequest shapeReader() {
-    return ShapeReader.bind(ShapeReader.parse(body, format), PutRecordsRequest.class, format);
+    return ShapeReader.read(body, format, PutRecordsRequest.class);
   }
 
   @Benchmark

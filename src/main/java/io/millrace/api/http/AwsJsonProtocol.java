@@ -1,6 +1,5 @@
 package io.millrace.api.http;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.millrace.api.codec.Mappers;
 import io.millrace.api.codec.ShapeReader;
 import io.millrace.api.codec.WireFormat;
@@ -22,6 +21,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -137,24 +137,25 @@ final class AwsJsonProtocol {
     BodyType type = BodyType.of(request.getHeader("Content-Type"));
     Target target = Target.of(request.getHeader("X-Amz-Target"));
     String length = request.getHeader("Content-Length");
-    if (length != null && parseLength(length) > maxRequestBytes) {
+    long declared = length == null ? -1 : parseLength(length);
+    if (declared > maxRequestBytes) {
       drainAndClose(request);
-      error(request, type.answerFormat(), requestId, tooLarge(parseLength(length)), target.action());
+      error(request, type.answerFormat(), requestId, tooLarge(declared), target.action());
       return;
     }
-    collectBody(request, type.answerFormat(), requestId, target.action()).onSuccess(body -> {
+    collectBody(request, declared, type.answerFormat(), requestId, target.action()).onSuccess(body -> {
       if (body != null) {
         route(request, requestId, type, target, body);
       }
     });
   }
 
-  private void route(HttpServerRequest request, String requestId, BodyType type, Target target, Buffer body) {
+  private void route(HttpServerRequest request, String requestId, BodyType type, Target target, byte[] body) {
     String action = target.actionOf(services);
     Service service = action == null ? null : services.get(target.service());
     boolean subscribe = target.subscribeToShard() && subscribeToShard != null;
     boolean known = service != null && (service.find(action) != null || subscribe);
-    if (body.length() == 0) {
+    if (body.length == 0) {
       error(request, type.answerFormat(), requestId, known ? new KinesisException.Serialization(null)
           : new KinesisException.UnknownOperation(null), action);
       return;
@@ -180,34 +181,43 @@ final class AwsJsonProtocol {
   }
 
   private void run(HttpServerRequest request, String requestId, WireFormat format, Service service, String action,
-                   boolean subscribe, Buffer body) {
-    ObjectNode tree;
+                   boolean subscribe, byte[] body) {
     Operation<?, ?> op;
     RequestScope scope;
     try {
-      tree = ShapeReader.parse(body.getBytes(), format);
       op = service == null ? null : service.find(action);
       if (op == null && !subscribe) {
+        ShapeReader.checkWellFormed(body, format); // a malformed body is named first
         throw new KinesisException.UnknownOperation(service == null ? null : service.notServed(action));
       }
-      scope = authentication.scope(material(request));
+      scope = authenticate(request, body, format);
     } catch (RuntimeException e) {
       error(request, format, requestId, e, action);
       return;
     }
     if (op == null) {
-      subscribe(request, requestId, format, tree);
+      subscribe(request, requestId, format, body);
       return;
     }
-    runOperation(service, op, scope, tree, request, format, requestId);
+    runOperation(service, op, scope, body, request, format, requestId);
+  }
+
+  /** The caller's scope; a malformed body is named before an authentication failure, as Kinesis does. */
+  private RequestScope authenticate(HttpServerRequest request, byte[] body, WireFormat format) {
+    try {
+      return authentication.scope(material(request));
+    } catch (RuntimeException e) {
+      ShapeReader.checkWellFormed(body, format);
+      throw e;
+    }
   }
 
   private <Q extends Validated, R> void runOperation(Service service, Operation<Q, R> op, RequestScope scope,
-                                                     ObjectNode tree, HttpServerRequest request, WireFormat format,
+                                                     byte[] body, HttpServerRequest request, WireFormat format,
                                                      String requestId) {
     Future<R> result;
     try {
-      Q parsed = ShapeReader.bind(tree, op.requestType(), format);
+      Q parsed = ShapeReader.read(body, format, op.requestType());
       validate(parsed, service.validator());
       result = op.handle(parsed, scope);
     } catch (RuntimeException e) {
@@ -218,9 +228,9 @@ final class AwsJsonProtocol {
   }
 
   /** SubscribeToShard: checked like any request, then answered with an event stream (or a plain AWS error). */
-  private void subscribe(HttpServerRequest request, String requestId, WireFormat format, ObjectNode tree) {
+  private void subscribe(HttpServerRequest request, String requestId, WireFormat format, byte[] body) {
     try {
-      SubscribeToShardRequest parsed = ShapeReader.bind(tree, SubscribeToShardRequest.class, format);
+      SubscribeToShardRequest parsed = ShapeReader.read(body, format, SubscribeToShardRequest.class);
       validate(parsed, new Validator());
       subscribeToShard.handle(request, parsed, requestId)
           .onFailure(e -> error(request, format, requestId, e, "SubscribeToShard"));
@@ -252,9 +262,9 @@ final class AwsJsonProtocol {
         operation == null ? "an unknown action" : operation, requestId));
   }
 
-  private static boolean isJson(Buffer body) {
+  private static boolean isJson(byte[] body) {
     try {
-      Mappers.json().readTree(body.getBytes());
+      Mappers.json().readTree(body);
       return true;
     } catch (IOException e) {
       return false;
@@ -299,29 +309,55 @@ final class AwsJsonProtocol {
         : bytes) + " bytes exceeds the limit of " + maxRequestBytes + " bytes (setting maxRequestBytes).");
   }
 
-  /** Buffers the body, refusing (and answering 413) as soon as it grows past the limit. Null when refused. */
-  private Future<Buffer> collectBody(HttpServerRequest request, WireFormat answerFormat, String requestId,
-                                     String action) {
+  /**
+   * Buffers the body into one array (sized by its Content-Length when given, so that it is copied once, from the
+   * connection's chunks), refusing (and answering 413) as soon as it grows past the limit. Null when refused.
+   */
+  private Future<byte[]> collectBody(HttpServerRequest request, long declaredLength, WireFormat answerFormat,
+                                     String requestId, String action) {
     return Future.future(promise -> {
-      Buffer body = Buffer.buffer();
+      Body body = new Body(declaredLength > 0 ? (int) declaredLength : 1024);
       boolean[] refused = {false};
       request.handler(chunk -> {
         if (refused[0]) {
           return;
         }
-        if (body.length() + (long) chunk.length() > maxRequestBytes) {
+        if (body.length + (long) chunk.length() > maxRequestBytes) {
           refused[0] = true;
           drainAndClose(request);
           error(request, answerFormat, requestId, tooLarge(-1), action);
           promise.tryComplete(null);
           return;
         }
-        body.appendBuffer(chunk);
+        body.append(chunk);
       });
-      request.endHandler(v -> promise.tryComplete(refused[0] ? null : body));
+      request.endHandler(v -> promise.tryComplete(refused[0] ? null : body.bytes()));
       request.exceptionHandler(e -> promise.tryComplete(null));
       request.resume();
     });
+  }
+
+  /** A request body as it arrives: one array, grown (doubling) only past the length the request declared. */
+  private static final class Body {
+    private byte[] bytes;
+    private int length;
+
+    Body(int capacity) {
+      bytes = new byte[capacity];
+    }
+
+    void append(Buffer chunk) {
+      int n = chunk.length();
+      if (length + n > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(length + n, 2 * bytes.length));
+      }
+      chunk.getBytes(0, n, bytes, length);
+      length += n;
+    }
+
+    byte[] bytes() {
+      return length == bytes.length ? bytes : Arrays.copyOf(bytes, length);
+    }
   }
 
   /**

@@ -18,14 +18,15 @@ import io.millrace.error.KinesisException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ShapeReaderTest {
 
   private static <T> T json(String body, Class<T> type) {
-    return ShapeReader.bind(ShapeReader.parse(body.getBytes(StandardCharsets.UTF_8), WireFormat.JSON), type,
-        WireFormat.JSON);
+    return ShapeReader.read(body.getBytes(StandardCharsets.UTF_8), WireFormat.JSON, type);
   }
 
   private static String refusal(String body, Class<?> type) {
@@ -36,8 +37,11 @@ class ShapeReaderTest {
   @Test
   void a_body_that_is_not_an_object_is_refused_without_a_message() {
     for (String body : List.of("", "null", "true", "[]", "\"text\"", "12", "{", "{} {}")) {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
       assertNull(assertThrows(KinesisException.Serialization.class,
-          () -> ShapeReader.parse(body.getBytes(StandardCharsets.UTF_8), WireFormat.JSON)).getMessage(), body);
+          () -> ShapeReader.checkWellFormed(bytes, WireFormat.JSON)).getMessage(), body);
+      assertNull(assertThrows(KinesisException.Serialization.class, () -> json(body, DeleteStreamRequest.class))
+          .getMessage(), body);
     }
   }
 
@@ -81,6 +85,31 @@ class ShapeReaderTest {
   }
 
   @Test
+  void a_malformed_body_is_named_before_a_type_mismatch_ahead_of_the_fault() {
+    assertNull(assertThrows(KinesisException.Serialization.class,
+        () -> json("{\"Limit\":\"23\",", ListStreamsRequest.class)).getMessage());
+    assertNull(assertThrows(KinesisException.Serialization.class,
+        () -> json("{\"Data\":\"!!!!\"} {}", PutRecordRequest.class)).getMessage());
+  }
+
+  @Test
+  void a_blob_with_json_escapes_or_a_bad_tail_is_read_as_its_text() {
+    byte[] data = new byte[300];
+    new Random(7).nextBytes(data);
+    String base64 = Base64.getEncoder().encodeToString(data);
+    assertArrayEquals(data, json("{\"Data\":\"" + base64.replace("/", "\\/") + "\"}", PutRecordRequest.class)
+        .data());
+    assertArrayEquals(data, json("{\"Data\":\"" + base64 + "\"}", PutRecordRequest.class).data());
+    assertEquals("'AB/=' can not be converted to a Blob: Invalid last non-pad Base64 character dectected",
+        refusal("{\"Data\":\"AB\\/=\"}", PutRecordRequest.class));
+    assertEquals("'AB==' can not be converted to a Blob: Invalid last non-pad Base64 character dectected",
+        refusal("{\"Data\":\"AB==\"}", PutRecordRequest.class));
+    assertEquals("'a\u00e9==' can not be converted to a Blob: Invalid Base64 character: '\u00e9'",
+        refusal("{\"Data\":\"a\u00e9==\"}", PutRecordRequest.class));
+    assertArrayEquals(new byte[0], json("{\"Data\":\"\"}", PutRecordRequest.class).data());
+  }
+
+  @Test
   void a_long_bad_blob_is_cut_in_the_message() {
     String text = "A".repeat(101);
     assertEquals("'" + "A".repeat(64) + "...' can not be converted to a Blob: Base64 encoded length is expected a "
@@ -113,8 +142,7 @@ class ShapeReaderTest {
       g.writeNumber(1_459_799_926_480L);
       g.writeEndObject();
     }
-    GetShardIteratorRequest r = ShapeReader.bind(ShapeReader.parse(out.toByteArray(), WireFormat.CBOR),
-        GetShardIteratorRequest.class, WireFormat.CBOR);
+    GetShardIteratorRequest r = ShapeReader.read(out.toByteArray(), WireFormat.CBOR, GetShardIteratorRequest.class);
     assertEquals(when, r.timestamp());
   }
 }
