@@ -15,7 +15,9 @@ import java.util.stream.Stream;
  * the <em>last</em> segment at the last good record boundary. The last (active) segment is opened from its
  * checkpoint (its index file, written on a clean close and every {@code checkpointBytes} synced) when that can be
  * trusted: entirely if the checkpoint ends where the file ends, else the checkpointed prefix is trusted and only
- * the records after it are scanned (and a torn tail there truncated). A checkpoint that claims more than the file
+ * the records after it are scanned (and a torn tail there truncated). Zeros after the last record are the space a
+ * writer extends its segment with ahead of its records ({@link FileShardLog#PREALLOCATE_BYTES}): a clean end, cut off
+ * without counting anything dropped. A checkpoint that claims more than the file
  * holds (stale) or is corrupt makes recovery scan the whole segment and delete it (fsyncing the directory), so it
  * can never vouch for bytes rewritten later. Index files without a segment, and temporary ones, are deleted. Before
  * any of that, a discard marker left by {@link FileShardLog#discardFrom} cuts the last segment where it says: the
@@ -156,14 +158,15 @@ final class SegmentRecovery {
       if (named[0] != segment.baseOffset || position < SegmentFormat.HEADER_BYTES || position >= sizeBytes) {
         continue;
       }
-      long droppedRecords = countFrames(segment.file, position, sizeBytes);
+      long end = endOfNonZero(segment.file, position, sizeBytes);
+      long droppedRecords = countFrames(segment.file, position, end);
       segment.file.truncate(position);
       segment.file.force();
       recordsDropped += droppedRecords;
-      bytesDropped += sizeBytes - position;
+      bytesDropped += end - position;
       detail = "segment " + segment.name() + ": " + droppedRecords + " record(s) from position " + position
           + " were never acknowledged (their write failed) and are cut off as " + marker.getFileName()
-          + " asks; truncated " + (sizeBytes - position) + " bytes";
+          + " asks; truncated " + (end - position) + " bytes";
     }
   }
 
@@ -274,6 +277,14 @@ final class SegmentRecovery {
       String problem = !frame.ok() ? frame.problem()
           : frame.offset() != expectedOffset ? "offset " + frame.offset() + " where " + expectedOffset + " was expected"
           : null;
+      if (problem != null && endOfNonZero(segment.file, position, sizeBytes) == position) {
+        // The zeros a writer extends its segment with ahead of its records (FileShardLog.PREALLOCATE_BYTES): the
+        // clean end of the records, not a loss. Cut off, so that the file ends where its records do.
+        segment.file.truncate(position);
+        segment.file.force();
+        bytesScanned -= sizeBytes - position;
+        return new Scanned(position, expectedOffset);
+      }
       if (problem != null) {
         if (!last) {
           throw new CorruptSegmentException("segment " + segment.name() + " is corrupt at position " + position
@@ -320,13 +331,38 @@ final class SegmentRecovery {
   }
 
   private void truncateTail(Segment segment, long position, long sizeBytes, String problem) throws IOException {
-    long droppedRecords = countFrames(segment.file, position, sizeBytes);
+    long end = endOfNonZero(segment.file, position, sizeBytes);
+    long droppedRecords = countFrames(segment.file, position, end);
     segment.file.truncate(position);
     segment.file.force();
     recordsDropped += droppedRecords;
-    bytesDropped += sizeBytes - position;
-    detail = "segment " + segment.name() + ": " + problem + "; truncated " + (sizeBytes - position)
+    bytesDropped += end - position;
+    detail = "segment " + segment.name() + ": " + problem + "; truncated " + (end - position)
         + " bytes holding " + droppedRecords + " record(s)";
+  }
+
+  /**
+   * Where the bytes of [position, sizeBytes) end once the zeros after them are left out: the zeros a writer extends
+   * its segment with ({@link FileShardLog#PREALLOCATE_BYTES}) hold no record, so they are neither counted nor
+   * reported as dropped. {@code position} if they are all zero.
+   */
+  private static long endOfNonZero(SegmentIo.SegmentFile file, long position, long sizeBytes) throws IOException {
+    ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+    long chunkEnd = sizeBytes;
+    while (chunkEnd > position) {
+      long chunkStart = Math.max(position, chunkEnd - chunk.capacity());
+      chunk.clear().limit((int) (chunkEnd - chunkStart));
+      while (chunk.hasRemaining() && file.read(chunk, chunkStart + chunk.position()) >= 0) {
+        // positional reads until the chunk is complete
+      }
+      for (int i = chunk.position() - 1; i >= 0; i--) {
+        if (chunk.get(i) != 0) {
+          return chunkStart + i + 1;
+        }
+      }
+      chunkEnd = chunkStart;
+    }
+    return position;
   }
 
   /** Counts the frames in [position, sizeBytes) by their length fields; see the class note. */

@@ -10,6 +10,7 @@ import io.millrace.testing.FaultySegmentIo;
 import io.millrace.testing.FaultySegmentIo.Fault;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -103,10 +104,14 @@ class CheckpointRecoveryTest {
       long checkpointEnd = SegmentFormat.HEADER_BYTES + recordBytes(30);
       log.append(batch(30, 7, DATA_BYTES)); // written, not synced, no checkpoint
       copyAsIfCrashed(directory);
+      long tailBytes = recordBytes(37) - recordBytes(30);
+      // Without the zeros the log wrote ahead of its records, so that the bytes read count records only.
+      try (FileChannel segment = FileChannel.open(segmentIn(crashed), StandardOpenOption.WRITE)) {
+        segment.truncate(checkpointEnd + tailBytes);
+      }
 
       FaultySegmentIo counting = new FaultySegmentIo();
       try (FileShardLog recovered = open(crashed, counting)) {
-        long tailBytes = recordBytes(37) - recordBytes(30);
         assertEquals(new RecoveryReport(37, 0, 0, "", 0, 0, 0, true, recordBytes(30), tailBytes),
             recovered.recoveryReport());
         assertEquals(SegmentFormat.HEADER_BYTES + tailBytes, counting.bytesReadFrom(SegmentFormat.fileName(0)));

@@ -11,6 +11,8 @@ import io.millrace.testing.FaultySegmentIo;
 import io.millrace.testing.FaultySegmentIo.Fault;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -176,13 +178,54 @@ class FileShardLogTest extends ShardLogContractTest {
   }
 
   @Test
-  void truncatesZeroBytesLeftByAPreallocatedTail() throws Exception {
+  void zeros_after_the_last_record_are_a_clean_end_cut_off_with_nothing_reported_dropped() throws Exception {
     log.append(batch(0, 4, 100));
     log.close();
+    long end = Files.size(lastSegment());
     Files.write(lastSegment(), new byte[3], StandardOpenOption.APPEND);
 
     RecoveryReport report = reopen().recoveryReport();
-    assertEquals(new RecoveryReport(4, 1, 3, report.detail(), 0, 0, 0, true, 0, 0), countsOf(report));
+    assertEquals(new RecoveryReport(4, 0, 0, "", 0, 0, 0, true, 0, 0), countsOf(report));
+    assertEquals(end, Files.size(lastSegment()));
+  }
+
+  @Test
+  void the_active_segment_is_written_ahead_with_zeros_which_a_crash_leaves_and_recovery_reads_as_its_end(
+      @TempDir Path crashed) throws Exception {
+    log.append(batch(0, 4, 100));
+    log.sync();
+    long recordsEnd = SegmentFormat.HEADER_BYTES
+        + batch(0, 4, 100).stream().mapToLong(RecordCodec::encodedBytes).sum();
+    assertTrue(Files.size(lastSegment()) > recordsEnd, "the segment is extended past its records");
+    byte[] torn = new byte[10];
+    Arrays.fill(torn, (byte) 0x7F);
+    try (FileChannel file = FileChannel.open(lastSegment(), StandardOpenOption.WRITE)) {
+      file.write(ByteBuffer.wrap(torn), recordsEnd); // an unacknowledged write, torn, inside the zeros
+    }
+    try (var files = Files.list(directory)) {
+      for (Path file : files.toList()) {
+        Files.copy(file, crashed.resolve(file.getFileName()));
+      }
+    }
+
+    try (FileShardLog reopened = FileShardLog.open(crashed, SMALL_SEGMENT_BYTES)) {
+      RecoveryReport report = reopened.recoveryReport();
+      assertEquals(1, report.recordsDropped(), report.toString());
+      assertEquals(10, report.bytesDropped(), report.toString());
+      assertEquals(batch(0, 4, 100), reopened.read(0, 100, Long.MAX_VALUE));
+      assertEquals(recordsEnd, Files.size(crashed.resolve(SegmentFormat.fileName(0))));
+      reopened.append(batch(4, 2, 100));
+      assertEquals(batch(0, 6, 100), reopened.read(0, 100, Long.MAX_VALUE));
+    }
+  }
+
+  /** The length of {@code bytes[from, to)} up to its last byte that is not zero. */
+  private static long nonZeroLength(byte[] bytes, int from, int to) {
+    int end = to;
+    while (end > from && bytes[end - 1] == 0) {
+      end--;
+    }
+    return end - from;
   }
 
   @Test
@@ -205,7 +248,7 @@ class FileShardLogTest extends ShardLogContractTest {
       while (complete < records.size() && recordEnds[complete + 1] <= cut) {
         complete++;
       }
-      long tornBytes = cut - recordEnds[complete];
+      long tornBytes = nonZeroLength(intact, (int) recordEnds[complete], cut); // zeros are a clean end
       try (FileShardLog reopened = FileShardLog.open(directory, SMALL_SEGMENT_BYTES)) {
         assertEquals(new RecoveryReport(complete, tornBytes > 0 ? 1 : 0, tornBytes,
             reopened.recoveryReport().detail(), 0, 1, 0, false, 0, 0), countsOf(reopened.recoveryReport()),

@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -156,6 +157,7 @@ class SegmentRecoveryTest {
     writeThirtyRecords();
     Files.delete(segment(24)); // as if the crash came after sealing 18 but before creating 24
     byte[] garbage = new byte[10];
+    Arrays.fill(garbage, (byte) 0x7F); // a torn record: bytes that are not the zeros a writer extends with
     Files.write(segment(18), garbage, StandardOpenOption.APPEND);
     try (FileShardLog log = reopen(SegmentIo.standard())) {
       RecoveryReport report = log.recoveryReport();
