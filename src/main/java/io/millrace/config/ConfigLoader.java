@@ -30,6 +30,11 @@ public final class ConfigLoader {
     URL_OR_EMPTY
   }
 
+  /** A quarter of the JVM's maximum heap, at most 256 MiB: the records kept in memory never crowd out the rest. */
+  private static long defaultTailCacheBytesTotal() {
+    return Math.min(256L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4);
+  }
+
   private static final List<Setting> SETTINGS = List.of(
       new Setting("host", "127.0.0.1", Check.HOST),
       new Setting("port", "4567", Check.PORT),
@@ -39,7 +44,7 @@ public final class ConfigLoader {
       new Setting("fsyncIntervalMillis", "1000", Check.POSITIVE_LONG),
       new Setting("segmentMaxBytes", String.valueOf(128L * 1024 * 1024), Check.POSITIVE_LONG),
       new Setting("tailCacheBytesPerShard", String.valueOf(4L * 1024 * 1024), Check.NON_NEGATIVE_LONG),
-      new Setting("tailCacheBytesTotal", String.valueOf(256L * 1024 * 1024), Check.NON_NEGATIVE_LONG),
+      new Setting("tailCacheBytesTotal", String.valueOf(defaultTailCacheBytesTotal()), Check.NON_NEGATIVE_LONG),
       new Setting("retentionCheckMillis", "60000", Check.POSITIVE_LONG),
       new Setting("maxRequestBytes", String.valueOf(16L * 1024 * 1024), Check.POSITIVE_LONG),
       new Setting("maxConnections", "4096", Check.POSITIVE_INT),

@@ -43,8 +43,7 @@ class FirehoseReadmeIT {
         "## Firehose walkthrough: records into files"));
     assertEquals(10, commands.size(), "the walkthrough changed; update this test with it: " + commands);
 
-    Path work = Files.createDirectories(tmp.resolve("checkout"));
-    Files.createSymbolicLink(work.resolve("target"), JarProcess.jar().toAbsolutePath().getParent());
+    Path work = ReadmeShell.checkout(tmp);
     try (JarProcess server = JarProcess.shell(tmp.resolve("server.log"), work, ReadmeShell.startCommand(readme))) {
       server.awaitHealthy(4567, Duration.ofSeconds(30));
       List<Ran> ran = ReadmeShell.run(commands, work, tmp);
@@ -81,8 +80,7 @@ class FirehoseReadmeIT {
     List<String> commands = ReadmeShell.commands(ReadmeShell.block(readme, section, 1));
     assertEquals(12, commands.size(), "the walkthrough changed; update this test with it: " + commands);
 
-    Path work = Files.createDirectories(tmp.resolve("checkout"));
-    Files.createSymbolicLink(work.resolve("target"), JarProcess.jar().toAbsolutePath().getParent());
+    Path work = ReadmeShell.checkout(tmp);
     try (S3ProxyServer store = S3ProxyServer.start(Files.createDirectories(tmp.resolve("store")), 9000,
              "minioadmin", "minioadmin");
          JarProcess server = JarProcess.shell(tmp.resolve("server.log"), work, start)) {

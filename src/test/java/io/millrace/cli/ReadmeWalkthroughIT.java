@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's walkthrough, run exactly as written: the server is started with the README's own command
- * ({@code java -jar target/millrace.jar}, so on port 4567 with data in {@code ./data}, here a scratch directory whose
- * {@code target} is the build's), then every command of the README's AWS CLI block runs in order in one bash, and
+ * ({@code bin/millrace}, so on port 4567 with data in {@code ./data}, here a scratch directory whose {@code target} is
+ * the build's and {@code bin} the repository's), then every command of the README's AWS CLI block runs in order in one bash, and
  * each one's output is checked. Editing the block without this test fails it.
  */
 class ReadmeWalkthroughIT {
@@ -41,12 +41,11 @@ class ReadmeWalkthroughIT {
     ReadmeShell.requirePortFree(4567);
     String readme = Files.readString(README, StandardCharsets.UTF_8);
     String start = ReadmeShell.startCommand(readme);
-    assertEquals("java -jar target/millrace.jar", start);
+    assertEquals("bin/millrace", start);
     List<String> commands = ReadmeShell.commands(ReadmeShell.block(readme, "## Walkthrough with the AWS CLI v2"));
     assertEquals(11, commands.size(), "the walkthrough changed; update this test with it: " + commands);
 
-    Path work = Files.createDirectories(tmp.resolve("checkout"));
-    Files.createSymbolicLink(work.resolve("target"), JarProcess.jar().toAbsolutePath().getParent());
+    Path work = ReadmeShell.checkout(tmp);
     try (JarProcess server = JarProcess.shell(tmp.resolve("server.log"), work, start)) {
       server.awaitHealthy(4567, Duration.ofSeconds(30));
       List<Ran> ran = ReadmeShell.run(commands, work, tmp);

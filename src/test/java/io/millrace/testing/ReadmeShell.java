@@ -37,6 +37,18 @@ public final class ReadmeShell {
   }
 
   /** The {@code n}th (0-based) ```bash block after {@code heading}. */
+  /**
+   * A scratch checkout in {@code tmp} to run the README's commands in, as a user would from the repository's root:
+   * its {@code target} is the build's and its {@code bin} the repository's (so {@code bin/millrace} starts the jar
+   * under test).
+   */
+  public static Path checkout(Path tmp) throws IOException {
+    Path work = Files.createDirectories(tmp.resolve("checkout"));
+    Files.createSymbolicLink(work.resolve("target"), JarProcess.jar().toAbsolutePath().getParent());
+    Files.createSymbolicLink(work.resolve("bin"), Path.of("bin").toAbsolutePath());
+    return work;
+  }
+
   public static String block(String readme, String heading, int n) {
     int at = readme.indexOf(heading);
     assertTrue(at >= 0, "README has no " + heading);
