@@ -1,5 +1,6 @@
 package millrace.load;
 
+import java.lang.management.ManagementFactory;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -16,6 +17,7 @@ final class Meter {
   private final LongAdder count = new LongAdder();
   private volatile long startNanos;
   private volatile double startCpu = Double.NaN;
+  private volatile double startDriverCpu = Double.NaN;
 
   Meter(String what) {
     this.what = what;
@@ -25,7 +27,14 @@ final class Meter {
     startNanos = System.nanoTime() + WARMUP_NANOS;
     if (WARMUP_NANOS == 0) {
       startCpu = ServerProcess.cpuSeconds();
+      startDriverCpu = driverCpuSeconds();
     }
+  }
+
+  /** CPU time of this process (the load driver), in seconds. */
+  private static double driverCpuSeconds() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime() / 1e9;
   }
 
   void add(long n) {
@@ -42,6 +51,7 @@ final class Meter {
   private synchronized void startMeasuring() {
     if (Double.isNaN(startCpu)) {
       startCpu = ServerProcess.cpuSeconds();
+      startDriverCpu = driverCpuSeconds();
     }
   }
 
@@ -53,6 +63,8 @@ final class Meter {
       double cpu = ServerProcess.cpuSeconds() - startCpu;
       System.out.printf(">>> server CPU while measuring: %.1f s = %,.0f %s per CPU-second%n", cpu,
           count.sum() / cpu, what);
+      System.out.printf(">>> driver CPU while measuring: %.1f s = %.0f%% of one core%n",
+          driverCpuSeconds() - startDriverCpu, 100 * (driverCpuSeconds() - startDriverCpu) / seconds);
     }
     System.out.println();
   }
