@@ -1,6 +1,7 @@
 package io.millrace.shard;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -34,7 +35,50 @@ public record SequenceNumber(long shardCreatedSeconds, int shardIndex, long offs
 
   /** The decimal wire form. */
   public String toDecimal() {
-    // 188 bits = 47 hex digits in three 64-bit words, least significant first (the top 4 bits stay 0).
+    return LAST.get().decimal(this);
+  }
+
+  /** {@code 2^80} in decimal: what the next offset adds to a number (the offset field starts at bit 80). */
+  private static final byte[] NEXT_OFFSET = "1208925819614629174706176".getBytes(StandardCharsets.US_ASCII);
+
+  private static final ThreadLocal<LastDecimal> LAST = ThreadLocal.withInitial(LastDecimal::new);
+
+  /**
+   * The last number a thread wrote in decimal, so that the next offset of the same shard and second (records are put
+   * and read in runs) costs one decimal addition of {@code 2^80} instead of a conversion: this runs for every record
+   * put, read or pushed.
+   */
+  private static final class LastDecimal {
+    private final byte[] digits = new byte[60];
+    private int start = digits.length;
+    private SequenceNumber number;
+
+    String decimal(SequenceNumber n) {
+      SequenceNumber last = number;
+      if (last != null && n.offset == last.offset + 1 && n.recordSeconds == last.recordSeconds
+          && n.shardIndex == last.shardIndex && n.shardCreatedSeconds == last.shardCreatedSeconds) {
+        addNextOffset();
+      } else if (!n.equals(last)) {
+        start = convert(n.words(), digits);
+      }
+      number = n;
+      return new String(digits, start, digits.length - start, StandardCharsets.ISO_8859_1);
+    }
+
+    private void addNextOffset() {
+      int carry = 0;
+      int i = digits.length - 1;
+      for (int k = NEXT_OFFSET.length - 1; k >= 0 || carry != 0; k--, i--) {
+        int sum = (i >= start ? digits[i] - '0' : 0) + (k >= 0 ? NEXT_OFFSET[k] - '0' : 0) + carry;
+        digits[i] = (byte) ('0' + sum % 10);
+        carry = sum / 10;
+      }
+      start = Math.min(start, i + 1);
+    }
+  }
+
+  /** The 188 bits of the layout in three 64-bit words, least significant first (the top 4 bits stay 0). */
+  private long[] words() {
     long[] words = new long[3];
     int bit = 0;
     bit = put(words, bit, 4, 2);
@@ -45,20 +89,20 @@ public record SequenceNumber(long shardCreatedSeconds, int shardIndex, long offs
     bit = put(words, bit, 4, shardIndex & 0xF);
     bit = put(words, bit, 36, shardCreatedSeconds);
     put(words, bit, 4, 2);
-    return decimal(words);
+    return words;
   }
 
   /**
-   * The unsigned 192-bit number in {@code words} (least significant first) in decimal: long division by 10^9 over six
-   * 32-bit limbs, several times cheaper than {@code BigInteger.toString} (this runs once per record put).
+   * Writes the unsigned 192-bit number in {@code words} (least significant first) in decimal ASCII, right-aligned in
+   * {@code out} (60 bytes); returns where its first digit is. Long division by 10^9 over six 32-bit limbs, several
+   * times cheaper than {@code BigInteger.toString}.
    */
-  private static String decimal(long[] words) {
+  private static int convert(long[] words, byte[] out) {
     long[] limbs = new long[6];
     for (int i = 0; i < 3; i++) {
       limbs[4 - 2 * i] = words[i] >>> 32;
       limbs[5 - 2 * i] = words[i] & 0xFFFF_FFFFL;
     }
-    char[] out = new char[60];
     int pos = out.length;
     boolean zero = false;
     while (!zero) {
@@ -71,11 +115,14 @@ public record SequenceNumber(long shardCreatedSeconds, int shardIndex, long offs
         zero &= limbs[i] == 0;
       }
       for (int d = 0; d < 9 && (!zero || remainder != 0); d++) {
-        out[--pos] = (char) ('0' + remainder % 10);
+        out[--pos] = (byte) ('0' + remainder % 10);
         remainder /= 10;
       }
     }
-    return pos == out.length ? "0" : new String(out, pos, out.length - pos);
+    if (pos == out.length) {
+      out[--pos] = '0';
+    }
+    return pos;
   }
 
   /** Puts the low {@code bits} (at most 64) of {@code value} at bit {@code at}, counted from the least significant. */

@@ -138,4 +138,33 @@ class SequenceNumberTest {
     String hex = new BigInteger(n.toDecimal()).toString(16);
     assertEquals("2" + "123456789" + "a" + "0000000000000042" + "00" + "987654321" + "0000001a" + "2", hex);
   }
+
+  /** The documented layout, computed with BigInteger: what toDecimal must print. */
+  private static String reference(long created, int index, long offset, long recordSeconds) {
+    return BigInteger.valueOf(2).shiftLeft(184)
+        .or(BigInteger.valueOf(created).shiftLeft(148))
+        .or(BigInteger.valueOf(index & 0xF).shiftLeft(144))
+        .or(BigInteger.valueOf(offset).shiftLeft(80))
+        .or(BigInteger.valueOf(recordSeconds).shiftLeft(36))
+        .or(BigInteger.valueOf(index & 0xFFFF_FFFFL).shiftLeft(4))
+        .or(BigInteger.valueOf(2)).toString();
+  }
+
+  @Test
+  void runs_of_consecutive_offsets_print_as_each_number_alone_would() {
+    long[] starts = {0, 9, 999_999, Long.MAX_VALUE - 300};
+    for (long start : starts) {
+      for (long offset = start; offset < start + 200; offset++) {
+        long second = NOW_SECONDS + (offset - start) / 50; // a new second every 50 records
+        SequenceNumber a = new SequenceNumber(NOW_SECONDS, 7, offset, second);
+        SequenceNumber b = new SequenceNumber(NOW_SECONDS - 5, 123_456, offset, NOW_SECONDS);
+        assertEquals(reference(NOW_SECONDS, 7, offset, second), a.toDecimal(), "offset " + offset);
+        if (offset % 3 == 0) { // interleaved: another shard breaks the run now and then
+          assertEquals(reference(NOW_SECONDS - 5, 123_456, offset, NOW_SECONDS), b.toDecimal(), "offset " + offset);
+        }
+      }
+    }
+    assertEquals(reference(0, 0, 0, 0), new SequenceNumber(0, 0, 0, 0).toDecimal());
+    assertEquals(reference(0, 0, 1, 0), new SequenceNumber(0, 0, 1, 0).toDecimal());
+  }
 }

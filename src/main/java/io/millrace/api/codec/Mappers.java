@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.UTF8JsonGenerator;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
@@ -46,7 +47,8 @@ import java.util.Base64;
 public final class Mappers {
 
   private static final ObjectMapper JSON = configure(JsonMapper.builder().build())
-      .registerModule(new SimpleModule("millrace-json-blobs").addDeserializer(byte[].class, new Base64Blob()));
+      .registerModule(new SimpleModule("millrace-json-blobs").addDeserializer(byte[].class, new Base64Blob())
+          .addSerializer(byte[].class, new Base64Text()));
   private static final ObjectMapper CBOR = configure(CBORMapper.builder().build());
 
   private Mappers() {}
@@ -102,6 +104,23 @@ public final class Mappers {
         return Base64.getDecoder().decode(p.getText());
       } catch (IllegalArgumentException e) {
         throw JsonMappingException.from(p, "not base64", e);
+      }
+    }
+  }
+
+  /**
+   * Writes a JSON blob as base64 text (standard alphabet, padded, no line breaks: what Jackson's own serializer
+   * writes) encoded by the JDK, whose encoder the JIT compiles to vector instructions (several times faster than
+   * Jackson's for the records GetRecords returns), and written as it is (base64 needs no escaping).
+   */
+  private static final class Base64Text extends JsonSerializer<byte[]> {
+    @Override
+    public void serialize(byte[] value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
+      if (gen instanceof UTF8JsonGenerator) {
+        byte[] text = Base64.getEncoder().encode(value);
+        gen.writeRawUTF8String(text, 0, text.length);
+      } else {
+        gen.writeBinary(value); // a generator writing characters (writeValueAsString), not the server's path
       }
     }
   }

@@ -38,8 +38,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       where not expected.}, {@code Expected list or null}, a blob that is not base64...). Numbers are read as
  *       Kinesis reads them: an integer member takes any number, truncated and clamped to the int range
  *       ({@code 100000000000} is validated as {@code 2147483647}); a timestamp takes epoch seconds in JSON and epoch
- *       milliseconds in CBOR (what the AWS SDKs write). Blobs are decoded from the parser's buffer without an
- *       intermediate string, and no object tree is built (this runs for every record put).</li>
+ *       milliseconds in CBOR (what the AWS SDKs write). Blobs are decoded by the JDK's decoder from the body's own
+ *       bytes, without an intermediate string, and no object tree is built (this runs for every record put).</li>
  * </ol>
  * Members the shape does not know are skipped, as Kinesis ignores them; of a member given twice, the last counts.
  *
@@ -65,7 +65,7 @@ public final class ShapeReader {
 
   private record MapOf(Kind value) implements Kind {}
 
-  /** A request record: its members by wire name, each with its position in the canonical constructor. */
+  /** A request record, or a structure inside one (itself a record). */
   private record Structure(Class<?> type) implements Kind {}
 
   /** A member kept as a JSON tree, unchecked (a structure Millrace only inspects, to refuse it clearly). */
@@ -195,10 +195,11 @@ public final class ShapeReader {
     }
     try {
       return (Object) shape.constructor().invokeExact(args);
-    } catch (RuntimeException | Error e) {
+    } catch (Error e) {
       throw e;
     } catch (Throwable e) {
-      throw new IllegalStateException(e);
+      // A record that refuses what it was given: an unreadable body to Kinesis, as it was when Jackson bound it.
+      throw new KinesisException.Serialization(null);
     }
   }
 

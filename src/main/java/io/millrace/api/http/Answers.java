@@ -4,9 +4,12 @@ import io.millrace.api.codec.WireFormat;
 import io.millrace.api.error.ErrorMapper;
 import io.millrace.api.error.ErrorMapper.WireError;
 import io.millrace.error.ErrorCode;
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -38,13 +41,25 @@ final class Answers {
     return new UUID(high, low).toString();
   }
 
-  /** 200 with {@code body} in {@code format}. */
-  static void ok(HttpServerRequest request, WireFormat format, String requestId, byte[] body) {
+  /**
+   * 200 with {@code body} in {@code format}. Takes {@code body} over: it is released once written (or at once, if the
+   * answer cannot be sent); Vert.x writes it through an unreleasable view, so this is the one release.
+   */
+  static void ok(HttpServerRequest request, WireFormat format, String requestId, ByteBuf body) {
     HttpServerResponse r = open(request);
-    if (r != null) {
-      identified(r, requestId).putHeader("Content-Type", format.contentType()).setStatusCode(200)
-          .end(Buffer.buffer(body));
+    if (r == null) {
+      body.release();
+      return;
     }
+    Future<Void> written;
+    try {
+      written = identified(r, requestId).putHeader("Content-Type", format.contentType()).setStatusCode(200)
+          .end(BufferInternal.buffer(body));
+    } catch (RuntimeException e) {
+      body.release();
+      throw e;
+    }
+    written.onComplete(ar -> body.release());
   }
 
   /** An AWS error in {@code format}: its status, {@code x-amzn-ErrorType} and {@code {"__type", "message"}}. */

@@ -14,6 +14,7 @@ import io.millrace.api.validate.Validated;
 import io.millrace.api.validate.Validator;
 import io.millrace.error.ErrorCode;
 import io.millrace.error.KinesisException;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -246,14 +247,15 @@ final class AwsJsonProtocol {
 
   private static <R> void respond(HttpServerRequest request, WireFormat format, String requestId, R response,
                                   String operation) {
-    byte[] out;
+    PooledOutput out = new PooledOutput(PooledByteBufAllocator.DEFAULT);
     try {
-      out = Mappers.of(format).writeValueAsBytes(response);
-    } catch (IOException e) {
+      Mappers.of(format).writeValue(out, response);
+    } catch (IOException | RuntimeException e) {
+      out.discard();
       error(request, format, requestId, e, operation);
       return;
     }
-    Answers.ok(request, format, requestId, out);
+    Answers.ok(request, format, requestId, out.finish());
   }
 
   private static void error(HttpServerRequest request, WireFormat format, String requestId, Throwable failure,
