@@ -122,6 +122,10 @@ await new Promise((resolve) => {
 });
 const cpu = cpuSeconds(args.pid) - cpuStart;
 await Promise.all(pending);
+const readerDeadline = Date.now() + 5000; // the reader takes the last puts too, if it can
+while (reader && seenLatency.length < putLatency.length && Date.now() < readerDeadline) {
+  await new Promise((r) => setTimeout(r, 10));
+}
 reading = false;
 await readerDone;
 await call('DeleteStream', { StreamName: stream, EnforceConsumerDeletion: true });

@@ -17,7 +17,9 @@ final class Kinesis {
   static final String URL = System.getProperty("millrace.url", "http://127.0.0.1:4567");
   static final String AUTH = "AWS4-HMAC-SHA256 Credential=AKIDLOADTEST/20260101/us-east-1/kinesis/aws4_request, "
       + "SignedHeaders=host;x-amz-date, Signature=0000";
-  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  // HTTP/1.1: kinesis-mock breaks the h2c upgrade the JDK client tries by default on http:// URLs.
+  private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
 
   private Kinesis() {}
 
