@@ -9,16 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${1:-2}
 SECONDS_PER_PHASE=${2:-15}
-[ -f target/millrace.jar ] || { echo "build first: mvn -q package -DskipTests" >&2; exit 1; }
-if curl -s -o /dev/null http://127.0.0.1:4567/health; then
-  echo "something already listens on 127.0.0.1:4567; stop it first" >&2; exit 1
-fi
-DATA=$(mktemp -d /tmp/millrace-codec.XXXXXX)
-bin/millrace --data-dir "$DATA" > "$DATA.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA" "$DATA.log"' EXIT
-trap 'exit 130' INT TERM
-for _ in $(seq 1 300); do curl -s -o /dev/null http://127.0.0.1:4567/health && break; sleep 0.1; done
+source load-tests/millrace-server.sh
+require_build_and_free_port
+start_millrace
 mvn -q -f load-tests test-compile
 for rep in $(seq 1 "$REPS"); do
   for cbor in false true; do

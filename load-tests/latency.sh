@@ -15,29 +15,19 @@ cd "$(dirname "$0")/.."
 REPS=${1:-2}
 SECONDS_PER_RUN=${2:-15}
 BASE=${DATA_DIR:-/tmp}
-[ -f target/millrace.jar ] || { echo "build first: mvn -q package -DskipTests" >&2; exit 1; }
-if curl -s -o /dev/null http://127.0.0.1:4567/health; then
-  echo "something already listens on 127.0.0.1:4567; stop it first" >&2; exit 1
-fi
-DATA=$(mktemp -d "$BASE/millrace-latency.XXXXXX")
-SERVER=""
+source load-tests/millrace-server.sh
+require_build_and_free_port
 DD=""
-cleanup() {
-  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-  [ -n "$DD" ] && kill "$DD" 2>/dev/null
-  rm -rf "$DATA" "$DATA.log" "$BASE/millrace-dd.$$"
+cleanup_more() {
+  if [ -n "$DD" ]; then kill "$DD" 2>/dev/null; fi
+  rm -f "$BASE/millrace-dd.$$"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 dd_in_6s() { (sleep 6; dd if=/dev/zero of="$BASE/millrace-dd.$$" bs=1M count=1024 conv=fdatasync 2>/dev/null; \
   rm -f "$BASE/millrace-dd.$$") & DD=$!; }
 
 for rep in $(seq 1 "$REPS"); do
-  rm -rf "$DATA"/*
-  bin/millrace --data-dir "$DATA" > "$DATA.log" 2>&1 &
-  SERVER=$!
-  for _ in $(seq 1 300); do curl -s -o /dev/null http://127.0.0.1:4567/health && break; sleep 0.1; done
+  start_millrace
   node load-tests/put-latency.mjs --seconds 10 --warmup 5 --no-reader > /dev/null
   echo "--- repetition $rep"
   echo "quiet:  $(node load-tests/put-latency.mjs --seconds "$SECONDS_PER_RUN" --pid "$SERVER" --no-reader \
@@ -48,7 +38,7 @@ for rep in $(seq 1 "$REPS"); do
   echo "dd:     $(node load-tests/put-latency.mjs --seconds "$SECONDS_PER_RUN" --pid "$SERVER" --no-reader \
     | grep -E 'put latency' | tr '\n' ' ')"
   wait "$DD"; DD=""
-  kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+  stop_millrace
   echo "disk alone, quiet: $(node load-tests/fsync-probe.mjs 8 "$BASE")"
   dd_in_6s
   echo "disk alone, dd:    $(node load-tests/fsync-probe.mjs 12 "$BASE")"

@@ -12,16 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_OF_LOAD=${1:-30}
 IDLE=${2:-70}
-[ -f target/millrace.jar ] || { echo "build first: mvn -q package -DskipTests" >&2; exit 1; }
-if curl -s -o /dev/null http://127.0.0.1:4567/health; then
-  echo "something already listens on 127.0.0.1:4567; stop it first" >&2; exit 1
-fi
-DATA=$(mktemp -d /tmp/millrace-memory.XXXXXX)
-bin/millrace --data-dir "$DATA" > "$DATA.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA" "$DATA.log"' EXIT
-trap 'exit 130' INT TERM
-for _ in $(seq 1 300); do curl -s -o /dev/null http://127.0.0.1:4567/health && break; sleep 0.1; done
+source load-tests/millrace-server.sh
+require_build_and_free_port
+start_millrace
 
 kinesis() { # kinesis <action> <json>: one unsigned-but-SigV4-shaped call, as the emulators accept them
   curl -sf -o /dev/null -X POST http://127.0.0.1:4567/ -H 'Content-Type: application/x-amz-json-1.1' \

@@ -1,0 +1,39 @@
+# Sourced by the load-test scripts that measure Millrace alone: one server, as the README starts it (bin/millrace),
+# on 127.0.0.1:4567 with a scratch data directory, stopped and removed when the script exits or is interrupted.
+#
+#   source load-tests/millrace-server.sh
+#   require_build_and_free_port
+#   start_millrace [flags...]      # sets SERVER (pid) and DATA (data directory); waits until /health answers
+#   stop_millrace                  # also run on exit, with the script's cleanup_more function if it has one
+
+require_build_and_free_port() {
+  [ -f target/millrace.jar ] || { echo "build first: mvn -q package -DskipTests" >&2; exit 1; }
+  if curl -s -o /dev/null http://127.0.0.1:4567/health; then
+    echo "something already listens on 127.0.0.1:4567; stop it first" >&2; exit 1
+  fi
+}
+
+SERVER=""
+DATA=$(mktemp -d "${DATA_DIR:-/tmp}/millrace-load.XXXXXX")
+
+start_millrace() {
+  rm -rf "${DATA:?}"/*
+  bin/millrace --data-dir "$DATA" "$@" > "$DATA.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 300); do curl -s -o /dev/null http://127.0.0.1:4567/health && return 0; sleep 0.1; done
+  echo "Millrace did not start:" >&2; cat "$DATA.log" >&2; exit 1
+}
+
+stop_millrace() {
+  if [ -n "$SERVER" ]; then
+    kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true; SERVER=""
+  fi
+}
+
+on_exit() {
+  stop_millrace
+  if declare -F cleanup_more > /dev/null; then cleanup_more; fi
+  rm -rf "$DATA" "$DATA".*
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM
