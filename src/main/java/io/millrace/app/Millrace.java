@@ -5,9 +5,11 @@ import io.millrace.api.http.ConnectionGuard;
 import io.millrace.api.http.HttpApiVerticle;
 import io.millrace.api.op.Operations;
 import io.millrace.api.op.Service;
+import io.millrace.config.ConfigLoader;
 import io.millrace.config.MillraceConfig;
 import io.millrace.fanout.Subscription;
 import io.millrace.firehose.DeliveryStreamRegistry;
+import io.millrace.firehose.DestinationOptions;
 import io.millrace.firehose.Firehose;
 import io.millrace.firehose.LambdaProcessor;
 import io.millrace.firehose.LocalObjectStore;
@@ -143,8 +145,17 @@ public final class Millrace {
     LambdaClient lambda = f.lambdaEndpoint().isEmpty() ? null : LambdaProcessor.client(f.lambdaEndpoint(),
         f.outboundRegion(), f.outboundAccessKeyId(), f.outboundSecretAccessKey());
     return Firehose.create(vertx, dataDir, io, settings, controlPlane.streams(), new Firehose.Settings(limits,
-        f.deliveryStreamMaxBufferedBytes(), objects, lambda, f.directPutLimits(), f.httpEndpointTimeoutMillis()),
+        f.deliveryStreamMaxBufferedBytes(), objects, lambda, f.directPutLimits(), f.httpEndpointTimeoutMillis(),
+        destinationOptions(f)),
         metrics.registry(), clock);
+  }
+
+  private static DestinationOptions destinationOptions(MillraceConfig.Firehose f) {
+    try {
+      return DestinationOptions.of(f.openSearchDomainEndpoints(), f.hecAckTimeoutMaxMillis());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigLoader.ConfigException(e.getMessage());
+    }
   }
 
   private static VertxOptions vertxOptions(MillraceConfig config) {

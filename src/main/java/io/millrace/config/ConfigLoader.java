@@ -83,7 +83,9 @@ public final class ConfigLoader {
       new Setting("outboundAccessKeyId", "", Check.TEXT),
       new Setting("outboundSecretAccessKey", "", Check.TEXT),
       new Setting("outboundRegion", "us-east-1", Check.REGION),
-      new Setting("httpEndpointTimeoutMillis", "180000", Check.POSITIVE_LONG));
+      new Setting("httpEndpointTimeoutMillis", "180000", Check.POSITIVE_LONG),
+      new Setting("openSearchDomainEndpoints", "", Check.TEXT),
+      new Setting("hecAckTimeoutMaxMillis", "0", Check.NON_NEGATIVE_LONG));
 
   /** kinesalite's flag names, for people moving over. */
   private static final Map<String, String> FLAG_ALIASES = Map.of(
@@ -191,7 +193,9 @@ public final class ConfigLoader {
             v.get("outboundAccessKeyId").trim(),
             v.get("outboundSecretAccessKey").trim(),
             v.get("outboundRegion").trim(),
-            longOf(v, "httpEndpointTimeoutMillis")));
+            longOf(v, "httpEndpointTimeoutMillis"),
+            v.get("openSearchDomainEndpoints").trim(),
+            longOf(v, "hecAckTimeoutMaxMillis")));
   }
 
   /** {@code createStreamMillis} becomes {@code MILLRACE_CREATE_STREAM_MILLIS}. */

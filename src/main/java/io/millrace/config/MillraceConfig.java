@@ -60,9 +60,14 @@ public record MillraceConfig(
    * @param outboundSecretAccessKey        (with the key id above)
    * @param outboundRegion                 region the S3 and Lambda clients sign for
    * @param httpEndpointTimeoutMillis      how long an HTTP endpoint may take to answer one delivery
+   * @param openSearchDomainEndpoints      where OpenSearch destinations given by DomainARN are served:
+   *                                       {@code <domain ARN>=<endpoint URL>}, comma-separated
+   * @param hecAckTimeoutMaxMillis         the longest a Splunk delivery waits for an indexer acknowledgement,
+   *                                       whatever HECAcknowledgmentTimeoutInSeconds says (0: as it says)
    */
   public record Firehose(int deliveryStreamLimit, long deliveryStreamCreateMillis, long deliveryStreamDeleteMillis,
                          long deliveryStreamMaxBufferedBytes, boolean directPutLimits, String s3Endpoint,
                          String lambdaEndpoint, String outboundAccessKeyId, String outboundSecretAccessKey,
-                         String outboundRegion, long httpEndpointTimeoutMillis) {}
+                         String outboundRegion, long httpEndpointTimeoutMillis, String openSearchDomainEndpoints,
+                         long hecAckTimeoutMaxMillis) {}
 }

@@ -1,7 +1,6 @@
 package io.millrace.firehose;
 
 import io.millrace.firehose.FirehoseConfig.ExtendedS3DestinationConfiguration;
-import io.millrace.firehose.FirehoseConfig.HttpEndpointDestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.ProcessingConfiguration;
 import io.millrace.firehose.FirehoseConfig.Processor;
 import io.millrace.firehose.FirehoseConfig.S3DestinationConfiguration;
@@ -23,10 +22,15 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  *       and, with S3BackupMode Enabled, the records as they arrived, before processing, in the backup bucket;</li>
  *   <li>for an HTTP endpoint, its requests ({@link HttpEndpointWriter}), and with S3BackupMode AllData every record
  *       sent also in the backup bucket (S3Configuration);</li>
+ *   <li>for Redshift, its intermediate object in the S3 configuration's bucket (the COPY reads it), and with
+ *       S3BackupMode Enabled the records as they arrived in the backup bucket;</li>
+ *   <li>for OpenSearch and Splunk, the records in request-sized {@link RecordFile}s (their requests are built as they
+ *       are sent), and with S3BackupMode AllDocuments / AllEvents every record also in the S3 configuration's
+ *       bucket;</li>
  *   <li>records a processor failed, and records dynamic partitioning cannot place (a partition key the prefix uses
  *       is missing, or the batch already has 500 partitions), go as Firehose's failure records under the
- *       {@code processing-failed} error prefix: of the destination bucket, or of the HTTP endpoint's backup
- *       bucket.</li>
+ *       {@code processing-failed} error prefix: of the destination bucket, or of the other destinations' S3
+ *       configuration.</li>
  * </ul>
  *
  * <p>Blocking and single-threaded: used on the delivery stream's worker, one task at a time (a Lambda processor
@@ -34,17 +38,19 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  */
 final class BatchStager implements AutoCloseable {
 
-  /** What a batch became: the destination's objects or requests, and what goes to S3 besides (backup, errors). */
-  record Staged(List<StagedObject> objects, List<StagedRequest> requests, List<StagedObject> besides,
-                long processingFailures) {}
+  /**
+   * What a batch became: the destination's objects (a Redshift destination's intermediate objects), requests or
+   * record files (OpenSearch, Splunk), and what goes to S3 besides (backup, errors).
+   */
+  record Staged(List<StagedObject> objects, List<StagedRequest> requests, List<RecordFile.Staged> records,
+                List<StagedObject> besides, long processingFailures) {}
 
   private final String deliveryStream;
   private final long version;
-  private final ExtendedS3DestinationConfiguration s3;
-  private final HttpEndpointDestinationConfiguration http;
   private final List<RecordProcessor> processors;
   private final S3ObjectWriter objects;
   private final HttpEndpointWriter requests;
+  private final RecordFile records;
   private final S3ObjectWriter backup;
   private final boolean backupRaw;
   private final ErrorRecordWriter processingFailed;
@@ -57,28 +63,60 @@ final class BatchStager implements AutoCloseable {
   BatchStager(DeliveryStreamMeta meta, Path staging, String batchId, LambdaClient lambda, Clock clock) {
     this.deliveryStream = meta.key().name();
     this.version = meta.versionId();
-    this.s3 = meta.destination().extendedS3();
-    this.http = meta.destination().httpEndpoint();
     this.clock = clock;
-    ProcessingConfiguration processing = s3 != null ? s3.processingConfiguration() : http.processingConfiguration();
-    this.processors = processors(processing, meta, lambda);
-    if (s3 != null) {
-      objects = new S3ObjectWriter(deliveryStream, version, s3, staging, batchId);
-      requests = null;
-      backupRaw = "Enabled".equals(s3.s3BackupMode()) && s3.s3BackupConfiguration() != null;
-      backup = backupRaw ? new S3ObjectWriter(deliveryStream, version, asExtended(s3.s3BackupConfiguration()),
-          staging, batchId + "-backup") : null;
-      processingFailed = new ErrorRecordWriter(deliveryStream, version, ErrorRecordWriter.Target.of(s3),
-          ErrorRecordWriter.PROCESSING_FAILED, staging, batchId);
-    } else {
-      objects = null;
-      requests = new HttpEndpointWriter(http, staging, batchId, clock);
-      backupRaw = false;
-      backup = "AllData".equals(http.s3BackupMode()) ? new S3ObjectWriter(deliveryStream, version,
-          asExtended(http.s3Configuration()), staging, batchId + "-backup") : null;
-      processingFailed = new ErrorRecordWriter(deliveryStream, version,
-          ErrorRecordWriter.Target.of(http.s3Configuration()), ErrorRecordWriter.PROCESSING_FAILED, staging, batchId);
+    DeliveryStreamMeta.Destination d = meta.destination();
+    this.processors = processors(d.processing(), meta, lambda);
+    S3DestinationConfiguration s3Configuration = d.s3Configuration();
+    ExtendedS3DestinationConfiguration s3 = d.extendedS3();
+    switch (d.kind()) {
+      case S3 -> {
+        objects = new S3ObjectWriter(deliveryStream, version, s3, staging, batchId);
+        requests = null;
+        records = null;
+        backupRaw = "Enabled".equals(s3.s3BackupMode()) && s3.s3BackupConfiguration() != null;
+        backup = backupRaw ? writer(s3.s3BackupConfiguration(), staging, batchId + "-backup") : null;
+      }
+      case REDSHIFT -> {
+        objects = writer(s3Configuration, staging, batchId);
+        requests = null;
+        records = null;
+        backupRaw = "Enabled".equals(d.redshift().s3BackupMode()) && d.redshift().s3BackupConfiguration() != null;
+        backup = backupRaw ? writer(d.redshift().s3BackupConfiguration(), staging, batchId + "-backup") : null;
+      }
+      case HTTP_ENDPOINT -> {
+        objects = null;
+        requests = new HttpEndpointWriter(d.httpEndpoint(), staging, batchId, clock);
+        records = null;
+        backupRaw = false;
+        backup = "AllData".equals(d.httpEndpoint().s3BackupMode())
+            ? writer(s3Configuration, staging, batchId + "-backup") : null;
+      }
+      case AMAZON_OPENSEARCH_SERVICE, ELASTICSEARCH -> {
+        objects = null;
+        requests = null;
+        records = new RecordFile(staging, batchId + "-documents", OpenSearchDelivery.MAX_REQUEST_DOCUMENTS,
+            OpenSearchDelivery.MAX_REQUEST_BYTES);
+        backupRaw = false;
+        backup = "AllDocuments".equals(d.openSearch().s3BackupMode())
+            ? writer(s3Configuration, staging, batchId + "-backup") : null;
+      }
+      case SPLUNK -> {
+        objects = null;
+        requests = null;
+        records = new RecordFile(staging, batchId + "-events", SplunkDelivery.MAX_REQUEST_EVENTS,
+            SplunkDelivery.MAX_REQUEST_BYTES);
+        backupRaw = false;
+        backup = "AllEvents".equals(d.splunk().s3BackupMode())
+            ? writer(s3Configuration, staging, batchId + "-backup") : null;
+      }
+      default -> throw new IllegalStateException("unknown destination " + d.kind());
     }
+    processingFailed = new ErrorRecordWriter(deliveryStream, version, s3 != null ? ErrorRecordWriter.Target.of(s3)
+        : ErrorRecordWriter.Target.of(s3Configuration), ErrorRecordWriter.PROCESSING_FAILED, staging, batchId);
+  }
+
+  private S3ObjectWriter writer(S3DestinationConfiguration c, Path staging, String name) {
+    return new S3ObjectWriter(deliveryStream, version, asExtended(c), staging, name);
   }
 
   /** The processors that run, in Firehose's order whatever the order they were given in. */
@@ -129,7 +167,11 @@ final class BatchStager implements AutoCloseable {
     if (objects != null) {
       failed.addAll(objects.add(result.delivered()));
     } else {
-      requests.add(result.delivered());
+      if (requests != null) {
+        requests.add(result.delivered());
+      } else {
+        records.add(result.delivered());
+      }
       if (backup != null) {
         backup.add(result.delivered());
       }
@@ -150,7 +192,7 @@ final class BatchStager implements AutoCloseable {
     }
     besides.addAll(processingFailed.finish());
     return new Staged(objects == null ? List.of() : objects.finish(), requests == null ? List.of()
-        : requests.finish(), besides, failures);
+        : requests.finish(), records == null ? List.of() : records.finish(), besides, failures);
   }
 
   /** Deletes what a batch given up left behind. */
@@ -161,6 +203,9 @@ final class BatchStager implements AutoCloseable {
     }
     if (requests != null) {
       requests.close();
+    }
+    if (records != null) {
+      records.close();
     }
     if (backup != null) {
       backup.close();

@@ -93,7 +93,7 @@ public final class Deliveries implements DeliveryStreamRegistry.DeliveryRuntime 
         return vertx.deployVerticle(delivery)
             .onSuccess(deliveryId -> {
               deployed.put(key, new Deployed(bufferId, deliveryId, dir, delivery, stats));
-              stats.register(meters, key.name(), stream.destination().httpEndpoint() != null,
+              stats.register(meters, key.name(), stream.destination().kind(),
                   settings.clock()::millis);
             })
             .onFailure(e -> vertx.undeploy(bufferId))

@@ -14,8 +14,10 @@ import java.util.function.LongSupplier;
  * One delivery stream's metrics, named as Firehose names them in CloudWatch (namespace {@code firehose}, dimension
  * {@code DeliveryStreamName}): {@code IncomingRecords}, {@code IncomingBytes}; {@code DeliveryToS3.Success} (objects
  * stored), {@code .Records}, {@code .Bytes}, {@code .DataFreshness} (age in seconds of the oldest record not yet
- * delivered); the same for {@code DeliveryToHttpEndpoint} (requests); {@code BackupToS3.*} (objects written to the
- * backup bucket); and {@code BufferedBytes}, the undelivered bytes on disk. In Prometheus text they read
+ * delivered); the same for {@code DeliveryToHttpEndpoint} (requests), and for {@code DeliveryToRedshift} (COPY
+ * loads), {@code DeliveryToAmazonOpenSearchService} / {@code DeliveryToElasticsearch} ({@code _bulk} requests) and
+ * {@code DeliveryToSplunk} (acknowledged HEC requests) for those destinations; {@code BackupToS3.*} (objects written
+ * to the backup bucket); and {@code BufferedBytes}, the undelivered bytes on disk. In Prometheus text they read
  * {@code firehose_IncomingRecords_total{DeliveryStreamName="..."}}.
  *
  * <p>Thread-safe: counters are atomic; the delivery updates them, scrapes read them from any thread.
@@ -30,6 +32,10 @@ public final class DeliveryStats {
   final AtomicLong httpSuccess = new AtomicLong();
   final AtomicLong httpRecords = new AtomicLong();
   final AtomicLong httpBytes = new AtomicLong();
+  /** A Redshift, OpenSearch or Splunk destination's deliveries, named after it. */
+  final AtomicLong destinationSuccess = new AtomicLong();
+  final AtomicLong destinationRecords = new AtomicLong();
+  final AtomicLong destinationBytes = new AtomicLong();
   final AtomicLong backupSuccess = new AtomicLong();
   final AtomicLong backupRecords = new AtomicLong();
   final AtomicLong backupBytes = new AtomicLong();
@@ -41,9 +47,9 @@ public final class DeliveryStats {
 
   /**
    * Registers this stream's meters in {@code registry} (null: none); {@link #unregister} removes them. The data
-   * freshness is {@code DeliveryToHttpEndpoint.DataFreshness} for an HTTP endpoint, else {@code DeliveryToS3}'s.
+   * freshness is the destination's ({@code DeliveryToSplunk.DataFreshness}, ...).
    */
-  void register(MeterRegistry registry, String deliveryStream, boolean httpEndpoint, LongSupplier nowMillis) {
+  void register(MeterRegistry registry, String deliveryStream, DestinationKind kind, LongSupplier nowMillis) {
     if (registry == null) {
       return;
     }
@@ -62,8 +68,13 @@ public final class DeliveryStats {
     counter(registry, "firehose.BackupToS3.Success", "Objects written to the S3 backup", backupSuccess, tags);
     counter(registry, "firehose.BackupToS3.Records", "Records written to the S3 backup", backupRecords, tags);
     counter(registry, "firehose.BackupToS3.Bytes", "Bytes written to the S3 backup", backupBytes, tags);
-    String freshness = httpEndpoint ? "firehose.DeliveryToHttpEndpoint.DataFreshness"
-        : "firehose.DeliveryToS3.DataFreshness";
+    if (kind != DestinationKind.S3 && kind != DestinationKind.HTTP_ENDPOINT) {
+      String name = "firehose." + kind.metricPrefix();
+      counter(registry, name + ".Success", "Deliveries the destination took", destinationSuccess, tags);
+      counter(registry, name + ".Records", "Records delivered to the destination", destinationRecords, tags);
+      counter(registry, name + ".Bytes", "Bytes delivered to the destination", destinationBytes, tags);
+    }
+    String freshness = "firehose." + kind.metricPrefix() + ".DataFreshness";
     meters.add(Gauge.builder(freshness, this, s -> {
       long oldest = s.oldestUndelivered.get();
       return oldest == 0 ? 0 : Math.max(0, nowMillis.getAsLong() - oldest) / 1000.0;

@@ -2,7 +2,13 @@ package io.millrace.firehose;
 
 import io.millrace.firehose.FirehoseConfig.ExtendedS3DestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.HttpEndpointDestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.BufferingHints;
 import io.millrace.firehose.FirehoseConfig.KinesisStreamSourceConfiguration;
+import io.millrace.firehose.FirehoseConfig.OpenSearchDestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.ProcessingConfiguration;
+import io.millrace.firehose.FirehoseConfig.RedshiftDestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.S3DestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.SplunkDestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.Tag;
 import java.util.List;
 
@@ -35,13 +41,96 @@ public record DeliveryStreamMeta(DeliveryStreamKey key, DeliveryStreamStatus sta
   }
 
   /**
-   * The one destination: exactly one of the two configurations is set.
+   * The one destination: exactly one of the configurations is set.
    *
-   * @param extendedS3   an S3 destination (embedded files or an S3-compatible store)
-   * @param httpEndpoint an HTTP endpoint destination, with its S3 backup
+   * @param extendedS3              an S3 destination (embedded files or an S3-compatible store)
+   * @param httpEndpoint            an HTTP endpoint destination, with its S3 backup
+   * @param redshift                a Redshift destination, loaded into PostgreSQL through intermediate S3 objects
+   * @param amazonopensearchservice an Amazon OpenSearch Service destination (an OpenSearch cluster)
+   * @param elasticsearch           an Elasticsearch destination (the same, under Firehose's older name)
+   * @param splunk                  a Splunk destination (an HTTP Event Collector)
    */
   public record Destination(ExtendedS3DestinationConfiguration extendedS3,
-                            HttpEndpointDestinationConfiguration httpEndpoint) {}
+                            HttpEndpointDestinationConfiguration httpEndpoint,
+                            RedshiftDestinationConfiguration redshift,
+                            OpenSearchDestinationConfiguration amazonopensearchservice,
+                            OpenSearchDestinationConfiguration elasticsearch,
+                            SplunkDestinationConfiguration splunk) {
+
+    /** An S3 or HTTP endpoint destination. */
+    public Destination(ExtendedS3DestinationConfiguration extendedS3,
+                       HttpEndpointDestinationConfiguration httpEndpoint) {
+      this(extendedS3, httpEndpoint, null, null, null, null);
+    }
+
+    public static Destination of(RedshiftDestinationConfiguration c) {
+      return new Destination(null, null, c, null, null, null);
+    }
+
+    public static Destination ofOpenSearch(OpenSearchDestinationConfiguration c, boolean elasticsearch) {
+      return elasticsearch ? new Destination(null, null, null, null, c, null)
+          : new Destination(null, null, null, c, null, null);
+    }
+
+    public static Destination of(SplunkDestinationConfiguration c) {
+      return new Destination(null, null, null, null, null, c);
+    }
+
+    /** Which destination this is. */
+    public DestinationKind kind() {
+      if (extendedS3 != null) {
+        return DestinationKind.S3;
+      }
+      if (httpEndpoint != null) {
+        return DestinationKind.HTTP_ENDPOINT;
+      }
+      if (redshift != null) {
+        return DestinationKind.REDSHIFT;
+      }
+      if (amazonopensearchservice != null) {
+        return DestinationKind.AMAZON_OPENSEARCH_SERVICE;
+      }
+      return elasticsearch != null ? DestinationKind.ELASTICSEARCH : DestinationKind.SPLUNK;
+    }
+
+    /** The OpenSearch configuration, under either name; null for other destinations. */
+    public OpenSearchDestinationConfiguration openSearch() {
+      return amazonopensearchservice != null ? amazonopensearchservice : elasticsearch;
+    }
+
+    /** When a batch is due (a Redshift destination buffers by its S3 configuration's hints). */
+    public BufferingHints buffering() {
+      return switch (kind()) {
+        case S3 -> extendedS3.bufferingHints();
+        case HTTP_ENDPOINT -> httpEndpoint.bufferingHints();
+        case REDSHIFT -> redshift.s3Configuration().bufferingHints();
+        case AMAZON_OPENSEARCH_SERVICE, ELASTICSEARCH -> openSearch().bufferingHints();
+        case SPLUNK -> splunk.bufferingHints();
+      };
+    }
+
+    /** The processors the destination's records go through (null: none). */
+    public ProcessingConfiguration processing() {
+      return switch (kind()) {
+        case S3 -> extendedS3.processingConfiguration();
+        case HTTP_ENDPOINT -> httpEndpoint.processingConfiguration();
+        case REDSHIFT -> redshift.processingConfiguration();
+        case AMAZON_OPENSEARCH_SERVICE, ELASTICSEARCH -> openSearch().processingConfiguration();
+        case SPLUNK -> splunk.processingConfiguration();
+      };
+    }
+
+    /** The S3 configuration that holds what the destination could not take (and backups); null for S3. */
+    public S3DestinationConfiguration s3Configuration() {
+      return switch (kind()) {
+        case S3 -> null;
+        case HTTP_ENDPOINT -> httpEndpoint.s3Configuration();
+        case REDSHIFT -> redshift.s3Configuration();
+        case AMAZON_OPENSEARCH_SERVICE, ELASTICSEARCH -> openSearch().s3Configuration();
+        case SPLUNK -> splunk.s3Configuration();
+      };
+    }
+  }
 
   /**
    * A Kinesis stream as source.

@@ -2,13 +2,10 @@ package io.millrace.firehose;
 
 import io.millrace.error.KinesisException;
 import io.millrace.firehose.FirehoseConfig.BufferingHints;
-import io.millrace.firehose.FirehoseConfig.ExtendedS3DestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.HttpEndpointDestinationConfiguration;
 import io.millrace.firehose.HttpEndpointWriter.StagedRequest;
 import io.millrace.firehose.S3ObjectWriter.StagedObject;
 import io.millrace.shard.AppendRequest;
-import io.millrace.shard.AppendResult;
-import io.millrace.shard.ReadResult;
 import io.millrace.shard.ShardHandle;
 import io.millrace.storage.LogRecord;
 import io.millrace.storage.SegmentIo;
@@ -18,7 +15,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -76,11 +72,12 @@ public final class DeliveryStreamVerticle extends VerticleBase {
    * @param directPutLimits  whether Firehose's Direct PUT quotas are enforced ({@link DirectPutQuota})
    * @param lambda           the client Lambda processors call, or null when no Lambda endpoint is configured
    * @param httpEndpointTimeoutMillis how long an HTTP endpoint may take to answer one request
+   * @param destinations    what the Redshift, OpenSearch and Splunk destinations need from the server
    * @param clock            the time source (tests inject their own)
    */
   public record Settings(long maxBufferedBytes, ObjectStore objects, WorkerExecutor worker, SegmentIo io,
                          StreamRegistry streams, boolean directPutLimits, LambdaClient lambda,
-                         long httpEndpointTimeoutMillis, Clock clock) {}
+                         long httpEndpointTimeoutMillis, DestinationOptions destinations, Clock clock) {}
 
   private final ShardHandle buffer;
   private final Path dir;
@@ -104,6 +101,14 @@ public final class DeliveryStreamVerticle extends VerticleBase {
   private KinesisStreamReader source;
   private HttpEndpointSender sender;
   private long senderVersion;
+  /** The OpenSearch or Splunk client of the current configuration (a new one after UpdateDestination). */
+  private OpenSearchDelivery openSearch;
+  private SplunkDelivery splunk;
+  private long clientVersion;
+  /** The id of the batch being delivered (its staging files start with it). */
+  private String batchId;
+  /** Whether the checkpoint has been brought up to what a Redshift destination's loads table holds. */
+  private boolean loadsSynced;
   private final DirectPutQuota quota = new DirectPutQuota();
 
   /**
@@ -217,6 +222,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     if (sender != null) {
       sender.close();
     }
+    closeClients();
     return listenerId < 0 ? Future.succeededFuture() : buffer.unlisten(listenerId);
   }
 
@@ -286,9 +292,34 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     return delivering;
   }
 
-  /** Takes a new configuration (UpdateDestination, encryption); the next batch uses it. */
+  /**
+   * Takes a new configuration (UpdateDestination, encryption); the next batch uses it. A batch still being retried
+   * to an OpenSearch or Splunk destination is given up and delivered again with the new configuration at once (the
+   * update is most often the cure: a new token, a new endpoint); documents keep their ids, events may arrive twice.
+   */
   void reconfigure(DeliveryStreamMeta next) {
     meta = next;
+    loadsSynced = false; // the destination database may have changed
+    DestinationKind kind = next.destination().kind();
+    boolean resendable = kind == DestinationKind.SPLUNK || kind == DestinationKind.AMAZON_OPENSEARCH_SERVICE
+        || kind == DestinationKind.ELASTICSEARCH;
+    if (resendable && delivering && shipping != null) {
+      shipping.cancellable().cancel();
+      shipping = null;
+      String abandoned = batchId;
+      settings.worker().executeBlocking(() -> {
+        try (Stream<Path> files = Files.list(staging())) {
+          for (Path p : (Iterable<Path>) files::iterator) {
+            if (p.getFileName().toString().startsWith(abandoned)) {
+              Files.deleteIfExists(p);
+            }
+          }
+        }
+        return null;
+      }, true);
+      delivering = false;
+      closeClients();
+    }
     pump();
   }
 
@@ -333,21 +364,25 @@ public final class DeliveryStreamVerticle extends VerticleBase {
   }
 
   private BufferingHints hints() {
-    ExtendedS3DestinationConfiguration s3 = meta.destination().extendedS3();
-    return s3 != null ? s3.bufferingHints() : meta.destination().httpEndpoint().bufferingHints();
+    return meta.destination().buffering();
   }
 
   /** One batch: from the checkpoint, up to {@code sizeBytes} of records or the tip. */
   private void deliver(long sizeBytes) {
     delivering = true;
     DeliveryStreamMeta batchMeta = meta;
+    if (batchMeta.destination().kind() == DestinationKind.REDSHIFT && !loadsSynced) {
+      syncLoads(batchMeta);
+      return;
+    }
     long from = checkpoint.delivered();
     long until = tip;
-    BatchStager stager = new BatchStager(batchMeta, staging(), UUID.randomUUID().toString(), settings.lambda(),
-        settings.clock());
+    String batchId = UUID.randomUUID().toString();
+    this.batchId = batchId;
+    BatchStager stager = new BatchStager(batchMeta, staging(), batchId, settings.lambda(), settings.clock());
     stage(stager, until, sizeBytes, new Progress(from, 0, 0))
         .compose(progress -> settings.worker().executeBlocking(stager::finish, true)
-            .map(files -> new Staged(progress.next(), progress.bytes(), progress.lastArrival(), files)))
+            .map(files -> new Staged(from, progress.next(), progress.bytes(), progress.lastArrival(), files)))
         .onFailure(e -> {
           stager.close();
           LOG.warn("Delivery stream {} could not stage a batch ({}); trying again in {} ms", batchMeta.key().arn(),
@@ -356,13 +391,13 @@ public final class DeliveryStreamVerticle extends VerticleBase {
           delivering = false;
         })
         .onSuccess(staged -> shipObjects(batchMeta, staged.files().objects(), true, 0,
-            () -> shipRequests(batchMeta, staged, 0)));
+            () -> toDestination(batchMeta, staged, batchId)));
   }
 
   /** Where a batch's staging reached: the next offset, the bytes of the records read, the last one's arrival. */
   private record Progress(long next, long bytes, long lastArrival) {}
 
-  private record Staged(long next, long bytes, long lastArrival, BatchStager.Staged files) {}
+  private record Staged(long from, long next, long bytes, long lastArrival, BatchStager.Staged files) {}
 
   private Future<Progress> stage(BatchStager stager, long until, long sizeBytes, Progress at) {
     if (closed) {
@@ -495,6 +530,204 @@ public final class DeliveryStreamVerticle extends VerticleBase {
         shipObjects(batchMeta, backed.result(), false, 0, () -> shipRequests(batchMeta, staged, index + 1));
       });
     });
+  }
+
+  /** After the destination's objects are stored: the rest of the delivery, by destination, then the commit. */
+  private void toDestination(DeliveryStreamMeta batchMeta, Staged staged, String batchId) {
+    switch (batchMeta.destination().kind()) {
+      case S3, HTTP_ENDPOINT -> shipRequests(batchMeta, staged, 0);
+      case REDSHIFT -> load(batchMeta, staged, batchId);
+      case AMAZON_OPENSEARCH_SERVICE, ELASTICSEARCH -> finishWith(batchMeta, staged, batchId,
+          openSearch(batchMeta).deliver(staged.files().records(), staged.from(), staging(), batchId,
+              a -> track(batchId, a)));
+      case SPLUNK -> finishWith(batchMeta, staged, batchId,
+          splunk(batchMeta).deliver(staged.files().records(), staged.from(), staging(), batchId,
+              a -> track(batchId, a)));
+      default -> throw new IllegalStateException("unknown destination " + batchMeta.destination().kind());
+    }
+  }
+
+  /** Keeps a batch's retrying attempts, to be cancelled on stop; cancels them if the batch was given up. */
+  private void track(String batch, Retries.Attempts<?> attempts) {
+    if (batch.equals(batchId)) {
+      shipping = attempts;
+    } else {
+      attempts.cancellable().cancel();
+    }
+  }
+
+  /**
+   * Once a destination's delivery has run (its failures written for the backup bucket), stores those and the
+   * batch's other objects (backup, processing errors) and commits. Should writing the failures fail (a full disk),
+   * the batch is staged and delivered again later: nothing is lost.
+   */
+  private void finishWith(DeliveryStreamMeta batchMeta, Staged staged, String batchId,
+                          Future<List<StagedObject>> failures) {
+    failures.onComplete(ar -> {
+      if (closed || !batchId.equals(this.batchId)) {
+        return; // stopped, or given up for a new configuration
+      }
+      shipping = null;
+      deleteRecordFiles(staged);
+      if (ar.failed()) {
+        LOG.warn("Delivery stream {} could not finish batch {} ({}); delivering it again in {} ms",
+            batchMeta.key().arn(), batchId, ar.cause().toString(), STAGING_RETRY_MILLIS);
+        settings.worker().executeBlocking(() -> {
+          for (StagedObject o : staged.files().besides()) {
+            Files.deleteIfExists(o.file());
+          }
+          return null;
+        }, true);
+        notBeforeMillis = settings.clock().millis() + STAGING_RETRY_MILLIS;
+        delivering = false;
+        return;
+      }
+      List<StagedObject> objects = new ArrayList<>(ar.result());
+      objects.addAll(staged.files().besides());
+      shipObjects(batchMeta, objects, false, 0, () -> commit(staged));
+    });
+  }
+
+  private void deleteRecordFiles(Staged staged) {
+    settings.worker().executeBlocking(() -> {
+      for (RecordFile.Staged f : staged.files().records()) {
+        f.delete();
+      }
+      return null;
+    }, true);
+  }
+
+  /** The identity of a delivery stream in a Redshift destination's loads table. */
+  static String loadsId(DeliveryStreamMeta m) {
+    return m.key().arn() + "#" + m.createdMillis();
+  }
+
+  /**
+   * Before a Redshift destination's first batch: the loads table may already hold batches past the checkpoint (a
+   * crash after a load committed and before the checkpoint was saved); the checkpoint moves there, so they are not
+   * loaded twice. Retried until the database answers; records wait on disk meanwhile.
+   */
+  private void syncLoads(DeliveryStreamMeta batchMeta) {
+    Retries.Attempts<Long> asking = Retries.withBackOff(context, () -> settings.worker().executeBlocking(() ->
+        RedshiftLoader.loadedThrough(batchMeta.destination().redshift(), loadsId(batchMeta)), false), -1,
+        e -> LOG.warn("Delivery stream {} could not read its loads table at {} ({}); retrying", batchMeta.key().arn(),
+            batchMeta.destination().redshift().clusterJdbcUrl(), e.toString()));
+    shipping = asking;
+    asking.result().onSuccess(through -> {
+      shipping = null;
+      loadsSynced = true;
+      long target = Math.min(through, tip);
+      if (target <= checkpoint.delivered()) {
+        delivering = false;
+        pump();
+        return;
+      }
+      LOG.info("Delivery stream {}: its loads table holds records up to buffer offset {}, past its checkpoint {}; "
+          + "delivery goes on from there", batchMeta.key().arn(), target, checkpoint.delivered());
+      checkpoint = checkpoint.withDelivered(target);
+      saveCheckpoint().compose(v -> countPending(target, 0)).onComplete(ar -> {
+        if (ar.succeeded()) {
+          pendingBytes = ar.result();
+          stats.bufferedBytes.set(pendingBytes);
+        }
+        oldestArrival = null;
+        delivering = false;
+        pump();
+      });
+    });
+  }
+
+  /**
+   * A Redshift batch: its intermediate objects are stored; one transaction COPYs them into the table, retried for
+   * RetryOptions.DurationInSeconds. If the load still fails then, a manifest listing the objects goes under the S3
+   * configuration's error prefix ({@code errors/manifests/...}, for a manual COPY ... MANIFEST) and the batch is
+   * committed, as Firehose skips such a batch.
+   */
+  private void load(DeliveryStreamMeta batchMeta, Staged staged, String batchId) {
+    FirehoseConfig.RedshiftDestinationConfiguration redshift = batchMeta.destination().redshift();
+    List<RedshiftLoader.IntermediateObject> objects = staged.files().objects().stream()
+        .map(o -> new RedshiftLoader.IntermediateObject(o.bucket(), o.key())).toList();
+    if (objects.isEmpty()) { // every record failed processing
+      shipObjects(batchMeta, staged.files().besides(), false, 0, () -> commit(staged));
+      return;
+    }
+    RedshiftLoader.Batch batch = new RedshiftLoader.Batch(loadsId(batchMeta), staged.from(), staged.next());
+    long records = staged.files().objects().stream().mapToLong(StagedObject::records).sum();
+    long bytes = staged.files().objects().stream().mapToLong(StagedObject::bytes).sum();
+    Retries.Attempts<Long> loading = Retries.withBackOff(context, () -> settings.worker().executeBlocking(() -> {
+      try {
+        return RedshiftLoader.load(redshift, batch, objects, settings.objects(), staging());
+      } catch (RedshiftLoader.Conflict e) {
+        throw new Retries.Permanent(e.getMessage());
+      }
+    }, false), redshift.retryOptions().durationInSeconds() * 1000L,
+        e -> LOG.warn("Delivery stream {} could not load {} into {} at {} ({}); retrying", batchMeta.key().arn(),
+            objects.get(0).url(), redshift.copyCommand().dataTableName(), redshift.clusterJdbcUrl(), e.toString()));
+    shipping = loading;
+    loading.result().onComplete(ar -> {
+      shipping = null;
+      if (closed) {
+        return;
+      }
+      if (ar.succeeded()) {
+        if (ar.result() >= 0) {
+          stats.destinationSuccess.incrementAndGet();
+          stats.destinationRecords.addAndGet(records);
+          stats.destinationBytes.addAndGet(bytes);
+        }
+        shipObjects(batchMeta, staged.files().besides(), false, 0, () -> commit(staged));
+        return;
+      }
+      LOG.error("Delivery stream {} gave up loading {} into {} after {} s ({}); the objects are listed in a manifest "
+          + "under the error prefix", batchMeta.key().arn(), objects.get(0).url(), redshift.copyCommand()
+          .dataTableName(), redshift.retryOptions().durationInSeconds(), ar.cause().toString());
+      settings.worker().executeBlocking(() -> RedshiftManifest.write(batchMeta, objects, staging(), batchId,
+          staged.lastArrival()), true).onComplete(manifest -> {
+            if (manifest.failed()) {
+              LOG.warn("Delivery stream {} could not write the manifest of batch {} ({}); loading it again in {} ms",
+                  batchMeta.key().arn(), batchId, manifest.cause().toString(), STAGING_RETRY_MILLIS);
+              vertx.setTimer(STAGING_RETRY_MILLIS, id -> load(batchMeta, staged, batchId));
+              return;
+            }
+            List<StagedObject> out = new ArrayList<>(manifest.result());
+            out.addAll(staged.files().besides());
+            shipObjects(batchMeta, out, false, 0, () -> commit(staged));
+          });
+    });
+  }
+
+  private OpenSearchDelivery openSearch(DeliveryStreamMeta batchMeta) {
+    if (openSearch == null || clientVersion != batchMeta.versionId()) {
+      closeClients();
+      FirehoseConfig.OpenSearchDestinationConfiguration c = batchMeta.destination().openSearch();
+      String endpoint = c.clusterEndpoint() != null ? c.clusterEndpoint()
+          : settings.destinations().openSearchDomains().get(c.domainArn());
+      openSearch = new OpenSearchDelivery(vertx, context, settings.worker(), batchMeta, endpoint,
+          settings.httpEndpointTimeoutMillis(), settings.clock(), stats);
+      clientVersion = batchMeta.versionId();
+    }
+    return openSearch;
+  }
+
+  private SplunkDelivery splunk(DeliveryStreamMeta batchMeta) {
+    if (splunk == null || clientVersion != batchMeta.versionId()) {
+      closeClients();
+      splunk = new SplunkDelivery(vertx, context, settings.worker(), batchMeta, settings.httpEndpointTimeoutMillis(),
+          settings.destinations().hecAckTimeoutMaxMillis(), settings.clock(), stats);
+      clientVersion = batchMeta.versionId();
+    }
+    return splunk;
+  }
+
+  private void closeClients() {
+    if (openSearch != null) {
+      openSearch.close();
+      openSearch = null;
+    }
+    if (splunk != null) {
+      splunk.close();
+      splunk = null;
+    }
   }
 
   /** The HTTP client of the delivery stream's current endpoint configuration (a new one after UpdateDestination). */

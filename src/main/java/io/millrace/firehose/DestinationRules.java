@@ -4,6 +4,7 @@ import io.millrace.error.KinesisException;
 import io.millrace.firehose.DeliveryStreamMeta.Destination;
 import io.millrace.firehose.FirehoseConfig.BufferingHints;
 import io.millrace.firehose.FirehoseConfig.CloudWatchLoggingOptions;
+import io.millrace.firehose.FirehoseConfig.DocumentIdOptions;
 import io.millrace.firehose.FirehoseConfig.DynamicPartitioningConfiguration;
 import io.millrace.firehose.FirehoseConfig.EncryptionConfiguration;
 import io.millrace.firehose.FirehoseConfig.ExtendedS3DestinationConfiguration;
@@ -12,10 +13,16 @@ import io.millrace.firehose.FirehoseConfig.HttpEndpointDestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.HttpEndpointDestinationUpdate;
 import io.millrace.firehose.FirehoseConfig.HttpEndpointRequestConfiguration;
 import io.millrace.firehose.FirehoseConfig.ProcessingConfiguration;
+import io.millrace.firehose.FirehoseConfig.OpenSearchDestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.OpenSearchDestinationUpdate;
 import io.millrace.firehose.FirehoseConfig.Processor;
+import io.millrace.firehose.FirehoseConfig.RedshiftDestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.RedshiftDestinationUpdate;
 import io.millrace.firehose.FirehoseConfig.RetryOptions;
 import io.millrace.firehose.FirehoseConfig.S3DestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.S3DestinationUpdate;
+import io.millrace.firehose.FirehoseConfig.SplunkDestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.SplunkDestinationUpdate;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.List;
@@ -33,10 +40,19 @@ public final class DestinationRules {
   static final EncryptionConfiguration NO_ENCRYPTION = new EncryptionConfiguration("NoEncryption", null);
   static final CloudWatchLoggingOptions NO_LOGGING = new CloudWatchLoggingOptions(false, null, null);
   static final int DEFAULT_RETRY_SECONDS = 300;
+  /** Redshift's and Splunk's default RetryOptions: an hour. */
+  static final int REDSHIFT_RETRY_SECONDS = 3600;
+  static final int SPLUNK_RETRY_SECONDS = 3600;
+  /** Splunk's defaults: 60 s or 5 MiB, and 180 s for an indexer acknowledgement. */
+  static final BufferingHints SPLUNK_BUFFERING = new BufferingHints(5, 60);
+  static final int SPLUNK_ACK_SECONDS = 180;
   private static final String PREFIX_RULE = "Ths supplied prefix(es) do not satisfy the following constraint: ";
 
-  /** What this server can run, beyond the model: whether a Lambda Invoke endpoint is configured. */
-  public record Capabilities(boolean lambda) {}
+  /**
+   * What this server can run, beyond the model: whether a Lambda Invoke endpoint is configured, and the OpenSearch
+   * domains it knows by ARN.
+   */
+  public record Capabilities(boolean lambda, DestinationOptions destinations) {}
 
   private DestinationRules() {}
 
@@ -124,13 +140,105 @@ public final class DestinationRules {
         c.s3BackupMode() == null ? "FailedDataOnly" : c.s3BackupMode(), plainS3(c.s3Configuration()), null);
   }
 
+  /** A Redshift destination as it will run: checked (its JDBC URL and COPY options too), defaults filled in. */
+  public static RedshiftDestinationConfiguration redshift(RedshiftDestinationConfiguration c,
+                                                          Capabilities capabilities) {
+    if (c.secretsManagerConfiguration() != null
+        && c.secretsManagerConfiguration().path("Enabled").asBoolean(true)) {
+      throw invalid("SecretsManagerConfiguration is not supported by Millrace; give Username and Password.");
+    }
+    if (c.password() == null || c.password().isEmpty()) {
+      throw invalid("Password is required for a Redshift destination.");
+    }
+    try {
+      RedshiftLoader.jdbcUrl(c.clusterJdbcUrl());
+      RedshiftLoader.checkNames(c.copyCommand());
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage());
+    }
+    S3DestinationConfiguration s3 = plainS3(c.s3Configuration());
+    CopyOptions options;
+    try {
+      options = CopyOptions.parse(c.copyCommand().copyOptions());
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage());
+    }
+    boolean gzipObjects = "GZIP".equals(s3.compressionFormat());
+    if (!gzipObjects && !"UNCOMPRESSED".equals(s3.compressionFormat())) {
+      throw invalid("CompressionFormat " + s3.compressionFormat() + " is not supported for Redshift; its COPY reads "
+          + "UNCOMPRESSED or GZIP objects.");
+    }
+    if (gzipObjects != options.gzip()) {
+      throw invalid(gzipObjects ? "The S3 configuration compresses objects with GZIP, so CopyOptions must include "
+          + "GZIP." : "CopyOptions include GZIP, so the S3 configuration's CompressionFormat must be GZIP.");
+    }
+    checkProcessing(c.processingConfiguration(), capabilities);
+    String backupMode = c.s3BackupMode() == null ? "Disabled" : c.s3BackupMode();
+    if ("Enabled".equals(backupMode) && c.s3BackupConfiguration() == null) {
+      throw invalid("S3BackupConfiguration is required when S3BackupMode is Enabled.");
+    }
+    return new RedshiftDestinationConfiguration(c.roleArn(), c.clusterJdbcUrl(), c.copyCommand(), c.username(),
+        c.password(), retry(c.retryOptions(), REDSHIFT_RETRY_SECONDS), s3, c.processingConfiguration(), backupMode,
+        c.s3BackupConfiguration() == null ? null : plainS3(c.s3BackupConfiguration()),
+        c.cloudWatchLoggingOptions() == null ? NO_LOGGING : c.cloudWatchLoggingOptions(), null);
+  }
+
+  /** An OpenSearch (or Elasticsearch) destination as it will run: checked, defaults filled in. */
+  public static OpenSearchDestinationConfiguration openSearch(OpenSearchDestinationConfiguration c,
+                                                              Capabilities capabilities) {
+    if ((c.clusterEndpoint() == null) == (c.domainArn() == null)) {
+      throw invalid("Exactly one of ClusterEndpoint and DomainARN must be specified.");
+    }
+    if (c.domainArn() != null && !capabilities.destinations().openSearchDomains().containsKey(c.domainArn())) {
+      throw invalid("The domain " + c.domainArn() + " is not known to this server; give its ClusterEndpoint, or "
+          + "start Millrace with openSearchDomainEndpoints mapping the ARN to the cluster's URL.");
+    }
+    if (c.vpcConfiguration() != null) {
+      throw invalid("VpcConfiguration is not supported by Millrace; it reaches the cluster at ClusterEndpoint.");
+    }
+    checkProcessing(c.processingConfiguration(), capabilities);
+    return new OpenSearchDestinationConfiguration(c.roleArn(), c.domainArn(), c.clusterEndpoint(), c.indexName(),
+        c.typeName() == null || c.typeName().isEmpty() ? null : c.typeName(),
+        c.indexRotationPeriod() == null ? "OneDay" : c.indexRotationPeriod(), hints(c.bufferingHints()),
+        retry(c.retryOptions(), DEFAULT_RETRY_SECONDS),
+        c.s3BackupMode() == null ? "FailedDocumentsOnly" : c.s3BackupMode(), plainS3(c.s3Configuration()),
+        c.processingConfiguration(), c.cloudWatchLoggingOptions() == null ? NO_LOGGING : c.cloudWatchLoggingOptions(),
+        null, c.documentIdOptions() == null || c.documentIdOptions().defaultDocumentIdFormat() == null
+            ? new DocumentIdOptions("FIREHOSE_DEFAULT") : c.documentIdOptions());
+  }
+
+  /** A Splunk destination as it will run: checked, defaults filled in. */
+  public static SplunkDestinationConfiguration splunk(SplunkDestinationConfiguration c, Capabilities capabilities) {
+    if (c.secretsManagerConfiguration() != null
+        && c.secretsManagerConfiguration().path("Enabled").asBoolean(true)) {
+      throw invalid("SecretsManagerConfiguration is not supported by Millrace; give the HECToken.");
+    }
+    if (c.hecToken() == null || c.hecToken().isEmpty()) {
+      throw invalid("HECToken is required for a Splunk destination.");
+    }
+    checkProcessing(c.processingConfiguration(), capabilities);
+    BufferingHints hints = c.bufferingHints() == null
+        || c.bufferingHints().sizeInMBs() == null && c.bufferingHints().intervalInSeconds() == null
+        ? SPLUNK_BUFFERING : hints(c.bufferingHints());
+    return new SplunkDestinationConfiguration(c.hecEndpoint(), c.hecEndpointType(), c.hecToken(),
+        c.hecAcknowledgmentTimeoutInSeconds() == null ? SPLUNK_ACK_SECONDS : c.hecAcknowledgmentTimeoutInSeconds(),
+        retry(c.retryOptions(), SPLUNK_RETRY_SECONDS),
+        c.s3BackupMode() == null ? "FailedEventsOnly" : c.s3BackupMode(), plainS3(c.s3Configuration()),
+        c.processingConfiguration(), c.cloudWatchLoggingOptions() == null ? NO_LOGGING : c.cloudWatchLoggingOptions(),
+        hints, null);
+  }
+
+  private static RetryOptions retry(RetryOptions given, int defaultSeconds) {
+    return given == null || given.durationInSeconds() == null ? new RetryOptions(defaultSeconds) : given;
+  }
+
   // ---- UpdateDestination ----
 
   /** ExtendedS3DestinationUpdate (or S3DestinationUpdate): the members given replace the current ones. */
   public static Destination update(Destination current, ExtendedS3DestinationUpdate u, Capabilities capabilities) {
     ExtendedS3DestinationConfiguration c = current.extendedS3();
     if (c == null) {
-      throw invalid("Changing the destination type to or from HttpEndpoint is not supported at this time.");
+      throw typeChange(current, DestinationKind.S3);
     }
     boolean wasPartitioned = c.dynamicPartitioningConfiguration() != null
         && Boolean.TRUE.equals(c.dynamicPartitioningConfiguration().enabled());
@@ -167,7 +275,7 @@ public final class DestinationRules {
   public static Destination update(Destination current, HttpEndpointDestinationUpdate u, Capabilities capabilities) {
     HttpEndpointDestinationConfiguration c = current.httpEndpoint();
     if (c == null) {
-      throw invalid("Changing the destination type to or from HttpEndpoint is not supported at this time.");
+      throw typeChange(current, DestinationKind.HTTP_ENDPOINT);
     }
     return new Destination(null, httpEndpoint(new HttpEndpointDestinationConfiguration(
         or(u.endpointConfiguration(), c.endpointConfiguration()), or(u.bufferingHints(), c.bufferingHints()),
@@ -177,6 +285,85 @@ public final class DestinationRules {
         or(u.retryOptions(), c.retryOptions()), or(u.s3BackupMode(), c.s3BackupMode()),
         u.s3Update() == null ? c.s3Configuration() : merge(c.s3Configuration(), u.s3Update()),
         or(u.secretsManagerConfiguration(), c.secretsManagerConfiguration())), capabilities));
+  }
+
+  /** RedshiftDestinationUpdate: the members given replace the current ones. */
+  public static Destination update(Destination current, RedshiftDestinationUpdate u, Capabilities capabilities) {
+    RedshiftDestinationConfiguration c = current.redshift();
+    if (c == null) {
+      throw typeChange(current, DestinationKind.REDSHIFT);
+    }
+    if ("Enabled".equals(c.s3BackupMode()) && "Disabled".equals(u.s3BackupMode())) {
+      throw invalid("S3BackupMode cannot be changed from Enabled to Disabled.");
+    }
+    S3DestinationConfiguration backup = c.s3BackupConfiguration();
+    if (u.s3BackupUpdate() != null) {
+      backup = merge(backup, u.s3BackupUpdate());
+    }
+    return Destination.of(redshift(new RedshiftDestinationConfiguration(or(u.roleArn(), c.roleArn()),
+        or(u.clusterJdbcUrl(), c.clusterJdbcUrl()), or(u.copyCommand(), c.copyCommand()),
+        or(u.username(), c.username()), or(u.password(), c.password()), or(u.retryOptions(), c.retryOptions()),
+        u.s3Update() == null ? c.s3Configuration() : merge(c.s3Configuration(), u.s3Update()),
+        or(u.processingConfiguration(), c.processingConfiguration()), or(u.s3BackupMode(), c.s3BackupMode()),
+        backup, or(u.cloudWatchLoggingOptions(), c.cloudWatchLoggingOptions()), u.secretsManagerConfiguration()),
+        capabilities));
+  }
+
+  /** AmazonopensearchserviceDestinationUpdate or ElasticsearchDestinationUpdate, on a destination of its kind. */
+  public static Destination update(Destination current, OpenSearchDestinationUpdate u, boolean elasticsearch,
+                                   Capabilities capabilities) {
+    OpenSearchDestinationConfiguration c = elasticsearch ? current.elasticsearch()
+        : current.amazonopensearchservice();
+    if (c == null) {
+      throw typeChange(current, elasticsearch ? DestinationKind.ELASTICSEARCH
+          : DestinationKind.AMAZON_OPENSEARCH_SERVICE);
+    }
+    boolean endpointGiven = u.clusterEndpoint() != null || u.domainArn() != null;
+    return Destination.ofOpenSearch(openSearch(new OpenSearchDestinationConfiguration(or(u.roleArn(), c.roleArn()),
+        endpointGiven ? u.domainArn() : c.domainArn(), endpointGiven ? u.clusterEndpoint() : c.clusterEndpoint(),
+        or(u.indexName(), c.indexName()), or(u.typeName(), c.typeName()),
+        or(u.indexRotationPeriod(), c.indexRotationPeriod()), or(u.bufferingHints(), c.bufferingHints()),
+        or(u.retryOptions(), c.retryOptions()), c.s3BackupMode(),
+        u.s3Update() == null ? c.s3Configuration() : merge(c.s3Configuration(), u.s3Update()),
+        or(u.processingConfiguration(), c.processingConfiguration()),
+        or(u.cloudWatchLoggingOptions(), c.cloudWatchLoggingOptions()), null,
+        or(u.documentIdOptions(), c.documentIdOptions())), capabilities), elasticsearch);
+  }
+
+  /** SplunkDestinationUpdate: the members given replace the current ones. */
+  public static Destination update(Destination current, SplunkDestinationUpdate u, Capabilities capabilities) {
+    SplunkDestinationConfiguration c = current.splunk();
+    if (c == null) {
+      throw typeChange(current, DestinationKind.SPLUNK);
+    }
+    if ("AllEvents".equals(c.s3BackupMode()) && "FailedEventsOnly".equals(u.s3BackupMode())) {
+      throw invalid("S3BackupMode cannot be changed from AllEvents to FailedEventsOnly.");
+    }
+    return Destination.of(splunk(new SplunkDestinationConfiguration(or(u.hecEndpoint(), c.hecEndpoint()),
+        or(u.hecEndpointType(), c.hecEndpointType()), or(u.hecToken(), c.hecToken()),
+        or(u.hecAcknowledgmentTimeoutInSeconds(), c.hecAcknowledgmentTimeoutInSeconds()),
+        or(u.retryOptions(), c.retryOptions()), or(u.s3BackupMode(), c.s3BackupMode()),
+        u.s3Update() == null ? c.s3Configuration() : merge(c.s3Configuration(), u.s3Update()),
+        or(u.processingConfiguration(), c.processingConfiguration()),
+        or(u.cloudWatchLoggingOptions(), c.cloudWatchLoggingOptions()), or(u.bufferingHints(), c.bufferingHints()),
+        u.secretsManagerConfiguration()), capabilities));
+  }
+
+  /** The refusal of an update of another destination type than the stream's. */
+  public static KinesisException typeChange(Destination current, DestinationKind to) {
+    return invalid("Changing the destination type to or from " + typeName(to == DestinationKind.S3 ? current.kind()
+        : to) + " is not supported at this time.");
+  }
+
+  private static String typeName(DestinationKind kind) {
+    return switch (kind) {
+      case S3 -> "S3";
+      case HTTP_ENDPOINT -> "HttpEndpoint";
+      case REDSHIFT -> "Redshift";
+      case AMAZON_OPENSEARCH_SERVICE -> "AmazonOpenSearchService";
+      case ELASTICSEARCH -> "Elasticsearch";
+      case SPLUNK -> "Splunk";
+    };
   }
 
   private static S3DestinationConfiguration merge(S3DestinationConfiguration c, S3DestinationUpdate u) {
@@ -351,7 +538,7 @@ public final class DestinationRules {
     }
   }
 
-  private static KinesisException invalid(String message) {
+  static KinesisException invalid(String message) {
     return new KinesisException.InvalidArgument(message);
   }
 }

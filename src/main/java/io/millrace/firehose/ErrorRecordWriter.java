@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -123,6 +124,14 @@ final class ErrorRecordWriter implements AutoCloseable {
 
   /** Appends one failure record. */
   void add(FirehoseRecord failed, Failure failure) throws IOException {
+    add(failed, failure, Map.of());
+  }
+
+  /**
+   * Appends one failure record with the destination's own members last, in their order (an OpenSearch document's
+   * {@code esDocumentId}, {@code esIndexName}; a Splunk event's {@code EventId}).
+   */
+  void add(FirehoseRecord failed, Failure failure, Map<String, String> extras) throws IOException {
     if (out == null) {
       out = JSON.createGenerator(target.compression().wrap(new BufferedOutputStream(Files.newOutputStream(file),
           64 * 1024)));
@@ -138,6 +147,9 @@ final class ErrorRecordWriter implements AutoCloseable {
     out.writeBinary(failed.data());
     if (failure.lambdaArn() != null) {
       out.writeStringField("lambdaARN", failure.lambdaArn());
+    }
+    for (Map.Entry<String, String> e : extras.entrySet()) {
+      out.writeStringField(e.getKey(), e.getValue());
     }
     out.writeEndObject();
     out.writeRaw('\n');

@@ -33,9 +33,11 @@ public final class Firehose {
    * @param lambda           the client of the Lambda Invoke endpoint, or null when none is configured
    * @param directPutLimits  whether Direct PUT quotas are enforced
    * @param httpEndpointTimeoutMillis how long an HTTP endpoint may take to answer one request
+   * @param destinations     what the Redshift, OpenSearch and Splunk destinations need from the server
    */
   public record Settings(DeliveryStreamRegistry.Limits limits, long maxBufferedBytes, ObjectStore objects,
-                         LambdaClient lambda, boolean directPutLimits, long httpEndpointTimeoutMillis) {}
+                         LambdaClient lambda, boolean directPutLimits, long httpEndpointTimeoutMillis,
+                         DestinationOptions destinations) {}
 
   private final DeliveryStreamRegistry registry;
   private final Deliveries deliveries;
@@ -63,13 +65,13 @@ public final class Firehose {
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("millrace-firehose", 8);
     Deliveries deliveries = new Deliveries(vertx, dataDir, shardSettings, io, new DeliveryStreamVerticle.Settings(
         settings.maxBufferedBytes(), settings.objects(), worker, io, streams, settings.directPutLimits(),
-        settings.lambda(), settings.httpEndpointTimeoutMillis(), clock), meters);
+        settings.lambda(), settings.httpEndpointTimeoutMillis(), settings.destinations(), clock), meters);
     FirehoseCommitter committer = new FirehoseCommitter(vertx, vertx.getOrCreateContext(),
         dataDir == null ? null : dataDir.resolve("meta"), io);
     DeliveryStreamRegistry registry = new DeliveryStreamRegistry(vertx, committer, deliveries, settings.limits(),
         clock);
     return new Firehose(registry, deliveries, settings.objects(), settings.lambda(),
-        new DestinationRules.Capabilities(settings.lambda() != null), streams);
+        new DestinationRules.Capabilities(settings.lambda() != null, settings.destinations()), streams);
   }
 
   /** The stream a Kinesis stream ARN names; InvalidArgument if it is not one. */

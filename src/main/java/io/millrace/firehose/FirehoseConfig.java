@@ -92,6 +92,96 @@ public final class FirehoseConfig {
                                                      S3DestinationConfiguration s3Configuration,
                                                      JsonNode secretsManagerConfiguration) {}
 
+  /**
+   * Redshift's COPY command: the table, its columns (comma-separated; null: all, in table order) and the COPY
+   * options (Millrace reads the common ones: {@code JSON 'auto'}, {@code CSV}, {@code DELIMITER}, {@code GZIP}).
+   */
+  public record CopyCommand(String dataTableName, String dataTableColumns, String copyOptions) {}
+
+  /**
+   * The Redshift destination, loaded into PostgreSQL: each batch goes first to the S3 configuration's bucket as an
+   * intermediate object, then into the table with one COPY.
+   */
+  public record RedshiftDestinationConfiguration(@JsonProperty("RoleARN") String roleArn,
+                                                 @JsonProperty("ClusterJDBCURL") String clusterJdbcUrl,
+                                                 CopyCommand copyCommand, String username, String password,
+                                                 RetryOptions retryOptions,
+                                                 @JsonProperty("S3Configuration")
+                                                 S3DestinationConfiguration s3Configuration,
+                                                 ProcessingConfiguration processingConfiguration,
+                                                 @JsonProperty("S3BackupMode") String s3BackupMode,
+                                                 @JsonProperty("S3BackupConfiguration")
+                                                 S3DestinationConfiguration s3BackupConfiguration,
+                                                 CloudWatchLoggingOptions cloudWatchLoggingOptions,
+                                                 JsonNode secretsManagerConfiguration) {}
+
+  /** UpdateDestination's changes to a Redshift destination: members given replace the current ones. */
+  public record RedshiftDestinationUpdate(@JsonProperty("RoleARN") String roleArn,
+                                          @JsonProperty("ClusterJDBCURL") String clusterJdbcUrl,
+                                          CopyCommand copyCommand, String username, String password,
+                                          RetryOptions retryOptions,
+                                          @JsonProperty("S3Update") S3DestinationUpdate s3Update,
+                                          ProcessingConfiguration processingConfiguration,
+                                          @JsonProperty("S3BackupMode") String s3BackupMode,
+                                          @JsonProperty("S3BackupUpdate") S3DestinationUpdate s3BackupUpdate,
+                                          CloudWatchLoggingOptions cloudWatchLoggingOptions,
+                                          JsonNode secretsManagerConfiguration) {}
+
+  /** How documents get their ids: {@code FIREHOSE_DEFAULT} (Millrace gives each one) or {@code NO_DOCUMENT_ID}. */
+  public record DocumentIdOptions(String defaultDocumentIdFormat) {}
+
+  /**
+   * The Amazon OpenSearch Service destination (and the Elasticsearch one, the same shape under another name),
+   * delivered to an OpenSearch cluster with {@code _bulk} requests.
+   */
+  public record OpenSearchDestinationConfiguration(@JsonProperty("RoleARN") String roleArn,
+                                                   @JsonProperty("DomainARN") String domainArn,
+                                                   String clusterEndpoint, String indexName, String typeName,
+                                                   String indexRotationPeriod, BufferingHints bufferingHints,
+                                                   RetryOptions retryOptions,
+                                                   @JsonProperty("S3BackupMode") String s3BackupMode,
+                                                   @JsonProperty("S3Configuration")
+                                                   S3DestinationConfiguration s3Configuration,
+                                                   ProcessingConfiguration processingConfiguration,
+                                                   CloudWatchLoggingOptions cloudWatchLoggingOptions,
+                                                   JsonNode vpcConfiguration, DocumentIdOptions documentIdOptions) {}
+
+  /** UpdateDestination's changes to an OpenSearch (or Elasticsearch) destination. */
+  public record OpenSearchDestinationUpdate(@JsonProperty("RoleARN") String roleArn,
+                                            @JsonProperty("DomainARN") String domainArn, String clusterEndpoint,
+                                            String indexName, String typeName, String indexRotationPeriod,
+                                            BufferingHints bufferingHints, RetryOptions retryOptions,
+                                            @JsonProperty("S3Update") S3DestinationUpdate s3Update,
+                                            ProcessingConfiguration processingConfiguration,
+                                            CloudWatchLoggingOptions cloudWatchLoggingOptions,
+                                            DocumentIdOptions documentIdOptions) {}
+
+  /** The Splunk destination: a Splunk HTTP Event Collector, with indexer acknowledgement. */
+  public record SplunkDestinationConfiguration(@JsonProperty("HECEndpoint") String hecEndpoint,
+                                               @JsonProperty("HECEndpointType") String hecEndpointType,
+                                               @JsonProperty("HECToken") String hecToken,
+                                               @JsonProperty("HECAcknowledgmentTimeoutInSeconds")
+                                               Integer hecAcknowledgmentTimeoutInSeconds,
+                                               RetryOptions retryOptions,
+                                               @JsonProperty("S3BackupMode") String s3BackupMode,
+                                               @JsonProperty("S3Configuration")
+                                               S3DestinationConfiguration s3Configuration,
+                                               ProcessingConfiguration processingConfiguration,
+                                               CloudWatchLoggingOptions cloudWatchLoggingOptions,
+                                               BufferingHints bufferingHints, JsonNode secretsManagerConfiguration) {}
+
+  /** UpdateDestination's changes to a Splunk destination. */
+  public record SplunkDestinationUpdate(@JsonProperty("HECEndpoint") String hecEndpoint,
+                                        @JsonProperty("HECEndpointType") String hecEndpointType,
+                                        @JsonProperty("HECToken") String hecToken,
+                                        @JsonProperty("HECAcknowledgmentTimeoutInSeconds")
+                                        Integer hecAcknowledgmentTimeoutInSeconds,
+                                        RetryOptions retryOptions, @JsonProperty("S3BackupMode") String s3BackupMode,
+                                        @JsonProperty("S3Update") S3DestinationUpdate s3Update,
+                                        ProcessingConfiguration processingConfiguration,
+                                        CloudWatchLoggingOptions cloudWatchLoggingOptions,
+                                        BufferingHints bufferingHints, JsonNode secretsManagerConfiguration) {}
+
   public record KinesisStreamSourceConfiguration(@JsonProperty("KinesisStreamARN") String kinesisStreamArn,
                                                  @JsonProperty("RoleARN") String roleArn) {}
 

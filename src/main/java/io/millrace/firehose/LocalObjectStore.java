@@ -1,6 +1,7 @@
 package io.millrace.firehose;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -62,6 +63,11 @@ public final class LocalObjectStore implements ObjectStore {
     try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
       dir.force(true);
     }
+  }
+
+  @Override
+  public InputStream open(String bucket, String key) throws IOException {
+    return Files.newInputStream(file(bucket, key));
   }
 
   @Override

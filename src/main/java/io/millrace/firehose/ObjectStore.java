@@ -1,6 +1,7 @@
 package io.millrace.firehose;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 
 /**
@@ -15,6 +16,12 @@ public interface ObjectStore {
    * none) where the store keeps such metadata. The file is the caller's; it may be moved or deleted.
    */
   void put(String bucket, String key, Path file, String contentEncoding) throws IOException;
+
+  /**
+   * Opens object {@code key} of {@code bucket} for reading, as stored (a Redshift destination's COPY reads its
+   * intermediate objects back). The caller closes the stream.
+   */
+  InputStream open(String bucket, String key) throws IOException;
 
   /** Where the objects are, for logs and errors. */
   String describe();

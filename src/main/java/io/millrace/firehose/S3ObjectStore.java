@@ -1,6 +1,7 @@
 package io.millrace.firehose;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -37,6 +38,16 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
           .contentEncoding(contentEncoding), RequestBody.fromFile(file));
     } catch (SdkException e) {
       throw new IOException("S3 PutObject of s3://" + bucket + "/" + key + " to " + endpoint + " failed: "
+          + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public InputStream open(String bucket, String key) throws IOException {
+    try {
+      return client.getObject(b -> b.bucket(bucket).key(key));
+    } catch (SdkException e) {
+      throw new IOException("S3 GetObject of s3://" + bucket + "/" + key + " from " + endpoint + " failed: "
           + e.getMessage(), e);
     }
   }

@@ -200,8 +200,23 @@ public final class FirehoseOperations implements Service {
     if (r.httpEndpointDestinationConfiguration() != null) {
       return new Destination(null, DestinationRules.httpEndpoint(r.httpEndpointDestinationConfiguration(), can));
     }
+    if (r.redshiftDestinationConfiguration() != null) {
+      return Destination.of(DestinationRules.redshift(r.redshiftDestinationConfiguration(), can));
+    }
+    if (r.amazonopensearchserviceDestinationConfiguration() != null) {
+      return Destination.ofOpenSearch(DestinationRules.openSearch(
+          r.amazonopensearchserviceDestinationConfiguration(), can), false);
+    }
+    if (r.elasticsearchDestinationConfiguration() != null) {
+      return Destination.ofOpenSearch(DestinationRules.openSearch(r.elasticsearchDestinationConfiguration(), can),
+          true);
+    }
+    if (r.splunkDestinationConfiguration() != null) {
+      return Destination.of(DestinationRules.splunk(r.splunkDestinationConfiguration(), can));
+    }
     throw new KinesisException.InvalidArgument("This destination is not supported by Millrace yet; the "
-        + "destinations it serves are ExtendedS3 (or S3) and HttpEndpoint.");
+        + "destinations it serves are ExtendedS3 (or S3), HttpEndpoint, Redshift (into PostgreSQL), "
+        + "AmazonOpenSearchService, Elasticsearch (into OpenSearch) and Splunk.");
   }
 
   private static int count(Object... configs) {
@@ -271,8 +286,20 @@ public final class FirehoseOperations implements Service {
           if (r.httpEndpointDestinationUpdate() != null) {
             return DestinationRules.update(current, r.httpEndpointDestinationUpdate(), can);
           }
-          throw new KinesisException.InvalidArgument("Changing the destination type to or from HttpEndpoint is not "
-              + "supported at this time.");
+          if (r.redshiftDestinationUpdate() != null) {
+            return DestinationRules.update(current, r.redshiftDestinationUpdate(), can);
+          }
+          if (r.amazonopensearchserviceDestinationUpdate() != null) {
+            return DestinationRules.update(current, r.amazonopensearchserviceDestinationUpdate(), false, can);
+          }
+          if (r.elasticsearchDestinationUpdate() != null) {
+            return DestinationRules.update(current, r.elasticsearchDestinationUpdate(), true, can);
+          }
+          if (r.splunkDestinationUpdate() != null) {
+            return DestinationRules.update(current, r.splunkDestinationUpdate(), can);
+          }
+          throw new KinesisException.InvalidArgument("This destination is not supported by Millrace yet, so it "
+              + "cannot be updated.");
         }).map(Responses.Empty.INSTANCE);
   }
 

@@ -6,8 +6,10 @@ import io.millrace.api.validate.Validated;
 import io.millrace.api.validate.Validator;
 import io.millrace.firehose.FirehoseConfig.BufferingHints;
 import io.millrace.firehose.FirehoseConfig.CloudWatchLoggingOptions;
+import io.millrace.firehose.FirehoseConfig.CopyCommand;
 import io.millrace.firehose.FirehoseConfig.DeliveryStreamEncryptionConfigurationInput;
 import io.millrace.firehose.FirehoseConfig.DirectPutSourceConfiguration;
+import io.millrace.firehose.FirehoseConfig.DocumentIdOptions;
 import io.millrace.firehose.FirehoseConfig.DynamicPartitioningConfiguration;
 import io.millrace.firehose.FirehoseConfig.EncryptionConfiguration;
 import io.millrace.firehose.FirehoseConfig.ExtendedS3DestinationConfiguration;
@@ -18,12 +20,18 @@ import io.millrace.firehose.FirehoseConfig.HttpEndpointDestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.HttpEndpointDestinationUpdate;
 import io.millrace.firehose.FirehoseConfig.HttpEndpointRequestConfiguration;
 import io.millrace.firehose.FirehoseConfig.KinesisStreamSourceConfiguration;
+import io.millrace.firehose.FirehoseConfig.OpenSearchDestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.OpenSearchDestinationUpdate;
 import io.millrace.firehose.FirehoseConfig.ProcessingConfiguration;
 import io.millrace.firehose.FirehoseConfig.Processor;
 import io.millrace.firehose.FirehoseConfig.ProcessorParameter;
+import io.millrace.firehose.FirehoseConfig.RedshiftDestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.RedshiftDestinationUpdate;
 import io.millrace.firehose.FirehoseConfig.RetryOptions;
 import io.millrace.firehose.FirehoseConfig.S3DestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.S3DestinationUpdate;
+import io.millrace.firehose.FirehoseConfig.SplunkDestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.SplunkDestinationUpdate;
 import io.millrace.firehose.FirehoseConfig.Tag;
 import java.util.List;
 
@@ -253,6 +261,150 @@ public final class FirehoseRequests {
     s3Update(v, path + ".s3Update", u.s3Update());
   }
 
+  /** A Redshift ClusterJDBCURL: the model asks for a Redshift host; Millrace takes any host, and PostgreSQL URLs. */
+  static final String JDBC_URL_PATTERN = "jdbc:(redshift|postgresql)://.+";
+  static final String DOMAIN_ARN_PATTERN = "arn:.*:es:[a-zA-Z0-9\\-]+:\\d{12}:domain/[a-z][-0-9a-z]{2,27}";
+  static final List<String> INDEX_ROTATIONS = List.of("NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth");
+
+  static void redshiftMembers(Validator v, String path, String roleArn, String jdbcUrl, CopyCommand copy,
+                              String username, String password, RetryOptions retry,
+                              ProcessingConfiguration processing, String backupMode,
+                              CloudWatchLoggingOptions logging, boolean required) {
+    if (!required || v.required(path + ".roleARN", roleArn)) {
+      v.string(path + ".roleARN", roleArn, 1, 512, ROLE_ARN_PATTERN);
+    }
+    if (!required || v.required(path + ".clusterJDBCURL", jdbcUrl)) {
+      v.string(path + ".clusterJDBCURL", jdbcUrl, 1, 512, JDBC_URL_PATTERN);
+    }
+    if (!required || v.required(path + ".copyCommand", copy)) {
+      if (copy != null) {
+        v.requiredString(path + ".copyCommand.dataTableName", copy.dataTableName(), 1, 512, NOT_BLANK)
+            .string(path + ".copyCommand.dataTableColumns", copy.dataTableColumns(), 0, 204800, null)
+            .string(path + ".copyCommand.copyOptions", copy.copyOptions(), 0, 204800, null);
+      }
+    }
+    v.string(path + ".username", username, 1, 512, NOT_BLANK).string(path + ".password", password, 6, 512, null);
+    if (retry != null) {
+      v.range(path + ".retryOptions.durationInSeconds", retry.durationInSeconds(), 0, 7200);
+    }
+    processing(v, path + ".processingConfiguration", processing);
+    v.oneOf(path + ".s3BackupMode", backupMode, List.of("Disabled", "Enabled"));
+    logging(v, path + ".cloudWatchLoggingOptions", logging);
+  }
+
+  static void redshift(Validator v, String path, RedshiftDestinationConfiguration c) {
+    if (c == null) {
+      return;
+    }
+    redshiftMembers(v, path, c.roleArn(), c.clusterJdbcUrl(), c.copyCommand(), c.username(), c.password(),
+        c.retryOptions(), c.processingConfiguration(), c.s3BackupMode(), c.cloudWatchLoggingOptions(), true);
+    if (v.required(path + ".username", c.username()) && v.required(path + ".s3Configuration", c.s3Configuration())) {
+      s3(v, path + ".s3Configuration", c.s3Configuration());
+    }
+    s3(v, path + ".s3BackupConfiguration", c.s3BackupConfiguration());
+  }
+
+  static void redshiftUpdate(Validator v, String path, RedshiftDestinationUpdate u) {
+    if (u == null) {
+      return;
+    }
+    redshiftMembers(v, path, u.roleArn(), u.clusterJdbcUrl(), u.copyCommand(), u.username(), u.password(),
+        u.retryOptions(), u.processingConfiguration(), u.s3BackupMode(), u.cloudWatchLoggingOptions(), false);
+    s3Update(v, path + ".s3Update", u.s3Update());
+    s3Update(v, path + ".s3BackupUpdate", u.s3BackupUpdate());
+  }
+
+  static void openSearchMembers(Validator v, String path, String roleArn, String domainArn, String clusterEndpoint,
+                                String indexName, String typeName, String rotation, BufferingHints hints,
+                                RetryOptions retry, ProcessingConfiguration processing,
+                                CloudWatchLoggingOptions logging, DocumentIdOptions ids, boolean required) {
+    if (!required || v.required(path + ".roleARN", roleArn)) {
+      v.string(path + ".roleARN", roleArn, 1, 512, ROLE_ARN_PATTERN);
+    }
+    v.string(path + ".domainARN", domainArn, 1, 512, DOMAIN_ARN_PATTERN)
+        .string(path + ".clusterEndpoint", clusterEndpoint, 1, 512, URL_PATTERN);
+    if (!required || v.required(path + ".indexName", indexName)) {
+      v.string(path + ".indexName", indexName, 1, 80, null);
+    }
+    v.string(path + ".typeName", typeName, 0, 100, null).oneOf(path + ".indexRotationPeriod", rotation,
+        INDEX_ROTATIONS);
+    bufferingHints(v, path + ".bufferingHints", hints, 100);
+    retry(v, path + ".retryOptions", retry);
+    processing(v, path + ".processingConfiguration", processing);
+    logging(v, path + ".cloudWatchLoggingOptions", logging);
+    if (ids != null && v.required(path + ".documentIdOptions.defaultDocumentIdFormat",
+        ids.defaultDocumentIdFormat())) {
+      v.oneOf(path + ".documentIdOptions.defaultDocumentIdFormat", ids.defaultDocumentIdFormat(),
+          List.of("FIREHOSE_DEFAULT", "NO_DOCUMENT_ID"));
+    }
+  }
+
+  static void openSearch(Validator v, String path, OpenSearchDestinationConfiguration c) {
+    if (c == null) {
+      return;
+    }
+    openSearchMembers(v, path, c.roleArn(), c.domainArn(), c.clusterEndpoint(), c.indexName(), c.typeName(),
+        c.indexRotationPeriod(), c.bufferingHints(), c.retryOptions(), c.processingConfiguration(),
+        c.cloudWatchLoggingOptions(), c.documentIdOptions(), true);
+    v.oneOf(path + ".s3BackupMode", c.s3BackupMode(), List.of("FailedDocumentsOnly", "AllDocuments"));
+    if (v.required(path + ".s3Configuration", c.s3Configuration())) {
+      s3(v, path + ".s3Configuration", c.s3Configuration());
+    }
+  }
+
+  static void openSearchUpdate(Validator v, String path, OpenSearchDestinationUpdate u) {
+    if (u == null) {
+      return;
+    }
+    openSearchMembers(v, path, u.roleArn(), u.domainArn(), u.clusterEndpoint(), u.indexName(), u.typeName(),
+        u.indexRotationPeriod(), u.bufferingHints(), u.retryOptions(), u.processingConfiguration(),
+        u.cloudWatchLoggingOptions(), u.documentIdOptions(), false);
+    s3Update(v, path + ".s3Update", u.s3Update());
+  }
+
+  static void splunkMembers(Validator v, String path, String endpoint, String endpointType, String token,
+                            Integer ackTimeout, RetryOptions retry, String backupMode, BufferingHints hints,
+                            ProcessingConfiguration processing, CloudWatchLoggingOptions logging, boolean required) {
+    if (!required || v.required(path + ".hECEndpoint", endpoint)) {
+      v.string(path + ".hECEndpoint", endpoint, 0, 2048, URL_PATTERN);
+    }
+    if (!required || v.required(path + ".hECEndpointType", endpointType)) {
+      v.oneOf(path + ".hECEndpointType", endpointType, List.of("Raw", "Event"));
+    }
+    v.string(path + ".hECToken", token, 0, 2048, null)
+        .range(path + ".hECAcknowledgmentTimeoutInSeconds", ackTimeout, 180, 600);
+    retry(v, path + ".retryOptions", retry);
+    v.oneOf(path + ".s3BackupMode", backupMode, List.of("FailedEventsOnly", "AllEvents"));
+    if (hints != null) {
+      v.range(path + ".bufferingHints.intervalInSeconds", hints.intervalInSeconds(), 0, 60)
+          .range(path + ".bufferingHints.sizeInMBs", hints.sizeInMBs(), 1, 5);
+    }
+    processing(v, path + ".processingConfiguration", processing);
+    logging(v, path + ".cloudWatchLoggingOptions", logging);
+  }
+
+  static void splunk(Validator v, String path, SplunkDestinationConfiguration c) {
+    if (c == null) {
+      return;
+    }
+    splunkMembers(v, path, c.hecEndpoint(), c.hecEndpointType(), c.hecToken(), c.hecAcknowledgmentTimeoutInSeconds(),
+        c.retryOptions(), c.s3BackupMode(), c.bufferingHints(), c.processingConfiguration(),
+        c.cloudWatchLoggingOptions(), true);
+    if (v.required(path + ".s3Configuration", c.s3Configuration())) {
+      s3(v, path + ".s3Configuration", c.s3Configuration());
+    }
+  }
+
+  static void splunkUpdate(Validator v, String path, SplunkDestinationUpdate u) {
+    if (u == null) {
+      return;
+    }
+    splunkMembers(v, path, u.hecEndpoint(), u.hecEndpointType(), u.hecToken(), u.hecAcknowledgmentTimeoutInSeconds(),
+        u.retryOptions(), u.s3BackupMode(), u.bufferingHints(), u.processingConfiguration(),
+        u.cloudWatchLoggingOptions(), false);
+    s3Update(v, path + ".s3Update", u.s3Update());
+  }
+
   static void checkTags(Validator v, String path, List<Tag> tags) {
     if (tags == null) {
       return;
@@ -280,10 +432,11 @@ public final class FirehoseRequests {
                                             @JsonProperty("ExtendedS3DestinationConfiguration")
                                             ExtendedS3DestinationConfiguration extendedS3DestinationConfiguration,
                                             HttpEndpointDestinationConfiguration httpEndpointDestinationConfiguration,
-                                            JsonNode redshiftDestinationConfiguration,
-                                            JsonNode elasticsearchDestinationConfiguration,
-                                            JsonNode amazonopensearchserviceDestinationConfiguration,
-                                            JsonNode splunkDestinationConfiguration,
+                                            RedshiftDestinationConfiguration redshiftDestinationConfiguration,
+                                            OpenSearchDestinationConfiguration elasticsearchDestinationConfiguration,
+                                            OpenSearchDestinationConfiguration
+                                                amazonopensearchserviceDestinationConfiguration,
+                                            SplunkDestinationConfiguration splunkDestinationConfiguration,
                                             @JsonProperty("AmazonOpenSearchServerlessDestinationConfiguration")
                                             JsonNode amazonOpenSearchServerlessDestinationConfiguration,
                                             @JsonProperty("MSKSourceConfiguration") JsonNode mskSourceConfiguration,
@@ -312,6 +465,11 @@ public final class FirehoseRequests {
       s3(v, "s3DestinationConfiguration", s3DestinationConfiguration);
       extendedS3(v, "extendedS3DestinationConfiguration", extendedS3DestinationConfiguration);
       httpEndpoint(v, "httpEndpointDestinationConfiguration", httpEndpointDestinationConfiguration);
+      redshift(v, "redshiftDestinationConfiguration", redshiftDestinationConfiguration);
+      openSearch(v, "elasticsearchDestinationConfiguration", elasticsearchDestinationConfiguration);
+      openSearch(v, "amazonopensearchserviceDestinationConfiguration",
+          amazonopensearchserviceDestinationConfiguration);
+      splunk(v, "splunkDestinationConfiguration", splunkDestinationConfiguration);
       checkTags(v, "tags", tags);
     }
   }
@@ -398,9 +556,10 @@ public final class FirehoseRequests {
                                          @JsonProperty("ExtendedS3DestinationUpdate")
                                          ExtendedS3DestinationUpdate extendedS3DestinationUpdate,
                                          HttpEndpointDestinationUpdate httpEndpointDestinationUpdate,
-                                         JsonNode redshiftDestinationUpdate, JsonNode elasticsearchDestinationUpdate,
-                                         JsonNode amazonopensearchserviceDestinationUpdate,
-                                         JsonNode splunkDestinationUpdate,
+                                         RedshiftDestinationUpdate redshiftDestinationUpdate,
+                                         OpenSearchDestinationUpdate elasticsearchDestinationUpdate,
+                                         OpenSearchDestinationUpdate amazonopensearchserviceDestinationUpdate,
+                                         SplunkDestinationUpdate splunkDestinationUpdate,
                                          @JsonProperty("AmazonOpenSearchServerlessDestinationUpdate")
                                          JsonNode amazonOpenSearchServerlessDestinationUpdate,
                                          JsonNode snowflakeDestinationUpdate, JsonNode icebergDestinationUpdate)
@@ -413,6 +572,10 @@ public final class FirehoseRequests {
       s3Update(v, "s3DestinationUpdate", s3DestinationUpdate);
       extendedS3Update(v, "extendedS3DestinationUpdate", extendedS3DestinationUpdate);
       httpEndpointUpdate(v, "httpEndpointDestinationUpdate", httpEndpointDestinationUpdate);
+      redshiftUpdate(v, "redshiftDestinationUpdate", redshiftDestinationUpdate);
+      openSearchUpdate(v, "elasticsearchDestinationUpdate", elasticsearchDestinationUpdate);
+      openSearchUpdate(v, "amazonopensearchserviceDestinationUpdate", amazonopensearchserviceDestinationUpdate);
+      splunkUpdate(v, "splunkDestinationUpdate", splunkDestinationUpdate);
     }
   }
 

@@ -5,14 +5,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.firehose.DeliveryStreamMeta;
 import io.millrace.firehose.FirehoseConfig.BufferingHints;
 import io.millrace.firehose.FirehoseConfig.CloudWatchLoggingOptions;
+import io.millrace.firehose.FirehoseConfig.CopyCommand;
+import io.millrace.firehose.FirehoseConfig.DocumentIdOptions;
 import io.millrace.firehose.FirehoseConfig.DynamicPartitioningConfiguration;
 import io.millrace.firehose.FirehoseConfig.EncryptionConfiguration;
 import io.millrace.firehose.FirehoseConfig.ExtendedS3DestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.HttpEndpointDestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.HttpEndpointRequestConfiguration;
+import io.millrace.firehose.FirehoseConfig.OpenSearchDestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.ProcessingConfiguration;
+import io.millrace.firehose.FirehoseConfig.RedshiftDestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.RetryOptions;
 import io.millrace.firehose.FirehoseConfig.S3DestinationConfiguration;
+import io.millrace.firehose.FirehoseConfig.SplunkDestinationConfiguration;
 import io.millrace.firehose.FirehoseConfig.Tag;
 import java.time.Instant;
 import java.util.List;
@@ -54,7 +59,54 @@ public final class FirehoseResponses {
                                        S3DestinationDescription s3DestinationDescription,
                                        @JsonProperty("ExtendedS3DestinationDescription")
                                        ExtendedS3DestinationDescription extendedS3DestinationDescription,
-                                       HttpEndpointDestinationDescription httpEndpointDestinationDescription) {}
+                                       HttpEndpointDestinationDescription httpEndpointDestinationDescription,
+                                       RedshiftDestinationDescription redshiftDestinationDescription,
+                                       OpenSearchDestinationDescription amazonopensearchserviceDestinationDescription,
+                                       OpenSearchDestinationDescription elasticsearchDestinationDescription,
+                                       SplunkDestinationDescription splunkDestinationDescription) {
+
+    DestinationDescription(String destinationId, S3DestinationDescription s3, ExtendedS3DestinationDescription
+        extendedS3, HttpEndpointDestinationDescription httpEndpoint) {
+      this(destinationId, s3, extendedS3, httpEndpoint, null, null, null, null);
+    }
+  }
+
+  /** Redshift's description: as configured, without the password. */
+  public record RedshiftDestinationDescription(@JsonProperty("RoleARN") String roleArn,
+                                               @JsonProperty("ClusterJDBCURL") String clusterJdbcUrl,
+                                               CopyCommand copyCommand, String username, RetryOptions retryOptions,
+                                               @JsonProperty("S3DestinationDescription")
+                                               S3DestinationDescription s3DestinationDescription,
+                                               ProcessingConfiguration processingConfiguration,
+                                               @JsonProperty("S3BackupMode") String s3BackupMode,
+                                               @JsonProperty("S3BackupDescription")
+                                               S3DestinationDescription s3BackupDescription,
+                                               CloudWatchLoggingOptions cloudWatchLoggingOptions) {}
+
+  /** AmazonopensearchserviceDestinationDescription and ElasticsearchDestinationDescription: one shape. */
+  public record OpenSearchDestinationDescription(@JsonProperty("RoleARN") String roleArn,
+                                                 @JsonProperty("DomainARN") String domainArn,
+                                                 String clusterEndpoint, String indexName, String typeName,
+                                                 String indexRotationPeriod, BufferingHints bufferingHints,
+                                                 RetryOptions retryOptions,
+                                                 @JsonProperty("S3BackupMode") String s3BackupMode,
+                                                 @JsonProperty("S3DestinationDescription")
+                                                 S3DestinationDescription s3DestinationDescription,
+                                                 ProcessingConfiguration processingConfiguration,
+                                                 CloudWatchLoggingOptions cloudWatchLoggingOptions,
+                                                 DocumentIdOptions documentIdOptions) {}
+
+  public record SplunkDestinationDescription(@JsonProperty("HECEndpoint") String hecEndpoint,
+                                             @JsonProperty("HECEndpointType") String hecEndpointType,
+                                             @JsonProperty("HECToken") String hecToken,
+                                             @JsonProperty("HECAcknowledgmentTimeoutInSeconds")
+                                             Integer hecAcknowledgmentTimeoutInSeconds, RetryOptions retryOptions,
+                                             @JsonProperty("S3BackupMode") String s3BackupMode,
+                                             @JsonProperty("S3DestinationDescription")
+                                             S3DestinationDescription s3DestinationDescription,
+                                             ProcessingConfiguration processingConfiguration,
+                                             CloudWatchLoggingOptions cloudWatchLoggingOptions,
+                                             BufferingHints bufferingHints) {}
 
   public record S3DestinationDescription(@JsonProperty("RoleARN") String roleArn,
                                          @JsonProperty("BucketARN") String bucketArn, String prefix,
@@ -130,6 +182,33 @@ public final class FirehoseResponses {
               c.processingConfiguration(), c.s3BackupMode(), plain(c.s3BackupConfiguration()),
               c.dataFormatConversionConfiguration(), c.dynamicPartitioningConfiguration(), c.fileExtension(),
               c.customTimeZone()), null);
+    }
+    String id = DeliveryStreamMeta.DESTINATION_ID;
+    switch (d.kind()) {
+      case REDSHIFT -> {
+        RedshiftDestinationConfiguration r = d.redshift();
+        return new DestinationDescription(id, null, null, null, new RedshiftDestinationDescription(r.roleArn(),
+            r.clusterJdbcUrl(), r.copyCommand(), r.username(), r.retryOptions(), plain(r.s3Configuration()),
+            r.processingConfiguration(), r.s3BackupMode(), plain(r.s3BackupConfiguration()),
+            r.cloudWatchLoggingOptions()), null, null, null);
+      }
+      case AMAZON_OPENSEARCH_SERVICE, ELASTICSEARCH -> {
+        OpenSearchDestinationConfiguration o = d.openSearch();
+        OpenSearchDestinationDescription os = new OpenSearchDestinationDescription(o.roleArn(), o.domainArn(),
+            o.clusterEndpoint(), o.indexName(), o.typeName(), o.indexRotationPeriod(), o.bufferingHints(),
+            o.retryOptions(), o.s3BackupMode(), plain(o.s3Configuration()), o.processingConfiguration(),
+            o.cloudWatchLoggingOptions(), o.documentIdOptions());
+        boolean es = d.elasticsearch() != null;
+        return new DestinationDescription(id, null, null, null, null, es ? null : os, es ? os : null, null);
+      }
+      case SPLUNK -> {
+        SplunkDestinationConfiguration s = d.splunk();
+        return new DestinationDescription(id, null, null, null, null, null, null, new SplunkDestinationDescription(
+            s.hecEndpoint(), s.hecEndpointType(), s.hecToken(), s.hecAcknowledgmentTimeoutInSeconds(),
+            s.retryOptions(), s.s3BackupMode(), plain(s.s3Configuration()), s.processingConfiguration(),
+            s.cloudWatchLoggingOptions(), s.bufferingHints()));
+      }
+      default -> { }
     }
     HttpEndpointDestinationConfiguration c = d.httpEndpoint();
     return new DestinationDescription(DeliveryStreamMeta.DESTINATION_ID, null, null,

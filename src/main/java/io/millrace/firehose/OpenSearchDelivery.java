@@ -1,0 +1,343 @@
+package io.millrace.firehose;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.millrace.firehose.FirehoseConfig.OpenSearchDestinationConfiguration;
+import io.millrace.firehose.S3ObjectWriter.StagedObject;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.IsoFields;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers a batch to an OpenSearch (or Elasticsearch) destination with {@code _bulk} requests, one per staged
+ * {@link RecordFile}: each record is a document of the index {@code IndexName} with the rotation suffix of its
+ * arrival time (UTC: {@code -yyyy-MM-dd-HH} for OneHour, {@code -yyyy-MM-dd} for OneDay, {@code -yyyy-'w'ww}, the ISO
+ * week, for OneWeek, {@code -yyyy-MM} for OneMonth), {@code _type} TypeName where one is given.
+ *
+ * <p><b>Ids.</b> With DocumentIdOptions FIREHOSE_DEFAULT each document gets an id made of the delivery stream's
+ * creation time, the buffer offset of the batch's first record and the record's ordinal in the batch: the same id
+ * however often the batch is sent, so a batch sent again after a crash or a lost answer overwrites its documents
+ * rather than doubling them. NO_DOCUMENT_ID lets OpenSearch choose (then a batch sent again is indexed again).
+ *
+ * <p><b>Failures.</b> A request that fails as a whole (no connection, a 429 or 5xx, a timeout) is sent again; when
+ * it succeeds, the documents OpenSearch refused (the {@code items} with an {@code error}) are sent again, alone, on
+ * the same schedule ({@link Retries}: back-off with jitter, for RetryOptions.DurationInSeconds). A record that is not
+ * a JSON document is refused without being sent. What is still refused when the time is up goes to the S3
+ * configuration's bucket under {@code AmazonOpenSearchService-failed/} ({@code elasticsearch-failed/}) as Firehose's
+ * failure records, with {@code esDocumentId}, {@code esIndexName} and the reason OpenSearch gave.
+ *
+ * <p>Memory: one request's documents (a staged file holds at most {@link #MAX_REQUEST_BYTES}) at a time.
+ * Used on the delivery stream's context; file work runs on its worker.
+ */
+final class OpenSearchDelivery {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OpenSearchDelivery.class);
+
+  /** The most record bytes in one {@code _bulk} request (a batch of more goes in several). */
+  static final long MAX_REQUEST_BYTES = 4L * 1024 * 1024;
+  /** The most documents in one {@code _bulk} request. */
+  static final int MAX_REQUEST_DOCUMENTS = 10_000;
+
+  private static final JsonFactory JSON = JsonFactory.builder().build();
+  private static final ObjectMapper MAPPER = new ObjectMapper(JSON);
+  private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("yyyy-MM-dd-HH").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+  /** The ISO week and its year (2016-02-25 is in 2016-w08, 2021-01-01 in 2020-w53), whatever the locale. */
+  private static final DateTimeFormatter WEEK = new DateTimeFormatterBuilder()
+      .appendValue(IsoFields.WEEK_BASED_YEAR, 4).appendLiteral("-w")
+      .appendValue(IsoFields.WEEK_OF_WEEK_BASED_YEAR, 2).toFormatter().withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
+
+  /** One document of a request, and why it failed last (null until it does). */
+  private static final class Doc {
+    final FirehoseRecord record;
+    final String index;
+    final String id;
+    byte[] source;
+    String errorCode;
+    String errorMessage;
+    int attempts;
+
+    Doc(FirehoseRecord record, String index, String id) {
+      this.record = record;
+      this.index = index;
+      this.id = id;
+    }
+  }
+
+  private final Context context;
+  private final WorkerExecutor worker;
+  private final DestinationHttp http;
+  private final OpenSearchDestinationConfiguration config;
+  private final DestinationKind kind;
+  private final DeliveryStreamMeta meta;
+  private final Clock clock;
+  private final DeliveryStats stats;
+
+  /** @param endpoint the cluster's URL: ClusterEndpoint, or the one configured for DomainARN */
+  OpenSearchDelivery(Vertx vertx, Context context, WorkerExecutor worker, DeliveryStreamMeta meta, String endpoint,
+                     long requestTimeoutMillis, Clock clock, DeliveryStats stats) {
+    this.context = context;
+    this.worker = worker;
+    this.meta = meta;
+    this.config = meta.destination().openSearch();
+    this.kind = meta.destination().kind();
+    this.http = new DestinationHttp(vertx, endpoint, requestTimeoutMillis);
+    this.clock = clock;
+    this.stats = stats;
+  }
+
+  /** The index a record arriving at {@code arrivalMillis} goes to. */
+  static String indexName(String indexName, String rotation, long arrivalMillis) {
+    Instant t = Instant.ofEpochMilli(arrivalMillis);
+    return switch (rotation == null ? "NoRotation" : rotation) {
+      case "OneHour" -> indexName + "-" + HOUR.format(t);
+      case "OneDay" -> indexName + "-" + DAY.format(t);
+      case "OneWeek" -> indexName + "-" + WEEK.format(t);
+      case "OneMonth" -> indexName + "-" + MONTH.format(t);
+      default -> indexName;
+    };
+  }
+
+  /** A document's id: the same for the same record of the same batch, however often it is sent. */
+  static String documentId(long streamCreatedMillis, long batchFrom, long ordinal) {
+    return Long.toString(streamCreatedMillis, 36) + "-" + batchFrom + "-" + ordinal;
+  }
+
+  /**
+   * Sends the batch's files one by one; completes with the failure objects of what OpenSearch still refused when
+   * the retry time was up (to be stored before the batch is committed). {@code track} hears each retrying attempt,
+   * so that stopping the delivery can cancel it.
+   */
+  Future<List<StagedObject>> deliver(List<RecordFile.Staged> files, long batchFrom, Path staging, String batchId,
+                                     Consumer<Retries.Attempts<?>> track) {
+    List<Doc> failed = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (RecordFile.Staged file : files) {
+      chain = chain.compose(v -> deliverFile(file, batchFrom, track).map(left -> {
+        failed.addAll(left);
+        return null;
+      }));
+    }
+    return chain.compose(v -> failed.isEmpty() ? Future.succeededFuture(List.<StagedObject>of())
+        : worker.executeBlocking(() -> writeFailures(failed, staging, batchId), true));
+  }
+
+  private Future<List<Doc>> deliverFile(RecordFile.Staged file, long batchFrom, Consumer<Retries.Attempts<?>> track) {
+    boolean ids = !"NO_DOCUMENT_ID".equals(config.documentIdOptions().defaultDocumentIdFormat());
+    return worker.executeBlocking(() -> {
+      List<Doc> docs = new ArrayList<>(file.records());
+      for (RecordFile.Entry e : RecordFile.read(file)) {
+        Doc d = new Doc(e.record(), indexName(config.indexName(), config.indexRotationPeriod(),
+            e.record().arrivalMillis()), ids ? documentId(meta.createdMillis(), batchFrom, e.ordinal()) : null);
+        d.source = source(e.record().data(), d);
+        docs.add(d);
+      }
+      return docs;
+    }, true).compose(docs -> {
+      List<Doc> refused = new ArrayList<>();
+      List<Doc> sendable = new ArrayList<>();
+      for (Doc d : docs) {
+        (d.source == null ? refused : sendable).add(d);
+      }
+      List<Doc>[] remaining = new List[] {sendable};
+      long dataBytes = file.dataBytes();
+      Retries.Attempts<Void> attempts = Retries.withBackOff(context, () -> remaining[0].isEmpty()
+              ? Future.succeededFuture() : bulk(remaining[0]).compose(left -> {
+                remaining[0] = left;
+                return left.isEmpty() ? Future.succeededFuture() : Future.failedFuture(new DocumentsRefused(left));
+              }), config.retryOptions().durationInSeconds() * 1000L,
+          e -> LOG.warn("Delivery stream {} could not index {} documents in {} ({}); retrying", meta.key().arn(),
+              remaining[0].size(), http.describe(), e.getMessage()));
+      track.accept(attempts);
+      return attempts.result().transform(ar -> {
+        int indexed = file.records() - refused.size() - (ar.succeeded() ? 0 : remaining[0].size());
+        if (indexed > 0) {
+          stats.destinationSuccess.incrementAndGet();
+          stats.destinationRecords.addAndGet(indexed);
+          stats.destinationBytes.addAndGet(ar.succeeded() && refused.isEmpty() ? dataBytes
+              : indexedBytes(docs, refused, ar.succeeded() ? List.of() : remaining[0]));
+        }
+        List<Doc> left = new ArrayList<>(refused);
+        if (ar.failed()) {
+          left.addAll(remaining[0]);
+        }
+        return Future.succeededFuture(left);
+      });
+    });
+  }
+
+  private static long indexedBytes(List<Doc> all, List<Doc> refused, List<Doc> failed) {
+    long bytes = 0;
+    for (Doc d : all) {
+      bytes += d.record.data().length;
+    }
+    for (Doc d : refused) {
+      bytes -= d.record.data().length;
+    }
+    for (Doc d : failed) {
+      bytes -= d.record.data().length;
+    }
+    return bytes;
+  }
+
+  /** The failure of an attempt that left documents refused: they are sent again, alone. */
+  private static final class DocumentsRefused extends RuntimeException {
+    DocumentsRefused(List<Doc> left) {
+      super(left.size() + " documents refused, the first: " + left.get(0).errorMessage, null, false, false);
+    }
+  }
+
+  /** The record as one line of a bulk body, or null (the record is refused) if it is not a JSON object. */
+  private static byte[] source(byte[] data, Doc d) {
+    try (JsonParser p = JSON.createParser(data)) {
+      JsonNode doc = MAPPER.readTree(p);
+      if (doc == null || !doc.isObject()) {
+        d.errorCode = "400";
+        d.errorMessage = "The record is not a JSON object, so it cannot be indexed as a document.";
+        return null;
+      }
+      if (p.nextToken() != null) {
+        d.errorCode = "400";
+        d.errorMessage = "The record holds more than one JSON value; a document is one JSON object.";
+        return null;
+      }
+      return MAPPER.writeValueAsBytes(doc);
+    } catch (JsonProcessingException e) {
+      d.errorCode = "400";
+      d.errorMessage = "The record is not JSON: " + e.getOriginalMessage();
+      return null;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** One {@code _bulk} request; completes with the documents OpenSearch refused (empty: all indexed). */
+  private Future<List<Doc>> bulk(List<Doc> docs) {
+    Buffer body = Buffer.buffer((int) Math.min(Integer.MAX_VALUE, MAX_REQUEST_BYTES + docs.size() * 96L));
+    try {
+      for (Doc d : docs) {
+        d.attempts++;
+        ByteArrayOutputStream action = new ByteArrayOutputStream(96);
+        try (JsonGenerator g = JSON.createGenerator(action)) {
+          g.writeStartObject();
+          g.writeObjectFieldStart("index");
+          g.writeStringField("_index", d.index);
+          if (config.typeName() != null) {
+            g.writeStringField("_type", config.typeName());
+          }
+          if (d.id != null) {
+            g.writeStringField("_id", d.id);
+          }
+          g.writeEndObject();
+          g.writeEndObject();
+        }
+        body.appendBytes(action.toByteArray()).appendByte((byte) '\n').appendBytes(d.source)
+            .appendByte((byte) '\n');
+      }
+    } catch (IOException e) {
+      return Future.failedFuture(e);
+    }
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap().set("Content-Type", "application/x-ndjson");
+    return http.post("/_bulk", headers, body).compose(answer -> {
+      if (answer.status() / 100 != 2) {
+        String reason = answer.body().toString(StandardCharsets.UTF_8);
+        for (Doc d : docs) {
+          d.errorCode = String.valueOf(answer.status());
+          d.errorMessage = reason;
+        }
+        return Future.failedFuture(new IllegalStateException("_bulk answered " + answer.status() + ": "
+            + (reason.length() > 300 ? reason.substring(0, 300) + "..." : reason)));
+      }
+      return Future.succeededFuture(refused(docs, answer.body()));
+    }, e -> {
+      for (Doc d : docs) {
+        d.errorCode = "OS.ConnectionFailed";
+        d.errorMessage = "Could not reach " + http.describe() + ": " + e.getMessage();
+      }
+      return Future.failedFuture(e);
+    });
+  }
+
+  /** The documents a bulk answer's {@code items} refused, in order. */
+  private static List<Doc> refused(List<Doc> docs, Buffer answer) {
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(answer.getBytes());
+    } catch (IOException e) {
+      throw new IllegalStateException("The _bulk answer is not JSON: " + e.getMessage(), e);
+    }
+    if (!root.path("errors").asBoolean(false)) {
+      return List.of();
+    }
+    JsonNode items = root.path("items");
+    List<Doc> left = new ArrayList<>();
+    for (int i = 0; i < docs.size(); i++) {
+      JsonNode result = items.path(i).elements().hasNext() ? items.path(i).elements().next() : null;
+      if (result == null) {
+        Doc d = docs.get(i);
+        d.errorCode = "500";
+        d.errorMessage = "The _bulk answer has no item for this document.";
+        left.add(d);
+        continue;
+      }
+      int status = result.path("status").asInt(500);
+      if (status / 100 != 2) {
+        Doc d = docs.get(i);
+        d.errorCode = String.valueOf(status);
+        JsonNode error = result.path("error");
+        d.errorMessage = error.isMissingNode() ? "status " + status : error.toString();
+        left.add(d);
+      }
+    }
+    return left;
+  }
+
+  private List<StagedObject> writeFailures(List<Doc> failed, Path staging, String batchId) throws IOException {
+    long now = clock.millis();
+    try (ErrorRecordWriter errors = new ErrorRecordWriter(meta.key().name(), meta.versionId(),
+        ErrorRecordWriter.Target.of(config.s3Configuration()), kind.failedOutputType(), staging, batchId)) {
+      for (Doc d : failed) {
+        Map<String, String> extras = new LinkedHashMap<>();
+        if (d.id != null) {
+          extras.put("esDocumentId", d.id);
+        }
+        extras.put("esIndexName", d.index);
+        if (config.typeName() != null) {
+          extras.put("esTypeName", config.typeName());
+        }
+        errors.add(d.record, new ErrorRecordWriter.Failure(d.errorCode, d.errorMessage, Math.max(1, d.attempts), now,
+            null), extras);
+      }
+      return errors.finish();
+    }
+  }
+
+  Future<Void> close() {
+    return http.close();
+  }
+}
