@@ -195,8 +195,13 @@ public final class HecServer implements AutoCloseable {
    * 127.0.0.1, and returns once it listens (within {@link #TIMEOUT}). Not on an event loop: it blocks.
    */
   public static HecServer start(Vertx vertx, Map<String, Boolean> tokens) {
+    return start(vertx, tokens, 0);
+  }
+
+  /** As {@link #start(Vertx, Map)}, on {@code port} (0: a free one). */
+  public static HecServer start(Vertx vertx, Map<String, Boolean> tokens, int port) {
     HecServer server = new HecServer(tokens);
-    server.http = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
+    server.http = await(vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port)
             .setDecompressionSupported(true).setHttp2ClearTextEnabled(false))
         .requestHandler(server::handle)
         .listen(), "the HEC server's listen");

@@ -107,6 +107,11 @@ public final class OpenSearchNode implements AutoCloseable {
    * #START_TIMEOUT}.
    */
   public static OpenSearchNode start(Path dir) throws IOException {
+    return start(dir, JarProcess.freePort());
+  }
+
+  /** As {@link #start(Path)}, with HTTP on {@code port} (a README walkthrough names its port). */
+  public static OpenSearchNode start(Path dir, int port) throws IOException {
     int java = Runtime.version().feature();
     if (java >= 24) {
       throw new IllegalStateException("OpenSearch 2.19 installs a security manager, which Java " + java
@@ -114,7 +119,7 @@ public final class OpenSearchNode implements AutoCloseable {
     }
     Path distribution = distribution();
     Path home = Files.createDirectories(dir).toAbsolutePath();
-    OpenSearchNode node = new OpenSearchNode(home, distribution.resolve("lib"), JarProcess.freePort());
+    OpenSearchNode node = new OpenSearchNode(home, distribution.resolve("lib"), port);
     node.layOut(distribution.resolve("modules").resolve(MODULE), JarProcess.freePort());
     Runtime.getRuntime().addShutdownHook(node.shutdownHook);
     try {

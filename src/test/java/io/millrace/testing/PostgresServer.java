@@ -91,9 +91,14 @@ public final class PostgresServer implements AutoCloseable {
    * can log in to {@link #DATABASE}; fails with the server's output if it exits or does not answer in time.
    */
   public static PostgresServer start(Path dir) throws IOException {
+    return start(dir, JarProcess.freePort());
+  }
+
+  /** As {@link #start(Path)}, on {@code port} (a README walkthrough names its port). */
+  public static PostgresServer start(Path dir, int port) throws IOException {
     requireInstalled(Path.of(BIN));
     Path absolute = Files.createDirectories(dir).toAbsolutePath();
-    PostgresServer server = new PostgresServer(absolute, JarProcess.freePort(),
+    PostgresServer server = new PostgresServer(absolute, port,
         "root".equals(System.getProperty("user.name")));
     server.initdb();
     Runtime.getRuntime().addShutdownHook(server.shutdownHook);
