@@ -85,6 +85,11 @@ record CopyOptions(boolean json, boolean ignoreCase, boolean csv, char delimiter
           }
         }
         case "GZIP" -> gzip = true;
+        case "FORMAT" -> { // FORMAT [AS] JSON ... / FORMAT [AS] CSV: the word is optional in Redshift
+          if (i + 1 < t.size() && t.get(i + 1).equalsIgnoreCase("AS")) {
+            i++;
+          }
+        }
         case "DATEFORMAT", "TIMEFORMAT" -> {
           i = skipAs(t, i + 1, argument(t, i + 1, word));
           if (!unquote(t.get(i), word).equalsIgnoreCase("auto")) {
@@ -122,12 +127,19 @@ record CopyOptions(boolean json, boolean ignoreCase, boolean csv, char delimiter
     if (json) {
       return sql.append("csv)").toString();
     }
-    sql.append(csv ? "csv" : "text").append(", DELIMITER ").append(literal(String.valueOf(delimiter)));
-    if (quote != null) {
-      sql.append(", QUOTE ").append(literal(String.valueOf(quote)));
+    // Redshift's delimited text treats a backslash as a character like any other (no ESCAPE option); PostgreSQL's
+    // text format would read escapes, so such text goes as CSV with a quote character that text never holds.
+    sql.append("csv, DELIMITER ").append(literal(String.valueOf(delimiter)));
+    if (csv) {
+      if (quote != null) {
+        sql.append(", QUOTE ").append(literal(String.valueOf(quote)));
+      }
+    } else {
+      sql.append(", QUOTE E'\\x01'");
     }
-    if (nullAs != null) {
-      sql.append(", NULL ").append(literal(nullAs));
+    String nullText = nullAs != null ? nullAs : csv ? null : "\\N";
+    if (nullText != null) {
+      sql.append(", NULL ").append(literal(nullText));
     }
     return sql.append(')').toString();
   }

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,8 +106,6 @@ public final class DeliveryStreamVerticle extends VerticleBase {
   private OpenSearchDelivery openSearch;
   private SplunkDelivery splunk;
   private long clientVersion;
-  /** The id of the batch being delivered (its staging files start with it). */
-  private String batchId;
   /** Whether the checkpoint has been brought up to what a Redshift destination's loads table holds. */
   private boolean loadsSynced;
   private final DirectPutQuota quota = new DirectPutQuota();
@@ -294,32 +293,13 @@ public final class DeliveryStreamVerticle extends VerticleBase {
 
   /**
    * Takes a new configuration (UpdateDestination, encryption); the next batch uses it. A batch still being retried
-   * to an OpenSearch or Splunk destination is given up and delivered again with the new configuration at once (the
-   * update is most often the cure: a new token, a new endpoint); documents keep their ids, events may arrive twice.
+   * to a Redshift, OpenSearch or Splunk destination stops at its next attempt and is staged again with the new
+   * configuration (the update is most often the cure: a new token, endpoint or password); documents keep their ids,
+   * Splunk events may arrive twice, Redshift's loads table keeps loads single.
    */
   void reconfigure(DeliveryStreamMeta next) {
     meta = next;
     loadsSynced = false; // the destination database may have changed
-    DestinationKind kind = next.destination().kind();
-    boolean resendable = kind == DestinationKind.SPLUNK || kind == DestinationKind.AMAZON_OPENSEARCH_SERVICE
-        || kind == DestinationKind.ELASTICSEARCH;
-    if (resendable && delivering && shipping != null) {
-      shipping.cancellable().cancel();
-      shipping = null;
-      String abandoned = batchId;
-      settings.worker().executeBlocking(() -> {
-        try (Stream<Path> files = Files.list(staging())) {
-          for (Path p : (Iterable<Path>) files::iterator) {
-            if (p.getFileName().toString().startsWith(abandoned)) {
-              Files.deleteIfExists(p);
-            }
-          }
-        }
-        return null;
-      }, true);
-      delivering = false;
-      closeClients();
-    }
     pump();
   }
 
@@ -378,7 +358,6 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     long from = checkpoint.delivered();
     long until = tip;
     String batchId = UUID.randomUUID().toString();
-    this.batchId = batchId;
     BatchStager stager = new BatchStager(batchMeta, staging(), batchId, settings.lambda(), settings.clock());
     stage(stager, until, sizeBytes, new Progress(from, 0, 0))
         .compose(progress -> settings.worker().executeBlocking(stager::finish, true)
@@ -534,58 +513,69 @@ public final class DeliveryStreamVerticle extends VerticleBase {
 
   /** After the destination's objects are stored: the rest of the delivery, by destination, then the commit. */
   private void toDestination(DeliveryStreamMeta batchMeta, Staged staged, String batchId) {
-    switch (batchMeta.destination().kind()) {
-      case S3, HTTP_ENDPOINT -> shipRequests(batchMeta, staged, 0);
-      case REDSHIFT -> load(batchMeta, staged, batchId);
-      case AMAZON_OPENSEARCH_SERVICE, ELASTICSEARCH -> finishWith(batchMeta, staged, batchId,
-          openSearch(batchMeta).deliver(staged.files().records(), staged.from(), staging(), batchId,
-              a -> track(batchId, a)));
-      case SPLUNK -> finishWith(batchMeta, staged, batchId,
-          splunk(batchMeta).deliver(staged.files().records(), staged.from(), staging(), batchId,
-              a -> track(batchId, a)));
-      default -> throw new IllegalStateException("unknown destination " + batchMeta.destination().kind());
+    BooleanSupplier superseded = () -> closed || !meta.destination().equals(batchMeta.destination());
+    try {
+      switch (batchMeta.destination().kind()) {
+        case S3, HTTP_ENDPOINT -> shipRequests(batchMeta, staged, 0);
+        case REDSHIFT -> load(batchMeta, staged, batchId, superseded);
+        case AMAZON_OPENSEARCH_SERVICE, ELASTICSEARCH -> finishWith(batchMeta, staged, openSearch(batchMeta)
+            .deliver(staged.files().records(), staged.from(), staging(), batchId, superseded, this::track));
+        case SPLUNK -> finishWith(batchMeta, staged, splunk(batchMeta)
+            .deliver(staged.files().records(), staged.from(), staging(), batchId, superseded, this::track));
+        default -> throw new IllegalStateException("unknown destination " + batchMeta.destination().kind());
+      }
+    } catch (IllegalArgumentException e) { // a client that cannot be built: an endpoint no longer configured
+      finishWith(batchMeta, staged, Future.failedFuture(e));
     }
   }
 
-  /** Keeps a batch's retrying attempts, to be cancelled on stop; cancels them if the batch was given up. */
-  private void track(String batch, Retries.Attempts<?> attempts) {
-    if (batch.equals(batchId)) {
-      shipping = attempts;
-    } else {
-      attempts.cancellable().cancel();
-    }
+  private void track(Retries.Attempts<?> attempts) {
+    shipping = attempts;
   }
 
   /**
    * Once a destination's delivery has run (its failures written for the backup bucket), stores those and the
-   * batch's other objects (backup, processing errors) and commits. Should writing the failures fail (a full disk),
-   * the batch is staged and delivered again later: nothing is lost.
+   * batch's other objects (backup, processing errors) and commits. If it failed (a full disk, a configuration that
+   * changed meanwhile), the batch is staged and delivered again: nothing is lost.
    */
-  private void finishWith(DeliveryStreamMeta batchMeta, Staged staged, String batchId,
-                          Future<List<StagedObject>> failures) {
+  private void finishWith(DeliveryStreamMeta batchMeta, Staged staged, Future<List<StagedObject>> failures) {
     failures.onComplete(ar -> {
-      if (closed || !batchId.equals(this.batchId)) {
-        return; // stopped, or given up for a new configuration
-      }
       shipping = null;
+      if (closed) {
+        return;
+      }
       deleteRecordFiles(staged);
       if (ar.failed()) {
-        LOG.warn("Delivery stream {} could not finish batch {} ({}); delivering it again in {} ms",
-            batchMeta.key().arn(), batchId, ar.cause().toString(), STAGING_RETRY_MILLIS);
-        settings.worker().executeBlocking(() -> {
-          for (StagedObject o : staged.files().besides()) {
-            Files.deleteIfExists(o.file());
-          }
-          return null;
-        }, true);
-        notBeforeMillis = settings.clock().millis() + STAGING_RETRY_MILLIS;
-        delivering = false;
+        stageAgain(batchMeta, staged, ar.cause());
         return;
       }
       List<StagedObject> objects = new ArrayList<>(ar.result());
       objects.addAll(staged.files().besides());
       shipObjects(batchMeta, objects, false, 0, () -> commit(staged));
     });
+  }
+
+  /**
+   * Gives the batch up without committing it: its staged files go, and the same records are staged again (at once
+   * when the configuration changed, after {@link #STAGING_RETRY_MILLIS} otherwise).
+   */
+  private void stageAgain(DeliveryStreamMeta batchMeta, Staged staged, Throwable why) {
+    boolean superseded = why instanceof Retries.Superseded;
+    if (superseded) {
+      LOG.info("Delivery stream {}: {}; staging the batch again", batchMeta.key().arn(), why.getMessage());
+    } else {
+      LOG.warn("Delivery stream {} could not finish a batch ({}); delivering it again in {} ms", batchMeta.key().arn(),
+          why.toString(), STAGING_RETRY_MILLIS);
+    }
+    settings.worker().executeBlocking(() -> {
+      for (StagedObject o : staged.files().besides()) {
+        Files.deleteIfExists(o.file());
+      }
+      return null;
+    }, true);
+    notBeforeMillis = settings.clock().millis() + (superseded ? 0 : STAGING_RETRY_MILLIS);
+    delivering = false;
+    pump();
   }
 
   private void deleteRecordFiles(Staged staged) {
@@ -608,14 +598,21 @@ public final class DeliveryStreamVerticle extends VerticleBase {
    * loaded twice. Retried until the database answers; records wait on disk meanwhile.
    */
   private void syncLoads(DeliveryStreamMeta batchMeta) {
-    Retries.Attempts<Long> asking = Retries.withBackOff(context, () -> settings.worker().executeBlocking(() ->
-        RedshiftLoader.loadedThrough(batchMeta.destination().redshift(), loadsId(batchMeta)), false), -1,
-        e -> LOG.warn("Delivery stream {} could not read its loads table at {} ({}); retrying", batchMeta.key().arn(),
-            batchMeta.destination().redshift().clusterJdbcUrl(), e.toString()));
+    Retries.Attempts<Long> asking = Retries.withBackOff(context, () -> {
+      FirehoseConfig.RedshiftDestinationConfiguration current = meta.destination().redshift(); // after an update too
+      return settings.worker().executeBlocking(() -> RedshiftLoader.loadedThrough(current, loadsId(batchMeta)),
+          false);
+    }, -1, e -> LOG.warn("Delivery stream {} could not read its loads table at {} ({}); retrying",
+        batchMeta.key().arn(), meta.destination().redshift().clusterJdbcUrl(), e.toString()));
     shipping = asking;
     asking.result().onSuccess(through -> {
       shipping = null;
       loadsSynced = true;
+      if (through > tip) {
+        LOG.error("Delivery stream {}: its loads table says records up to buffer offset {} are loaded, but its buffer "
+            + "ends at {} (records lost from the buffer, e.g. with durability none or interval and a power loss): "
+            + "records at those offsets will be taken as loaded", batchMeta.key().arn(), through, tip);
+      }
       long target = Math.min(through, tip);
       if (target <= checkpoint.delivered()) {
         delivering = false;
@@ -643,7 +640,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
    * configuration's error prefix ({@code errors/manifests/...}, for a manual COPY ... MANIFEST) and the batch is
    * committed, as Firehose skips such a batch.
    */
-  private void load(DeliveryStreamMeta batchMeta, Staged staged, String batchId) {
+  private void load(DeliveryStreamMeta batchMeta, Staged staged, String batchId, BooleanSupplier superseded) {
     FirehoseConfig.RedshiftDestinationConfiguration redshift = batchMeta.destination().redshift();
     List<RedshiftLoader.IntermediateObject> objects = staged.files().objects().stream()
         .map(o -> new RedshiftLoader.IntermediateObject(o.bucket(), o.key())).toList();
@@ -654,13 +651,15 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     RedshiftLoader.Batch batch = new RedshiftLoader.Batch(loadsId(batchMeta), staged.from(), staged.next());
     long records = staged.files().objects().stream().mapToLong(StagedObject::records).sum();
     long bytes = staged.files().objects().stream().mapToLong(StagedObject::bytes).sum();
-    Retries.Attempts<Long> loading = Retries.withBackOff(context, () -> settings.worker().executeBlocking(() -> {
-      try {
-        return RedshiftLoader.load(redshift, batch, objects, settings.objects(), staging());
-      } catch (RedshiftLoader.Conflict e) {
-        throw new Retries.Permanent(e.getMessage());
-      }
-    }, false), redshift.retryOptions().durationInSeconds() * 1000L,
+    Retries.Attempts<Long> loading = Retries.withBackOff(context, () -> superseded.getAsBoolean()
+        ? Future.failedFuture(new Retries.Superseded("the destination's configuration changed"))
+        : settings.worker().executeBlocking(() -> {
+          try {
+            return RedshiftLoader.load(redshift, batch, objects, settings.objects(), staging());
+          } catch (RedshiftLoader.Conflict e) {
+            throw new Retries.Superseded(e.getMessage() + "; the batch starts again where the table ends");
+          }
+        }, false), redshift.retryOptions().durationInSeconds() * 1000L,
         e -> LOG.warn("Delivery stream {} could not load {} into {} at {} ({}); retrying", batchMeta.key().arn(),
             objects.get(0).url(), redshift.copyCommand().dataTableName(), redshift.clusterJdbcUrl(), e.toString()));
     shipping = loading;
@@ -678,6 +677,11 @@ public final class DeliveryStreamVerticle extends VerticleBase {
         shipObjects(batchMeta, staged.files().besides(), false, 0, () -> commit(staged));
         return;
       }
+      if (ar.cause() instanceof Retries.Superseded) {
+        loadsSynced = false; // ask the loads table where to start
+        stageAgain(batchMeta, staged, ar.cause());
+        return;
+      }
       LOG.error("Delivery stream {} gave up loading {} into {} after {} s ({}); the objects are listed in a manifest "
           + "under the error prefix", batchMeta.key().arn(), objects.get(0).url(), redshift.copyCommand()
           .dataTableName(), redshift.retryOptions().durationInSeconds(), ar.cause().toString());
@@ -686,7 +690,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
             if (manifest.failed()) {
               LOG.warn("Delivery stream {} could not write the manifest of batch {} ({}); loading it again in {} ms",
                   batchMeta.key().arn(), batchId, manifest.cause().toString(), STAGING_RETRY_MILLIS);
-              vertx.setTimer(STAGING_RETRY_MILLIS, id -> load(batchMeta, staged, batchId));
+              vertx.setTimer(STAGING_RETRY_MILLIS, id -> load(batchMeta, staged, batchId, superseded));
               return;
             }
             List<StagedObject> out = new ArrayList<>(manifest.result());

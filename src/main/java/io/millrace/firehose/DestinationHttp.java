@@ -3,10 +3,13 @@ package io.millrace.firehose;
 import io.millrace.concurrent.OnContext;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.URI;
@@ -26,7 +29,13 @@ final class DestinationHttp {
   record Answer(int status, Buffer body) {}
 
   private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+  /**
+   * The most of an answer kept: a {@code _bulk} answer for 10,000 documents that all failed is a few megabytes; a
+   * store that sends more fails the request rather than the server's memory.
+   */
+  static final int MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
+  private final Vertx vertx;
   private final HttpClientAgent client;
   private final boolean ssl;
   private final String host;
@@ -37,6 +46,7 @@ final class DestinationHttp {
   /** @throws IllegalArgumentException if {@code baseUrl} is not an absolute http(s) URL with a host */
   DestinationHttp(Vertx vertx, String baseUrl, long requestTimeoutMillis) {
     URI url = url(baseUrl);
+    this.vertx = vertx;
     this.ssl = url.getScheme().equalsIgnoreCase("https");
     this.host = url.getHost();
     this.port = url.getPort() >= 0 ? url.getPort() : ssl ? 443 : 80;
@@ -48,6 +58,9 @@ final class DestinationHttp {
   }
 
   static URI url(String baseUrl) {
+    if (baseUrl == null) {
+      throw new IllegalArgumentException("no URL is configured for the destination");
+    }
     try {
       URI url = new URI(baseUrl);
       if (url.getScheme() == null || !url.getScheme().matches("(?i)https?") || url.getHost() == null) {
@@ -59,13 +72,51 @@ final class DestinationHttp {
     }
   }
 
-  /** POSTs {@code body} to {@code path} (after the base URL's path, with its query if any). */
+  /**
+   * POSTs {@code body} to {@code path} (after the base URL's path); fails if the whole answer has not come within the
+   * request timeout (a store that trickles its answer holds no attempt for ever).
+   */
   Future<Answer> post(String path, MultiMap headers, Buffer body) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setSsl(ssl).setHost(host).setPort(port)
         .setURI(basePath + path).setHeaders(headers).setIdleTimeout(requestTimeoutMillis);
-    return OnContext.onCaller(client.request(options)
-        .compose(request -> request.send(body))
-        .compose(response -> response.body().map(b -> new Answer(response.statusCode(), b))));
+    Promise<Answer> done = Promise.promise();
+    client.request(options).onComplete(connected -> {
+      if (connected.failed()) {
+        done.tryFail(connected.cause());
+        return;
+      }
+      HttpClientRequest request = connected.result();
+      long timer = vertx.setTimer(requestTimeoutMillis, id -> {
+        if (done.tryFail(new IllegalStateException(describe() + " did not answer within " + requestTimeoutMillis
+            + " ms"))) {
+          request.reset();
+        }
+      });
+      done.future().onComplete(ignored -> vertx.cancelTimer(timer));
+      request.send(body).compose(DestinationHttp::read).onComplete(done::tryComplete, done::tryFail);
+    });
+    return OnContext.onCaller(done.future());
+  }
+
+  /** The whole answer, if it is at most {@link #MAX_ANSWER_BYTES}; else a failure (the request is reset). */
+  private static Future<Answer> read(HttpClientResponse response) {
+    Promise<Answer> done = Promise.promise();
+    Buffer received = Buffer.buffer();
+    response.exceptionHandler(done::tryFail);
+    response.handler(chunk -> {
+      if (done.future().isComplete()) {
+        return;
+      }
+      if (received.length() + chunk.length() > MAX_ANSWER_BYTES) {
+        if (done.tryFail(new IllegalStateException("the answer is larger than " + MAX_ANSWER_BYTES + " bytes"))) {
+          response.request().reset();
+        }
+        return;
+      }
+      received.appendBuffer(chunk);
+    });
+    response.endHandler(v -> done.tryComplete(new Answer(response.statusCode(), received)));
+    return done.future();
   }
 
   /** Where requests go, for logs and failure records. */

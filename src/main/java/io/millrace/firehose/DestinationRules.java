@@ -193,6 +193,7 @@ public final class DestinationRules {
       throw invalid("The domain " + c.domainArn() + " is not known to this server; give its ClusterEndpoint, or "
           + "start Millrace with openSearchDomainEndpoints mapping the ARN to the cluster's URL.");
     }
+    checkUrl("ClusterEndpoint", c.clusterEndpoint());
     if (c.vpcConfiguration() != null) {
       throw invalid("VpcConfiguration is not supported by Millrace; it reaches the cluster at ClusterEndpoint.");
     }
@@ -216,6 +217,7 @@ public final class DestinationRules {
     if (c.hecToken() == null || c.hecToken().isEmpty()) {
       throw invalid("HECToken is required for a Splunk destination.");
     }
+    checkUrl("HECEndpoint", c.hecEndpoint());
     checkProcessing(c.processingConfiguration(), capabilities);
     BufferingHints hints = c.bufferingHints() == null
         || c.bufferingHints().sizeInMBs() == null && c.bufferingHints().intervalInSeconds() == null
@@ -226,6 +228,17 @@ public final class DestinationRules {
         c.s3BackupMode() == null ? "FailedEventsOnly" : c.s3BackupMode(), plainS3(c.s3Configuration()),
         c.processingConfiguration(), c.cloudWatchLoggingOptions() == null ? NO_LOGGING : c.cloudWatchLoggingOptions(),
         hints, null);
+  }
+
+  private static void checkUrl(String member, String url) {
+    if (url == null) {
+      return;
+    }
+    try {
+      DestinationHttp.url(url);
+    } catch (IllegalArgumentException e) {
+      throw invalid(member + " " + e.getMessage() + ".");
+    }
   }
 
   private static RetryOptions retry(RetryOptions given, int defaultSeconds) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.millrace.firehose.FirehoseConfig.OpenSearchDestinationConfiguration;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +61,8 @@ final class OpenSearchDelivery {
 
   /** The most record bytes in one {@code _bulk} request (a batch of more goes in several). */
   static final long MAX_REQUEST_BYTES = 4L * 1024 * 1024;
+  /** The most of an error answer kept in each failure record. */
+  static final int MAX_REASON_CHARS = 1024;
   /** The most documents in one {@code _bulk} request. */
   static final int MAX_REQUEST_DOCUMENTS = 10_000;
 
@@ -73,7 +77,7 @@ final class OpenSearchDelivery {
   private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
 
   /** One document of a request, and why it failed last (null until it does). */
-  private static final class Doc {
+  static final class Doc {
     final FirehoseRecord record;
     final String index;
     final String id;
@@ -97,6 +101,8 @@ final class OpenSearchDelivery {
   private final DeliveryStreamMeta meta;
   private final Clock clock;
   private final DeliveryStats stats;
+  /** {@code _type} of each action: TypeName, for Elasticsearch destinations only (OpenSearch 2 refuses types). */
+  private final String typeName;
 
   /** @param endpoint the cluster's URL: ClusterEndpoint, or the one configured for DomainARN */
   OpenSearchDelivery(Vertx vertx, Context context, WorkerExecutor worker, DeliveryStreamMeta meta, String endpoint,
@@ -106,6 +112,7 @@ final class OpenSearchDelivery {
     this.meta = meta;
     this.config = meta.destination().openSearch();
     this.kind = meta.destination().kind();
+    this.typeName = kind == DestinationKind.ELASTICSEARCH ? config.typeName() : null;
     this.http = new DestinationHttp(vertx, endpoint, requestTimeoutMillis);
     this.clock = clock;
     this.stats = stats;
@@ -130,24 +137,29 @@ final class OpenSearchDelivery {
 
   /**
    * Sends the batch's files one by one; completes with the failure objects of what OpenSearch still refused when
-   * the retry time was up (to be stored before the batch is committed). {@code track} hears each retrying attempt,
-   * so that stopping the delivery can cancel it.
+   * the retry time was up (to be stored before the batch is committed), written file by file so memory holds one
+   * request's documents. Fails with {@link Retries.Superseded} once {@code superseded} says the configuration
+   * changed (the batch is staged again). {@code track} hears each retrying attempt, so that stopping can cancel it.
    */
   Future<List<StagedObject>> deliver(List<RecordFile.Staged> files, long batchFrom, Path staging, String batchId,
-                                     Consumer<Retries.Attempts<?>> track) {
-    List<Doc> failed = new ArrayList<>();
+                                     BooleanSupplier superseded, Consumer<Retries.Attempts<?>> track) {
+    ErrorRecordWriter errors = new ErrorRecordWriter(meta.key().name(), meta.versionId(),
+        ErrorRecordWriter.Target.of(config.s3Configuration()), kind.failedOutputType(), staging, batchId);
     Future<Void> chain = Future.succeededFuture();
     for (RecordFile.Staged file : files) {
-      chain = chain.compose(v -> deliverFile(file, batchFrom, track).map(left -> {
-        failed.addAll(left);
-        return null;
-      }));
+      chain = chain.compose(v -> deliverFile(file, batchFrom, superseded, track))
+          .compose(left -> left.isEmpty() ? Future.succeededFuture()
+              : worker.executeBlocking(() -> writeFailures(left, errors), true));
     }
-    return chain.compose(v -> failed.isEmpty() ? Future.succeededFuture(List.<StagedObject>of())
-        : worker.executeBlocking(() -> writeFailures(failed, staging, batchId), true));
+    return chain.compose(v -> worker.executeBlocking(errors::finish, true),
+        e -> worker.executeBlocking(() -> {
+          errors.close();
+          return null;
+        }, true).transform(ignored -> Future.failedFuture(e)));
   }
 
-  private Future<List<Doc>> deliverFile(RecordFile.Staged file, long batchFrom, Consumer<Retries.Attempts<?>> track) {
+  private Future<List<Doc>> deliverFile(RecordFile.Staged file, long batchFrom, BooleanSupplier superseded,
+                                        Consumer<Retries.Attempts<?>> track) {
     boolean ids = !"NO_DOCUMENT_ID".equals(config.documentIdOptions().defaultDocumentIdFormat());
     return worker.executeBlocking(() -> {
       List<Doc> docs = new ArrayList<>(file.records());
@@ -165,41 +177,46 @@ final class OpenSearchDelivery {
         (d.source == null ? refused : sendable).add(d);
       }
       List<Doc>[] remaining = new List[] {sendable};
-      long dataBytes = file.dataBytes();
-      Retries.Attempts<Void> attempts = Retries.withBackOff(context, () -> remaining[0].isEmpty()
-              ? Future.succeededFuture() : bulk(remaining[0]).compose(left -> {
-                remaining[0] = left;
-                return left.isEmpty() ? Future.succeededFuture() : Future.failedFuture(new DocumentsRefused(left));
-              }), config.retryOptions().durationInSeconds() * 1000L,
-          e -> LOG.warn("Delivery stream {} could not index {} documents in {} ({}); retrying", meta.key().arn(),
-              remaining[0].size(), http.describe(), e.getMessage()));
+      Retries.Attempts<Void> attempts = Retries.withBackOff(context, () -> {
+        if (superseded.getAsBoolean()) {
+          return Future.failedFuture(new Retries.Superseded("the destination's configuration changed"));
+        }
+        return remaining[0].isEmpty() ? Future.succeededFuture() : bulk(remaining[0]).compose(left -> {
+          remaining[0] = left;
+          return left.isEmpty() ? Future.succeededFuture() : Future.failedFuture(new DocumentsRefused(left));
+        });
+      }, config.retryOptions().durationInSeconds() * 1000L, e -> {
+        if (!(e instanceof Retries.Superseded)) {
+          LOG.warn("Delivery stream {} could not index {} documents in {} ({}); retrying", meta.key().arn(),
+              remaining[0].size(), http.describe(), e.getMessage());
+        }
+      });
       track.accept(attempts);
       return attempts.result().transform(ar -> {
-        int indexed = file.records() - refused.size() - (ar.succeeded() ? 0 : remaining[0].size());
-        if (indexed > 0) {
-          stats.destinationSuccess.incrementAndGet();
-          stats.destinationRecords.addAndGet(indexed);
-          stats.destinationBytes.addAndGet(ar.succeeded() && refused.isEmpty() ? dataBytes
-              : indexedBytes(docs, refused, ar.succeeded() ? List.of() : remaining[0]));
+        if (ar.failed() && ar.cause() instanceof Retries.Superseded) {
+          return Future.failedFuture(ar.cause());
         }
         List<Doc> left = new ArrayList<>(refused);
         if (ar.failed()) {
           left.addAll(remaining[0]);
+        }
+        int indexed = docs.size() - left.size();
+        if (indexed > 0) {
+          stats.destinationSuccess.incrementAndGet();
+          stats.destinationRecords.addAndGet(indexed);
+          stats.destinationBytes.addAndGet(indexedBytes(docs, left));
         }
         return Future.succeededFuture(left);
       });
     });
   }
 
-  private static long indexedBytes(List<Doc> all, List<Doc> refused, List<Doc> failed) {
+  private static long indexedBytes(List<Doc> all, List<Doc> left) {
     long bytes = 0;
     for (Doc d : all) {
       bytes += d.record.data().length;
     }
-    for (Doc d : refused) {
-      bytes -= d.record.data().length;
-    }
-    for (Doc d : failed) {
+    for (Doc d : left) {
       bytes -= d.record.data().length;
     }
     return bytes;
@@ -213,20 +230,19 @@ final class OpenSearchDelivery {
   }
 
   /** The record as one line of a bulk body, or null (the record is refused) if it is not a JSON object. */
-  private static byte[] source(byte[] data, Doc d) {
+  static byte[] source(byte[] data, Doc d) {
     try (JsonParser p = JSON.createParser(data)) {
-      JsonNode doc = MAPPER.readTree(p);
-      if (doc == null || !doc.isObject()) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
         d.errorCode = "400";
         d.errorMessage = "The record is not a JSON object, so it cannot be indexed as a document.";
         return null;
       }
+      p.skipChildren();
       if (p.nextToken() != null) {
         d.errorCode = "400";
         d.errorMessage = "The record holds more than one JSON value; a document is one JSON object.";
         return null;
       }
-      return MAPPER.writeValueAsBytes(doc);
     } catch (JsonProcessingException e) {
       d.errorCode = "400";
       d.errorMessage = "The record is not JSON: " + e.getOriginalMessage();
@@ -234,54 +250,74 @@ final class OpenSearchDelivery {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+    // The document as it was written (numbers keep their digits), on one line: a line break in valid JSON is only
+    // ever whitespace between tokens, so a space stands for it without changing the document.
+    int end = data.length;
+    while (end > 0 && (data[end - 1] == '\n' || data[end - 1] == '\r' || data[end - 1] == ' '
+        || data[end - 1] == '\t')) {
+      end--;
+    }
+    byte[] line = java.util.Arrays.copyOf(data, end);
+    for (int i = 0; i < line.length; i++) {
+      if (line[i] == '\n' || line[i] == '\r') {
+        line[i] = ' ';
+      }
+    }
+    return line;
   }
 
-  /** One {@code _bulk} request; completes with the documents OpenSearch refused (empty: all indexed). */
+  /**
+   * One {@code _bulk} request; completes with the documents OpenSearch refused (empty: all indexed). The body is
+   * built and the answer read on the worker: megabytes of JSON are no work for an event loop.
+   */
   private Future<List<Doc>> bulk(List<Doc> docs) {
-    Buffer body = Buffer.buffer((int) Math.min(Integer.MAX_VALUE, MAX_REQUEST_BYTES + docs.size() * 96L));
-    try {
-      for (Doc d : docs) {
-        d.attempts++;
-        ByteArrayOutputStream action = new ByteArrayOutputStream(96);
-        try (JsonGenerator g = JSON.createGenerator(action)) {
-          g.writeStartObject();
-          g.writeObjectFieldStart("index");
-          g.writeStringField("_index", d.index);
-          if (config.typeName() != null) {
-            g.writeStringField("_type", config.typeName());
-          }
-          if (d.id != null) {
-            g.writeStringField("_id", d.id);
-          }
-          g.writeEndObject();
-          g.writeEndObject();
-        }
-        body.appendBytes(action.toByteArray()).appendByte((byte) '\n').appendBytes(d.source)
-            .appendByte((byte) '\n');
-      }
-    } catch (IOException e) {
-      return Future.failedFuture(e);
-    }
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().set("Content-Type", "application/x-ndjson");
-    return http.post("/_bulk", headers, body).compose(answer -> {
-      if (answer.status() / 100 != 2) {
-        String reason = answer.body().toString(StandardCharsets.UTF_8);
-        for (Doc d : docs) {
-          d.errorCode = String.valueOf(answer.status());
-          d.errorMessage = reason;
-        }
-        return Future.failedFuture(new IllegalStateException("_bulk answered " + answer.status() + ": "
-            + (reason.length() > 300 ? reason.substring(0, 300) + "..." : reason)));
-      }
-      return Future.succeededFuture(refused(docs, answer.body()));
-    }, e -> {
-      for (Doc d : docs) {
-        d.errorCode = "OS.ConnectionFailed";
-        d.errorMessage = "Could not reach " + http.describe() + ": " + e.getMessage();
-      }
-      return Future.failedFuture(e);
-    });
+    return worker.executeBlocking(() -> body(docs), true).compose(body -> http.post("/_bulk", headers, body))
+        .compose(answer -> {
+          if (answer.status() / 100 != 2) {
+            String whole = answer.body().toString(StandardCharsets.UTF_8);
+            String reason = whole.length() > MAX_REASON_CHARS ? whole.substring(0, MAX_REASON_CHARS) + "..." : whole;
+            for (Doc d : docs) {
+              d.errorCode = String.valueOf(answer.status());
+              d.errorMessage = reason;
+            }
+            return Future.failedFuture(new IllegalStateException("_bulk answered " + answer.status() + ": "
+                + reason));
+          }
+          return worker.executeBlocking(() -> refused(docs, answer.body()), true);
+        }, e -> {
+          for (Doc d : docs) {
+            d.errorCode = "OS.ConnectionFailed";
+            d.errorMessage = "Could not reach " + http.describe() + ": " + e.getMessage();
+          }
+          return Future.failedFuture(e);
+        });
   }
+
+  /** The NDJSON body of a {@code _bulk} request: an {@code index} action and the document, per document. */
+  private Buffer body(List<Doc> docs) throws IOException {
+    Buffer body = Buffer.buffer((int) Math.min(Integer.MAX_VALUE, MAX_REQUEST_BYTES + docs.size() * 96L));
+    for (Doc d : docs) {
+      d.attempts++;
+      ByteArrayOutputStream action = new ByteArrayOutputStream(96);
+      try (JsonGenerator g = JSON.createGenerator(action)) {
+        g.writeStartObject();
+        g.writeObjectFieldStart("index");
+        g.writeStringField("_index", d.index);
+        if (typeName != null) {
+          g.writeStringField("_type", typeName);
+        }
+        if (d.id != null) {
+          g.writeStringField("_id", d.id);
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+      }
+      body.appendBytes(action.toByteArray()).appendByte((byte) '\n').appendBytes(d.source).appendByte((byte) '\n');
+    }
+    return body;
+  }
+
 
   /** The documents a bulk answer's {@code items} refused, in order. */
   private static List<Doc> refused(List<Doc> docs, Buffer answer) {
@@ -317,24 +353,21 @@ final class OpenSearchDelivery {
     return left;
   }
 
-  private List<StagedObject> writeFailures(List<Doc> failed, Path staging, String batchId) throws IOException {
+  private Void writeFailures(List<Doc> failed, ErrorRecordWriter errors) throws IOException {
     long now = clock.millis();
-    try (ErrorRecordWriter errors = new ErrorRecordWriter(meta.key().name(), meta.versionId(),
-        ErrorRecordWriter.Target.of(config.s3Configuration()), kind.failedOutputType(), staging, batchId)) {
-      for (Doc d : failed) {
-        Map<String, String> extras = new LinkedHashMap<>();
-        if (d.id != null) {
-          extras.put("esDocumentId", d.id);
-        }
-        extras.put("esIndexName", d.index);
-        if (config.typeName() != null) {
-          extras.put("esTypeName", config.typeName());
-        }
-        errors.add(d.record, new ErrorRecordWriter.Failure(d.errorCode, d.errorMessage, Math.max(1, d.attempts), now,
-            null), extras);
+    for (Doc d : failed) {
+      Map<String, String> extras = new LinkedHashMap<>();
+      if (d.id != null) {
+        extras.put("esDocumentId", d.id);
       }
-      return errors.finish();
+      extras.put("esIndexName", d.index);
+      if (typeName != null) {
+        extras.put("esTypeName", typeName);
+      }
+      errors.add(d.record, new ErrorRecordWriter.Failure(d.errorCode, d.errorMessage, Math.max(1, d.attempts), now,
+          null), extras);
     }
+    return null;
   }
 
   Future<Void> close() {

@@ -93,7 +93,8 @@ final class RedshiftLoader {
   /**
    * The PostgreSQL JDBC URL a ClusterJDBCURL names: {@code jdbc:postgresql://host:port/db} as it is, and
    * {@code jdbc:redshift://host[:port]/db} as the same place on PostgreSQL (port 5439 if none). Its query parameters
-   * are dropped (Redshift's driver options mean nothing to PostgreSQL's). IllegalArgumentException if it is neither.
+   * of a Redshift URL are dropped (Redshift's driver options mean nothing to PostgreSQL's); a PostgreSQL URL keeps its
+   * own ({@code sslmode}, {@code currentSchema}, ...). IllegalArgumentException if it is neither.
    */
   static String jdbcUrl(String clusterJdbcUrl) {
     Matcher m = clusterJdbcUrl == null ? null : URL.matcher(clusterJdbcUrl);
@@ -101,9 +102,10 @@ final class RedshiftLoader {
       throw new IllegalArgumentException("ClusterJDBCURL " + clusterJdbcUrl + " is not jdbc:postgresql://host:port/"
           + "database or jdbc:redshift://host:port/database.");
     }
-    String port = m.group(3) != null ? m.group(3) : m.group(1).equals("redshift") ? String.valueOf(REDSHIFT_PORT)
-        : "5432";
-    return "jdbc:postgresql://" + m.group(2) + ":" + port + "/" + m.group(4);
+    boolean redshift = m.group(1).equals("redshift");
+    String port = m.group(3) != null ? m.group(3) : redshift ? String.valueOf(REDSHIFT_PORT) : "5432";
+    String query = redshift || m.group(5) == null ? "" : m.group(5); // PostgreSQL's own (sslmode, currentSchema)
+    return "jdbc:postgresql://" + m.group(2) + ":" + port + "/" + m.group(4) + query;
   }
 
   /** Checks the table and column names (plain SQL identifiers, the table optionally schema-qualified). */
@@ -130,6 +132,22 @@ final class RedshiftLoader {
       }
     }
     return out;
+  }
+
+  /**
+   * An identifier as Redshift reads an unquoted one: folded to lower case; quoted, so a name that is a reserved word
+   * in PostgreSQL ({@code user}, {@code order}) still names its column. The names were checked ({@link #checkNames}):
+   * no quote can be in them.
+   */
+  static String quoted(String name) {
+    StringBuilder out = new StringBuilder();
+    for (String part : name.split("\\.")) {
+      if (out.length() > 0) {
+        out.append('.');
+      }
+      out.append('"').append(part.toLowerCase(Locale.ROOT)).append('"');
+    }
+    return out.toString();
   }
 
   /** How far the loads of this delivery stream reached in this database: the buffer offset after the last. */
@@ -170,6 +188,7 @@ final class RedshiftLoader {
         if (options.json() && columns.isEmpty()) {
           columns = tableColumns(conn, c.copyCommand().dataTableName());
         }
+        columns = columns.stream().map(name -> name.toLowerCase(Locale.ROOT)).toList();
         long rows = 0;
         for (IntermediateObject object : objects) {
           rows += copy(conn, c.copyCommand().dataTableName(), columns, options, store, object, scratch);
@@ -199,12 +218,12 @@ final class RedshiftLoader {
   private static long copy(Connection conn, String table, List<String> columns, CopyOptions options,
                            ObjectStore store, IntermediateObject object, Path scratch)
       throws SQLException, IOException {
-    String sql = options.copySql(table, columns);
+    String sql = options.copySql(quoted(table), columns.stream().map(RedshiftLoader::quoted).toList());
     try (InputStream raw = new BufferedInputStream(store.open(object.bucket(), object.key()), 64 * 1024);
          InputStream in = options.gzip() ? new GZIPInputStream(raw, 64 * 1024) : raw) {
       if (!options.json()) {
         skipLines(in, options.ignoreLines());
-        return conn.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, in);
+        return conn.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, new EndMarkerGuard(in, object));
       }
       Path csv = Files.createTempFile(scratch, "copy-", ".csv");
       try {
@@ -260,6 +279,71 @@ final class RedshiftLoader {
     }
   }
 
+  /**
+   * Refuses a line that is only {@code \.}: PostgreSQL's COPY reads it as the end of the data and would drop every
+   * row after it without a word (Redshift loads it as a row). The load fails, with this reason, rather than lose rows.
+   */
+  static final class EndMarkerGuard extends java.io.FilterInputStream {
+    private final IntermediateObject object;
+    /** 0: at a line's start; 1: read a backslash there; 2: read {@code \.}; 3: inside a line. */
+    private int state;
+
+    EndMarkerGuard(InputStream in, IntermediateObject object) {
+      super(in);
+      this.object = object;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        see(b);
+      } else {
+        atEnd();
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] buf, int off, int len) throws IOException {
+      int n = super.read(buf, off, len);
+      if (n < 0) {
+        atEnd();
+      }
+      for (int i = 0; i < n; i++) {
+        see(buf[off + i] & 0xff);
+      }
+      return n;
+    }
+
+    private void see(int b) throws IOException {
+      if (b == '\n') {
+        if (state == 2) {
+          refuse();
+        }
+        state = 0;
+        return;
+      }
+      state = switch (state) {
+        case 0 -> b == '\\' ? 1 : 3;
+        case 1 -> b == '.' ? 2 : 3;
+        case 2 -> b == '\r' ? 2 : 3;
+        default -> 3;
+      };
+    }
+
+    private void atEnd() throws IOException {
+      if (state == 2) {
+        refuse();
+      }
+    }
+
+    private void refuse() throws IOException {
+      throw new IOException(object.url() + " has a line that is only \\., which PostgreSQL's COPY reads as the end "
+          + "of the data; the load is refused rather than lose the rows after it");
+    }
+  }
+
   private static void skipLines(InputStream in, int lines) throws IOException {
     int left = lines;
     while (left > 0) {
@@ -307,6 +391,13 @@ final class RedshiftLoader {
   }
 
   private static void createLoadsTable(Connection conn) throws SQLException {
+    try (Statement s = conn.createStatement();
+         ResultSet exists = s.executeQuery("SELECT to_regclass('" + LOADS_TABLE + "') IS NOT NULL")) {
+      exists.next();
+      if (exists.getBoolean(1)) {
+        return; // no CREATE needed, so no CREATE privilege on the schema either
+      }
+    }
     try (Statement s = conn.createStatement()) {
       s.execute("CREATE TABLE IF NOT EXISTS " + LOADS_TABLE + " (object_url text NOT NULL, delivery_stream text NOT "
           + "NULL, first_offset bigint NOT NULL, next_offset bigint NOT NULL, rows_loaded bigint NOT NULL, loaded_at "

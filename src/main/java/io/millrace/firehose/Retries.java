@@ -25,9 +25,20 @@ final class Retries {
   static final double JITTER = 0.15;
 
   /** A failure that no retry can mend (an HTTP 413): the delivery fails at once. */
-  static final class Permanent extends RuntimeException {
+  static class Permanent extends RuntimeException {
     Permanent(String message) {
       super(message, null, false, false);
+    }
+  }
+
+  /**
+   * The batch was staged for a destination configuration that is no longer the stream's (UpdateDestination), or it
+   * must start elsewhere (a Redshift loads table already holds part of it): its attempts end at once and it is
+   * staged again, not counted as failed.
+   */
+  static final class Superseded extends Permanent {
+    Superseded(String why) {
+      super(why);
     }
   }
 

@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,31 +101,41 @@ final class SplunkDelivery {
 
   /**
    * Sends the batch's files one by one; completes with the failure objects of the records still undelivered when
-   * the retry time was up. {@code track} hears each retrying attempt, so that stopping can cancel it.
+   * the retry time was up. Fails with {@link Retries.Superseded} once {@code superseded} says the configuration
+   * changed (the batch is staged again). {@code track} hears each retrying attempt, so that stopping can cancel it.
    */
   Future<List<StagedObject>> deliver(List<RecordFile.Staged> files, long batchFrom, Path staging, String batchId,
-                                     Consumer<Retries.Attempts<?>> track) {
+                                     BooleanSupplier superseded, Consumer<Retries.Attempts<?>> track) {
     ErrorRecordWriter.Target target = ErrorRecordWriter.Target.of(config.s3Configuration());
     ErrorRecordWriter errors = new ErrorRecordWriter(meta.key().name(), meta.versionId(), target,
         DestinationKind.SPLUNK.failedOutputType(), staging, batchId);
     Future<Void> chain = Future.succeededFuture();
     for (RecordFile.Staged file : files) {
-      chain = chain.compose(v -> deliverFile(file, batchFrom, errors, track));
+      chain = chain.compose(v -> deliverFile(file, batchFrom, errors, superseded, track));
     }
-    return chain.compose(v -> worker.executeBlocking(errors::finish, true))
-        .onFailure(e -> errors.close());
+    return chain.compose(v -> worker.executeBlocking(errors::finish, true),
+        e -> worker.executeBlocking(() -> {
+          errors.close();
+          return null;
+        }, true).transform(ignored -> Future.failedFuture(e)));
   }
 
   private Future<Void> deliverFile(RecordFile.Staged file, long batchFrom, ErrorRecordWriter errors,
-                                   Consumer<Retries.Attempts<?>> track) {
+                                   BooleanSupplier superseded, Consumer<Retries.Attempts<?>> track) {
     boolean raw = "Raw".equals(config.hecEndpointType());
     return worker.executeBlocking(() -> body(RecordFile.read(file), raw), true).compose(body -> {
       int[] attempts = {0};
       SplunkException[] last = {null};
       Retries.Attempts<Void> sending = Retries.withBackOff(context, () -> {
+        if (superseded.getAsBoolean()) {
+          return Future.failedFuture(new Retries.Superseded("the destination's configuration changed"));
+        }
         attempts[0]++;
-        return send(body, raw);
+        return send(body, raw, superseded);
       }, config.retryOptions().durationInSeconds() * 1000L, e -> {
+        if (e instanceof Retries.Superseded) {
+          return;
+        }
         last[0] = e instanceof SplunkException s ? s : new SplunkException("Splunk.ConnectionTimeout",
             "Could not reach " + http.describe() + ": " + e.getMessage());
         LOG.warn("Delivery stream {} could not deliver {} events to {} ({}: {}); retrying", meta.key().arn(),
@@ -132,6 +143,9 @@ final class SplunkDelivery {
       });
       track.accept(sending);
       return sending.result().transform(ar -> {
+        if (ar.failed() && ar.cause() instanceof Retries.Superseded) {
+          return Future.failedFuture(ar.cause());
+        }
         if (ar.succeeded()) {
           stats.destinationSuccess.incrementAndGet();
           stats.destinationRecords.addAndGet(file.records());
@@ -205,8 +219,8 @@ final class SplunkDelivery {
     }
   }
 
-  /** One request, then the acknowledgement of its ackId. */
-  private Future<Void> send(Buffer body, boolean raw) {
+  /** One request, then the acknowledgement of its ackId (polling stops early if the batch is superseded). */
+  private Future<Void> send(Buffer body, boolean raw, BooleanSupplier superseded) {
     MultiMap headers = headers();
     return http.post(raw ? "/services/collector/raw" : "/services/collector/event", headers, body)
         .compose(answer -> {
@@ -219,17 +233,21 @@ final class SplunkDelivery {
             return Future.failedFuture(new SplunkException("Splunk.DisabledAck", "The HEC token does not have indexer "
                 + "acknowledgement enabled; Firehose needs it (enable 'Indexer acknowledgement' on the token)."));
           }
-          return awaitAck(ackId.asLong(), clock.millis() + ackTimeoutMillis);
+          return awaitAck(ackId.asLong(), clock.millis() + ackTimeoutMillis, superseded);
         });
   }
 
-  private Future<Void> awaitAck(long ackId, long deadline) {
+  private Future<Void> awaitAck(long ackId, long deadline, BooleanSupplier superseded) {
     Promise<Void> acked = Promise.promise();
-    poll(ackId, deadline, acked);
+    poll(ackId, deadline, superseded, acked);
     return acked.future();
   }
 
-  private void poll(long ackId, long deadline, Promise<Void> acked) {
+  private void poll(long ackId, long deadline, BooleanSupplier superseded, Promise<Void> acked) {
+    if (superseded.getAsBoolean()) {
+      acked.fail(new Retries.Superseded("the destination's configuration changed"));
+      return;
+    }
     Buffer query = Buffer.buffer("{\"acks\":[" + ackId + "]}");
     http.post("/services/collector/ack", headers(), query).onComplete(ar -> {
       if (ar.succeeded() && ar.result().status() == 200
@@ -247,7 +265,7 @@ final class SplunkDelivery {
             + "timeout, it's possible the data was indexed successfully in Splunk; Firehose sends it again."));
         return;
       }
-      vertx.setTimer(ACK_POLL_MILLIS, id -> poll(ackId, deadline, acked));
+      vertx.setTimer(ACK_POLL_MILLIS, id -> poll(ackId, deadline, superseded, acked));
     });
   }
 

@@ -11,12 +11,18 @@ import org.junit.jupiter.api.Test;
 class CopyOptionsTest {
 
   @Test
-  void no_options_read_pipe_delimited_text_as_redshift_does() {
+  void no_options_read_pipe_delimited_text_with_backslashes_as_plain_characters_as_redshift_does() {
     CopyOptions o = CopyOptions.parse(null);
     assertFalse(o.json());
     assertFalse(o.csv());
-    assertEquals("COPY events (a, b) FROM STDIN WITH (FORMAT text, DELIMITER E'|')",
-        o.copySql("events", List.of("a", "b")));
+    assertEquals("COPY events (a, b) FROM STDIN WITH (FORMAT csv, DELIMITER E'|', QUOTE E'\\x01', NULL E'\\\\N')",
+        o.copySql("events", List.of("a", "b")), "CSV with a quote text never holds: no escapes, \\N is NULL");
+  }
+
+  @Test
+  void format_as_is_read_as_the_format_it_names() {
+    assertTrue(CopyOptions.parse("FORMAT AS JSON 'auto'").json());
+    assertTrue(CopyOptions.parse("FORMAT CSV").csv());
   }
 
   @Test
@@ -36,7 +42,7 @@ class CopyOptionsTest {
     assertEquals(1, o.ignoreLines());
     assertEquals("COPY s.t FROM STDIN WITH (FORMAT csv, DELIMITER E';', QUOTE E'\\'', NULL E'n/a')",
         o.copySql("s.t", List.of()));
-    assertEquals("COPY t FROM STDIN WITH (FORMAT text, DELIMITER E'\t')",
+    assertEquals("COPY t FROM STDIN WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\\x01', NULL E'\\\\N')",
         CopyOptions.parse("DELIMITER '\\t'").copySql("t", List.of()));
   }
 

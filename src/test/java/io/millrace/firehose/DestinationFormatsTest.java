@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -75,7 +76,36 @@ class DestinationFormatsTest {
         RedshiftLoader.jdbcUrl("jdbc:redshift://db.example/dev?ssl=true"));
     assertEquals("jdbc:postgresql://127.0.0.1:6000/analytics",
         RedshiftLoader.jdbcUrl("jdbc:postgresql://127.0.0.1:6000/analytics"));
+    assertEquals("jdbc:postgresql://h:5432/db?sslmode=require&currentSchema=analytics",
+        RedshiftLoader.jdbcUrl("jdbc:postgresql://h/db?sslmode=require&currentSchema=analytics"),
+        "PostgreSQL's own parameters are kept");
     assertThrows(IllegalArgumentException.class, () -> RedshiftLoader.jdbcUrl("jdbc:mysql://h/db"));
+    assertEquals("\"analytics\".\"user\"", RedshiftLoader.quoted("Analytics.USER"), "folded and quoted");
+  }
+
+  @Test
+  void a_line_that_is_only_the_copy_end_marker_fails_the_load_instead_of_ending_it() throws Exception {
+    RedshiftLoader.IntermediateObject object = new RedshiftLoader.IntermediateObject("b", "k");
+    byte[] fine = "a\\.|1\n\\N|2\n.\n".getBytes(UTF_8);
+    assertEquals(fine.length, new RedshiftLoader.EndMarkerGuard(new java.io.ByteArrayInputStream(fine), object)
+        .readAllBytes().length);
+    for (String bad : List.of("1|a\n\\.\n2|b\n", "1|a\n\\.", "\\.\r\n")) {
+      java.io.IOException refused = assertThrows(java.io.IOException.class, () -> new RedshiftLoader.EndMarkerGuard(
+          new java.io.ByteArrayInputStream(bad.getBytes(UTF_8)), object).readAllBytes());
+      assertTrue(refused.getMessage().contains("end of the data"), refused.getMessage());
+    }
+  }
+
+  @Test
+  void an_opensearch_document_goes_as_written_on_one_line_and_anything_but_one_json_object_is_refused() {
+    OpenSearchDelivery.Doc doc = new OpenSearchDelivery.Doc(new FirehoseRecord(new byte[0], 0), "i", "id");
+    assertEquals("{\"price\":0.1000000000000000055511,  \"a\": [1]}", new String(OpenSearchDelivery.source(
+        "{\"price\":0.1000000000000000055511,\r\n\"a\":\n[1]}\n".getBytes(UTF_8), doc), UTF_8),
+        "digits kept; line breaks become spaces");
+    for (String notOne : List.of("[1]", "{\"a\":1}{\"b\":2}", "{\"a\":", "text")) {
+      assertEquals(null, OpenSearchDelivery.source(notOne.getBytes(UTF_8), doc), notOne);
+      assertEquals("400", doc.errorCode);
+    }
   }
 
   @Test

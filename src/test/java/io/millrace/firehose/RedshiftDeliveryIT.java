@@ -175,6 +175,33 @@ class RedshiftDeliveryIT {
   }
 
   @Test
+  void pipe_delimited_text_keeps_backslashes_and_reads_backslash_n_as_null_as_redshift_does() throws Exception {
+    pg.execute("CREATE TABLE paths (\"user\" text, path text)");
+    create("paths", "paths", "user,path", null, CompressionFormat.UNCOMPRESSED, 60, url("postgresql"));
+    put("paths", List.of("ann|C:\\temp\\new\n", "\\N|/x\n"));
+
+    assertEquals(List.of(java.util.Arrays.asList(null, "/x"), List.of("ann", "C:\\temp\\new")),
+        awaitRows("SELECT \"user\", path FROM paths ORDER BY path COLLATE \"C\"", 2),
+        "a reserved word as a column, a backslash as itself, \\N as NULL");
+  }
+
+  @Test
+  void update_destination_with_the_right_password_unblocks_a_stream_that_could_not_log_in() throws Exception {
+    pg.execute("CREATE TABLE logins (id int)");
+    create("logins", r -> r.clusterJDBCURL(url("postgresql")).username(pg.user()).password("wrong-password")
+        .roleARN(ROLE).copyCommand(c -> c.dataTableName("logins").copyOptions("JSON 'auto'"))
+        .s3Configuration(s -> s.roleARN(ROLE).bucketARN("arn:aws:s3:::logins-staging")
+            .bufferingHints(h -> h.sizeInMBs(1).intervalInSeconds(0))));
+    put("logins", List.of("{\"id\":1}", "{\"id\":2}"));
+    Poll.until("a refused login", () -> pg.output().contains("password authentication failed for user \""
+        + pg.user() + "\""));
+
+    firehose.updateDestination(b -> b.deliveryStreamName("logins").currentDeliveryStreamVersionId("1")
+        .destinationId("destinationId-000000000001").redshiftDestinationUpdate(u -> u.password(pg.password())));
+    assertEquals(List.of(List.of("1"), List.of("2")), awaitRows("SELECT id FROM logins ORDER BY id", 2));
+  }
+
+  @Test
   void a_database_down_for_a_while_loses_nothing_and_loads_each_record_once() throws Exception {
     pg.execute("CREATE TABLE clicks (id int)");
     create("clicks", "clicks", null, "JSON 'auto'", CompressionFormat.UNCOMPRESSED, 3600, url("postgresql"));
