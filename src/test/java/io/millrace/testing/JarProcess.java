@@ -98,7 +98,7 @@ public final class JarProcess implements AutoCloseable {
       if (!process.isAlive()) {
         return output().lines().filter(matches).findFirst();
       }
-      pause(50);
+      Processes.pause(50);
     }
   }
 
@@ -124,7 +124,7 @@ public final class JarProcess implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new AssertionError("interrupted", e);
       }
-      pause(50);
+      Processes.pause(50);
     }
     throw new AssertionError("millrace did not serve /health within " + timeout + ":\n" + output());
   }
@@ -141,15 +141,6 @@ public final class JarProcess implements AutoCloseable {
   public void kill() throws InterruptedException {
     process.destroyForcibly();
     awaitExit(Duration.ofSeconds(10));
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis); // polling interval of a bounded wait on another process; there is no event to await
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
   }
 
   /** Kills the process if it is still running. */

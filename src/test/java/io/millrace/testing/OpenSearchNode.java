@@ -16,7 +16,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -208,23 +207,9 @@ public final class OpenSearchNode implements AutoCloseable {
    * connections refused until {@link #startAgain()}.
    */
   public void stop() {
-    Process p = process;
-    if (p == null || !p.isAlive()) {
-      return;
-    }
-    p.destroy();
-    try {
-      if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly();
-        if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-          throw new IllegalStateException("OpenSearch (pid " + p.pid() + ") did not exit after SIGKILL");
-        }
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    Processes.stop(process, "OpenSearch", STOP_TIMEOUT);
   }
+
 
   /**
    * Starts the stopped node again on the same ports with the same data (an outage over) and returns once its cluster
@@ -386,7 +371,7 @@ public final class OpenSearchNode implements AutoCloseable {
         last = response.statusCode() + " " + response.body(); // 408: not yellow within the request's 1 s
       } catch (IOException e) {
         last = e.toString(); // not listening yet
-        pause(100);
+        Processes.pause(100);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AssertionError("interrupted", e);
@@ -421,15 +406,6 @@ public final class OpenSearchNode implements AutoCloseable {
       return JSON.readTree(response.body());
     } catch (IOException e) {
       throw new IllegalStateException(method + " " + path + " answered with no JSON: " + response.body(), e);
-    }
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis); // polling interval of a bounded wait on another process; there is no event to await
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
     }
   }
 

@@ -223,27 +223,9 @@ public final class PostgresServer implements AutoCloseable {
    */
   public void stop() {
     Process p = process;
-    if (p == null || !p.isAlive()) {
-      return;
-    }
-    try {
-      signal(p, "INT");
-      if (p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        return;
-      }
-      signal(p, "QUIT");
-      if (p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        return;
-      }
-      p.destroyForcibly();
-      if (!p.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new IllegalStateException("postgres (pid " + p.pid() + ") did not exit after SIGKILL");
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    Processes.stop(p, "postgres", STOP_TIMEOUT, List.of(() -> signal(p, "INT"), () -> signal(p, "QUIT")));
   }
+
 
   /**
    * Starts the stopped server again on the same port with the same data (an outage over) and returns once {@link
@@ -360,7 +342,7 @@ public final class PostgresServer implements AutoCloseable {
       } catch (SQLException e) {
         last = e; // not listening yet, or "the database system is starting up"
       }
-      pause(25);
+      Processes.pause(25);
     }
     throw new AssertionError("postgres did not accept a login on port " + port + " within " + timeout
         + " (last: " + last + "):\n" + output());
@@ -377,7 +359,7 @@ public final class PostgresServer implements AutoCloseable {
   }
 
   /** Sends a signal Java cannot send (SIGINT, SIGQUIT) with {@code pg_ctl kill}, as the user postgres runs as. */
-  private void signal(Process p, String signal) throws InterruptedException {
+  private void signal(Process p, String signal) {
     try {
       Process kill = new ProcessBuilder(command("pg_ctl", "kill", signal, String.valueOf(p.pid())))
           .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -386,6 +368,9 @@ public final class PostgresServer implements AutoCloseable {
       }
     } catch (IOException e) {
       p.destroy(); // pg_ctl did not start: SIGTERM (a smart shutdown) is what Java can send
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
     }
   }
 
@@ -427,15 +412,6 @@ public final class PostgresServer implements AutoCloseable {
       return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
     } catch (IOException e) {
       return "(log unreadable: " + e + ")";
-    }
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis); // polling interval of a bounded wait on another process; there is no event to await
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
     }
   }
 }

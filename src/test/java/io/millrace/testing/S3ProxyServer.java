@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -167,37 +166,15 @@ public final class S3ProxyServer implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new AssertionError("interrupted", e);
       }
-      pause(50);
+      Processes.pause(50);
     }
     throw new AssertionError("S3Proxy did not answer on " + endpoint + " within " + timeout + ":\n" + output());
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis); // polling interval of a bounded wait on another process; there is no event to await
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within {@link #STOP_TIMEOUT}; returns once it is gone. */
   @Override
   public void close() {
-    if (!process.isAlive()) {
-      return;
-    }
-    process.destroy();
-    try {
-      if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
-        if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-          throw new IllegalStateException("S3Proxy (pid " + process.pid() + ") did not exit after SIGKILL");
-        }
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    Processes.stop(process, "S3Proxy", STOP_TIMEOUT);
   }
+
 }
