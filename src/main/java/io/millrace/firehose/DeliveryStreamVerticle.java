@@ -74,11 +74,13 @@ public final class DeliveryStreamVerticle extends VerticleBase {
    * @param lambda           the client Lambda processors call, or null when no Lambda endpoint is configured
    * @param httpEndpointTimeoutMillis how long an HTTP endpoint may take to answer one request
    * @param destinations    what the Redshift, OpenSearch and Splunk destinations need from the server
+   * @param permits         the server's bound on OpenSearch and Splunk request bodies in memory
    * @param clock            the time source (tests inject their own)
    */
   public record Settings(long maxBufferedBytes, ObjectStore objects, WorkerExecutor worker, SegmentIo io,
                          StreamRegistry streams, boolean directPutLimits, LambdaClient lambda,
-                         long httpEndpointTimeoutMillis, DestinationOptions destinations, Clock clock) {}
+                         long httpEndpointTimeoutMillis, DestinationOptions destinations,
+                         RequestPermits permits, Clock clock) {}
 
   private final ShardHandle buffer;
   private final Path dir;
@@ -707,7 +709,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
       String endpoint = c.clusterEndpoint() != null ? c.clusterEndpoint()
           : settings.destinations().openSearchDomains().get(c.domainArn());
       openSearch = new OpenSearchDelivery(vertx, context, settings.worker(), batchMeta, endpoint,
-          settings.httpEndpointTimeoutMillis(), settings.clock(), stats);
+          settings.httpEndpointTimeoutMillis(), settings.permits(), settings.clock(), stats);
       clientVersion = batchMeta.versionId();
     }
     return openSearch;
@@ -717,7 +719,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     if (splunk == null || clientVersion != batchMeta.versionId()) {
       closeClients();
       splunk = new SplunkDelivery(vertx, context, settings.worker(), batchMeta, settings.httpEndpointTimeoutMillis(),
-          settings.destinations().hecAckTimeoutMaxMillis(), settings.clock(), stats);
+          settings.destinations().hecAckTimeoutMaxMillis(), settings.permits(), settings.clock(), stats);
       clientVersion = batchMeta.versionId();
     }
     return splunk;

@@ -65,7 +65,8 @@ public final class Firehose {
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("millrace-firehose", 8);
     Deliveries deliveries = new Deliveries(vertx, dataDir, shardSettings, io, new DeliveryStreamVerticle.Settings(
         settings.maxBufferedBytes(), settings.objects(), worker, io, streams, settings.directPutLimits(),
-        settings.lambda(), settings.httpEndpointTimeoutMillis(), settings.destinations(), clock), meters);
+        settings.lambda(), settings.httpEndpointTimeoutMillis(), settings.destinations(),
+        new RequestPermits(RequestPermits.SERVER_WIDE), clock), meters);
     FirehoseCommitter committer = new FirehoseCommitter(vertx, vertx.getOrCreateContext(),
         dataDir == null ? null : dataDir.resolve("meta"), io);
     DeliveryStreamRegistry registry = new DeliveryStreamRegistry(vertx, committer, deliveries, settings.limits(),

@@ -101,12 +101,14 @@ final class OpenSearchDelivery {
   private final DeliveryStreamMeta meta;
   private final Clock clock;
   private final DeliveryStats stats;
+  private final RequestPermits permits;
   /** {@code _type} of each action: TypeName, for Elasticsearch destinations only (OpenSearch 2 refuses types). */
   private final String typeName;
 
   /** @param endpoint the cluster's URL: ClusterEndpoint, or the one configured for DomainARN */
   OpenSearchDelivery(Vertx vertx, Context context, WorkerExecutor worker, DeliveryStreamMeta meta, String endpoint,
-                     long requestTimeoutMillis, Clock clock, DeliveryStats stats) {
+                     long requestTimeoutMillis, RequestPermits permits, Clock clock, DeliveryStats stats) {
+    this.permits = permits;
     this.context = context;
     this.worker = worker;
     this.meta = meta;
@@ -272,7 +274,8 @@ final class OpenSearchDelivery {
    */
   private Future<List<Doc>> bulk(List<Doc> docs) {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().set("Content-Type", "application/x-ndjson");
-    return worker.executeBlocking(() -> body(docs), true).compose(body -> http.post("/_bulk", headers, body))
+    return permits.with(() -> worker.executeBlocking(() -> body(docs), true)
+        .compose(body -> http.post("/_bulk", headers, body)))
         .compose(answer -> {
           if (answer.status() / 100 != 2) {
             String whole = answer.body().toString(StandardCharsets.UTF_8);

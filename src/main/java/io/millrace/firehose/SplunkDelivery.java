@@ -49,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * Firehose's error codes ({@code Splunk.InvalidToken}, {@code Splunk.AckTimeout}, {@code Splunk.ServerError}, ...) and
  * an {@code EventId}.
  *
- * <p>Memory: one request body (a staged file holds at most {@link #MAX_REQUEST_BYTES}) at a time. Used on the
- * delivery stream's context; file work runs on its worker.
+ * <p>Memory: one request body (a staged file holds at most {@link #MAX_REQUEST_BYTES}) at a time, built for each
+ * attempt under one of the server's {@link RequestPermits}. Used on the delivery stream's context; file work runs on
+ * its worker.
  */
 final class SplunkDelivery {
 
@@ -84,9 +85,12 @@ final class SplunkDelivery {
   private final long ackTimeoutMillis;
   private final Clock clock;
   private final DeliveryStats stats;
+  private final RequestPermits permits;
 
   SplunkDelivery(Vertx vertx, Context context, WorkerExecutor worker, DeliveryStreamMeta meta,
-                 long requestTimeoutMillis, long ackTimeoutMaxMillis, Clock clock, DeliveryStats stats) {
+                 long requestTimeoutMillis, long ackTimeoutMaxMillis, RequestPermits permits, Clock clock,
+                 DeliveryStats stats) {
+    this.permits = permits;
     this.vertx = vertx;
     this.context = context;
     this.worker = worker;
@@ -123,47 +127,47 @@ final class SplunkDelivery {
   private Future<Void> deliverFile(RecordFile.Staged file, long batchFrom, ErrorRecordWriter errors,
                                    BooleanSupplier superseded, Consumer<Retries.Attempts<?>> track) {
     boolean raw = "Raw".equals(config.hecEndpointType());
-    return worker.executeBlocking(() -> body(RecordFile.read(file), raw), true).compose(body -> {
-      int[] attempts = {0};
-      SplunkException[] last = {null};
-      Retries.Attempts<Void> sending = Retries.withBackOff(context, () -> {
-        if (superseded.getAsBoolean()) {
-          return Future.failedFuture(new Retries.Superseded("the destination's configuration changed"));
+    int[] attempts = {0};
+    SplunkException[] last = {null};
+    // The body is built for each attempt, under a permit held until it is acknowledged (RequestPermits).
+    Retries.Attempts<Void> sending = Retries.withBackOff(context, () -> {
+      if (superseded.getAsBoolean()) {
+        return Future.failedFuture(new Retries.Superseded("the destination's configuration changed"));
+      }
+      attempts[0]++;
+      return permits.with(() -> worker.executeBlocking(() -> body(RecordFile.read(file), raw), true)
+          .compose(body -> send(body, raw, superseded)));
+    }, config.retryOptions().durationInSeconds() * 1000L, e -> {
+      if (e instanceof Retries.Superseded) {
+        return;
+      }
+      last[0] = e instanceof SplunkException s ? s : new SplunkException("Splunk.ConnectionTimeout",
+          "Could not reach " + http.describe() + ": " + e.getMessage());
+      LOG.warn("Delivery stream {} could not deliver {} events to {} ({}: {}); retrying", meta.key().arn(),
+          file.records(), http.describe(), last[0].errorCode, last[0].getMessage());
+    });
+    track.accept(sending);
+    return sending.result().transform(ar -> {
+      if (ar.failed() && ar.cause() instanceof Retries.Superseded) {
+        return Future.failedFuture(ar.cause());
+      }
+      if (ar.succeeded()) {
+        stats.destinationSuccess.incrementAndGet();
+        stats.destinationRecords.addAndGet(file.records());
+        stats.destinationBytes.addAndGet(file.dataBytes());
+        return Future.succeededFuture();
+      }
+      SplunkException why = last[0] != null ? last[0] : new SplunkException("Splunk.ServerError",
+          ar.cause().getMessage());
+      ErrorRecordWriter.Failure failure = new ErrorRecordWriter.Failure(why.errorCode, why.getMessage(),
+          Math.max(1, attempts[0]), clock.millis(), null);
+      return worker.executeBlocking(() -> {
+        for (RecordFile.Entry e : RecordFile.read(file)) {
+          errors.add(e.record(), failure, Map.of("EventId",
+              OpenSearchDelivery.documentId(meta.createdMillis(), batchFrom, e.ordinal())));
         }
-        attempts[0]++;
-        return send(body, raw, superseded);
-      }, config.retryOptions().durationInSeconds() * 1000L, e -> {
-        if (e instanceof Retries.Superseded) {
-          return;
-        }
-        last[0] = e instanceof SplunkException s ? s : new SplunkException("Splunk.ConnectionTimeout",
-            "Could not reach " + http.describe() + ": " + e.getMessage());
-        LOG.warn("Delivery stream {} could not deliver {} events to {} ({}: {}); retrying", meta.key().arn(),
-            file.records(), http.describe(), last[0].errorCode, last[0].getMessage());
-      });
-      track.accept(sending);
-      return sending.result().transform(ar -> {
-        if (ar.failed() && ar.cause() instanceof Retries.Superseded) {
-          return Future.failedFuture(ar.cause());
-        }
-        if (ar.succeeded()) {
-          stats.destinationSuccess.incrementAndGet();
-          stats.destinationRecords.addAndGet(file.records());
-          stats.destinationBytes.addAndGet(file.dataBytes());
-          return Future.succeededFuture();
-        }
-        SplunkException why = last[0] != null ? last[0] : new SplunkException("Splunk.ServerError",
-            ar.cause().getMessage());
-        ErrorRecordWriter.Failure failure = new ErrorRecordWriter.Failure(why.errorCode, why.getMessage(),
-            Math.max(1, attempts[0]), clock.millis(), null);
-        return worker.executeBlocking(() -> {
-          for (RecordFile.Entry e : RecordFile.read(file)) {
-            errors.add(e.record(), failure, Map.of("EventId",
-                OpenSearchDelivery.documentId(meta.createdMillis(), batchFrom, e.ordinal())));
-          }
-          return null;
-        }, true);
-      });
+        return null;
+      }, true);
     });
   }
 
