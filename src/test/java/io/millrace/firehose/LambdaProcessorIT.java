@@ -11,10 +11,12 @@ import io.millrace.firehose.LambdaProcessor.Input;
 import io.millrace.firehose.LambdaProcessor.KinesisRecordMetadata;
 import io.millrace.firehose.LambdaProcessor.Settings;
 import io.millrace.testing.FirehoseClients;
+import io.millrace.testing.HecServer;
 import io.millrace.testing.LocalBuckets;
 import io.millrace.testing.LocalLambda;
 import io.millrace.testing.MutableClock;
 import io.millrace.testing.TestServer;
+import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -168,6 +170,41 @@ class LambdaProcessorIT {
       assertEquals(lambda.functionArn("transform"), failures.get("fail me").get("lambdaARN").asText());
       assertEquals("DynamicPartitioning.PartitionKeyMissing",
           failures.get("NO PARTITION KEY\n").get("errorCode").asText());
+    }
+  }
+
+  @Test
+  void a_store_destination_receives_what_the_function_made_and_its_s3_configuration_the_processing_failures()
+      throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try (HecServer hec = HecServer.start(vertx);
+         TestServer server = TestServer.start(Map.of("inMemory", "false", "dataDir",
+             dir.resolve("splunk-server").toString(), "lambdaEndpoint", lambda.endpoint().toString()));
+         FirehoseClient firehose = FirehoseClients.sync(server.endpoint())) {
+      firehose.createDeliveryStream(b -> b.deliveryStreamName("logs").splunkDestinationConfiguration(d -> d
+          .hecEndpoint(hec.url().toString()).hecEndpointType("Event").hecToken(HecServer.ACK_TOKEN)
+          .bufferingHints(h -> h.sizeInMBs(1).intervalInSeconds(0))
+          .s3Configuration(c -> c.roleARN("arn:aws:iam::000000000000:role/firehose")
+              .bucketARN("arn:aws:s3:::logs-backup"))
+          .processingConfiguration(p -> p.enabled(true).processors(Processor.builder().type("Lambda").parameters(
+              ProcessorParameter.builder().parameterName("LambdaArn")
+                  .parameterValue(lambda.functionArn("transform")).build(),
+              ProcessorParameter.builder().parameterName("NumberOfRetries").parameterValue("0").build())
+              .build()))));
+      firehose.putRecordBatch(b -> b.deliveryStreamName("logs").records(Stream.of("{\"level\":\"warn\"}",
+          "drop me", "fail me").map(t -> Record.builder().data(SdkBytes.fromUtf8String(t)).build()).toList()));
+
+      assertEquals(List.of("{\"LEVEL\":\"WARN\"}"), hec.waitForEvents(1).stream().map(HecServer.Event::text)
+          .toList(), "the function's output, as an event; the dropped record nowhere");
+      LocalBuckets buckets = new LocalBuckets(dir.resolve("splunk-server"));
+      List<String> keys = buckets.awaitKeys("logs-backup", 1);
+      assertTrue(keys.get(0).startsWith("processing-failed/"), keys.get(0));
+      JsonNode failure = JSON.readTree(buckets.readString("logs-backup", keys.get(0)).trim());
+      assertEquals("fail me", new String(Base64.getDecoder().decode(failure.get("rawData").asText()), UTF_8));
+      assertEquals("Lambda.ProcessingFailedStatus", failure.get("errorCode").asText());
+      assertEquals(1, hec.events().size());
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 
