@@ -88,6 +88,21 @@ class FlinkConnectorIT {
   }
 
   /**
+   * Puts 600 events on {@code input} and a tick on each shard, checks that {@code job} writes exactly the expected
+   * counts to {@code output}, and cancels the job, whatever happens.
+   */
+  private void countsAreExact(JobClient job, String input, String output) throws Exception {
+    try {
+      WindowedCounts.put(kinesis, input, 0, 600, 0);
+      WindowedCounts.tickEveryShard(kinesis, input, 60_000);
+      Map<String, Long> expected = WindowedCounts.expected(0, 600, 0);
+      assertEquals(expected, new TreeMap<>(WindowedCounts.awaitOutput(kinesis, output, expected.size())));
+    } finally {
+      cancel(job);
+    }
+  }
+
+  /**
    * Cancels the job and waits until it has stopped, so that nothing of it (an EFO consumer deregistering itself)
    * still talks to the server the test closes next.
    */
@@ -157,18 +172,16 @@ class FlinkConnectorIT {
     countInto(env.addSource(consumer).map(WindowedCounts::keyAndTime).returns(Types.TUPLE(Types.STRING, Types.LONG)),
         "view-counts");
     JobClient job = env.executeAsync("EFO windowed counts");
+    String streamArn = kinesis.describeStreamSummary(b -> b.streamName("views")).streamDescriptionSummary()
+        .streamARN();
     try {
-      WindowedCounts.put(kinesis, "views", 0, 600, 0);
-      WindowedCounts.tickEveryShard(kinesis, "views", 60_000);
-      Map<String, Long> expected = WindowedCounts.expected(0, 600, 0);
-      assertEquals(expected, new TreeMap<>(WindowedCounts.awaitOutput(kinesis, "view-counts", expected.size())));
-      String streamArn = kinesis.describeStreamSummary(b -> b.streamName("views")).streamDescriptionSummary()
-          .streamARN();
-      assertEquals("flink-efo", kinesis.listStreamConsumers(b -> b.streamARN(streamArn)).consumers().get(0)
-          .consumerName(), "the connector registered its consumer");
-    } finally {
+      Poll.until("the connector's consumer registered", () -> kinesis.listStreamConsumers(b -> b.streamARN(streamArn))
+          .consumers().stream().anyMatch(c -> c.consumerName().equals("flink-efo")));
+    } catch (InterruptedException | AssertionError e) {
       cancel(job);
+      throw e;
     }
+    countsAreExact(job, "views", "view-counts");
   }
 
   @Test
@@ -189,14 +202,7 @@ class FlinkConnectorIT {
             .withTimestampAssigner((json, previous) -> WindowedCounts.keyAndTime(json).f1), "taps", Types.STRING)
         .map(WindowedCounts::keyAndTime).returns(Types.TUPLE(Types.STRING, Types.LONG)), "tap-counts");
     JobClient job = env.executeAsync("FLIP-27 windowed counts");
-    try {
-      WindowedCounts.put(kinesis, "taps", 0, 600, 0);
-      WindowedCounts.tickEveryShard(kinesis, "taps", 60_000);
-      Map<String, Long> expected = WindowedCounts.expected(0, 600, 0);
-      assertEquals(expected, new TreeMap<>(WindowedCounts.awaitOutput(kinesis, "tap-counts", expected.size())));
-    } finally {
-      cancel(job);
-    }
+    countsAreExact(job, "taps", "tap-counts");
   }
 
   @Test
@@ -219,13 +225,6 @@ class FlinkConnectorIT {
         + "window_start, 'yyyy-MM-dd HH:mm:ss')), COUNT(*) FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(event_time), "
         + "INTERVAL '10' SECOND)) GROUP BY `key`, window_start, window_end");
     JobClient job = running.getJobClient().orElseThrow();
-    try {
-      WindowedCounts.put(kinesis, "sql-clicks", 0, 600, 0);
-      WindowedCounts.tickEveryShard(kinesis, "sql-clicks", 60_000);
-      Map<String, Long> expected = WindowedCounts.expected(0, 600, 0);
-      assertEquals(expected, new TreeMap<>(WindowedCounts.awaitOutput(kinesis, "sql-counts", expected.size())));
-    } finally {
-      cancel(job);
-    }
+    countsAreExact(job, "sql-clicks", "sql-counts");
   }
 }
