@@ -434,6 +434,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     shipping = attempts;
     attempts.result().onSuccess(v -> {
       shipping = null;
+      deleteQuietly(object.file()); // a store that copies it (S3) leaves the staged file behind
       if (destination) {
         stats.s3Success.incrementAndGet();
         stats.s3Records.addAndGet(object.records());
@@ -747,6 +748,10 @@ public final class DeliveryStreamVerticle extends VerticleBase {
       senderVersion = batchMeta.versionId();
     }
     return sender;
+  }
+
+  private void deleteQuietly(Path file) {
+    settings.worker().executeBlocking(() -> Files.deleteIfExists(file), true);
   }
 
   private void deleteQuietly(StagedRequest request) {

@@ -8,8 +8,7 @@ import java.util.Deque;
 
 /**
  * Bounds how many OpenSearch and Splunk request bodies the server holds in memory at once, across every delivery
- * stream: a delivery takes a permit before it builds a body and gives it back once the request is answered (for
- * Splunk, acknowledged). With {@link #SERVER_WIDE} permits of at most 4 MiB bodies, these destinations hold at most
+ * stream: a delivery takes a permit before it builds a body and gives it back once the request is answered. With {@link #SERVER_WIDE} permits of at most 4 MiB bodies, these destinations hold at most
  * 64 MiB however many delivery streams there are; a delivery that finds none free waits, its records on disk.
  *
  * <p>Thread-safe; futures complete on the caller's context.
@@ -63,7 +62,7 @@ final class RequestPermits {
       Future<T> running;
       try {
         running = work.get();
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
         release();
         return Future.failedFuture(e);
       }

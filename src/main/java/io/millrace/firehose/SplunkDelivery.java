@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * an {@code EventId}.
  *
  * <p>Memory: one request body (a staged file holds at most {@link #MAX_REQUEST_BYTES}) at a time, built for each
- * attempt under one of the server's {@link RequestPermits}. Used on the delivery stream's context; file work runs on
+ * attempt and sent under one of the server's {@link RequestPermits} (given back before the acknowledgement wait). Used on the delivery stream's context; file work runs on
  * its worker.
  */
 final class SplunkDelivery {
@@ -129,14 +129,16 @@ final class SplunkDelivery {
     boolean raw = "Raw".equals(config.hecEndpointType());
     int[] attempts = {0};
     SplunkException[] last = {null};
-    // The body is built for each attempt, under a permit held until it is acknowledged (RequestPermits).
     Retries.Attempts<Void> sending = Retries.withBackOff(context, () -> {
       if (superseded.getAsBoolean()) {
         return Future.failedFuture(new Retries.Superseded("the destination's configuration changed"));
       }
       attempts[0]++;
-      return permits.with(() -> worker.executeBlocking(() -> body(RecordFile.read(file), raw), true)
-          .compose(body -> send(body, raw, superseded)));
+      // The body is built and sent under a permit; the acknowledgement is awaited without it (nothing in memory).
+      return permits.with(() -> superseded.getAsBoolean()
+              ? Future.failedFuture(new Retries.Superseded("the destination's configuration changed"))
+              : worker.executeBlocking(() -> body(RecordFile.read(file), raw), true).compose(body -> post(body, raw)))
+          .compose(ackId -> awaitAck(ackId, clock.millis() + ackTimeoutMillis, superseded));
     }, config.retryOptions().durationInSeconds() * 1000L, e -> {
       if (e instanceof Retries.Superseded) {
         return;
@@ -223,8 +225,8 @@ final class SplunkDelivery {
     }
   }
 
-  /** One request, then the acknowledgement of its ackId (polling stops early if the batch is superseded). */
-  private Future<Void> send(Buffer body, boolean raw, BooleanSupplier superseded) {
+  /** One request; its ackId. */
+  private Future<Long> post(Buffer body, boolean raw) {
     MultiMap headers = headers();
     return http.post(raw ? "/services/collector/raw" : "/services/collector/event", headers, body)
         .compose(answer -> {
@@ -237,7 +239,7 @@ final class SplunkDelivery {
             return Future.failedFuture(new SplunkException("Splunk.DisabledAck", "The HEC token does not have indexer "
                 + "acknowledgement enabled; Firehose needs it (enable 'Indexer acknowledgement' on the token)."));
           }
-          return awaitAck(ackId.asLong(), clock.millis() + ackTimeoutMillis, superseded);
+          return Future.succeededFuture(ackId.asLong());
         });
   }
 
