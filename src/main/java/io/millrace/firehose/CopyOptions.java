@@ -13,8 +13,9 @@ import java.util.Locale;
  *       between them optional, as Redshift reads them); each member goes into the column of its name (in any case
  *       with {@code ignorecase}); missing members are NULL; nested objects and arrays go in as JSON text;</li>
  *   <li>{@code CSV} [{@code QUOTE [AS] 'c'}], {@code DELIMITER [AS] 'c'}, {@code NULL [AS] 's'},
- *       {@code IGNOREHEADER [AS] n}: PostgreSQL's CSV or text format with the same settings (Redshift's default,
- *       like PostgreSQL's text format, reads {@code \N} as NULL; its default delimiter is {@code |});</li>
+ *       {@code IGNOREHEADER [AS] n}: CSV goes to PostgreSQL's CSV format with the same settings; Redshift's default
+ *       delimited text (delimiter {@code |}, {@code \N} for NULL, no escapes) is turned into CSV rows by
+ *       {@link RedshiftLoader#textToCsv}, since PostgreSQL's text format would read backslash escapes;</li>
  *   <li>{@code GZIP}: the object is gzip-compressed;</li>
  *   <li>{@code DATEFORMAT 'auto'}, {@code TIMEFORMAT 'auto'}, {@code COMPUPDATE}, {@code STATUPDATE}: accepted;
  *       PostgreSQL reads dates and times in the formats 'auto' recognises, and the last two only tune Redshift's
@@ -123,23 +124,18 @@ record CopyOptions(boolean json, boolean ignoreCase, boolean csv, char delimiter
     if (!columns.isEmpty()) {
       sql.append(" (").append(String.join(", ", columns)).append(')');
     }
-    sql.append(" FROM STDIN WITH (FORMAT ");
-    if (json) {
-      return sql.append("csv)").toString();
+    sql.append(" FROM STDIN WITH (FORMAT csv");
+    if (!csv) {
+      // JSON 'auto' and delimited text arrive as CSV rows Millrace writes (RedshiftLoader): every value quoted, NULL
+      // an unquoted empty field.
+      return sql.append(')').toString();
     }
-    // Redshift's delimited text treats a backslash as a character like any other (no ESCAPE option); PostgreSQL's
-    // text format would read escapes, so such text goes as CSV with a quote character that text never holds.
-    sql.append("csv, DELIMITER ").append(literal(String.valueOf(delimiter)));
-    if (csv) {
-      if (quote != null) {
-        sql.append(", QUOTE ").append(literal(String.valueOf(quote)));
-      }
-    } else {
-      sql.append(", QUOTE E'\\x01'");
+    sql.append(", DELIMITER ").append(literal(String.valueOf(delimiter)));
+    if (quote != null) {
+      sql.append(", QUOTE ").append(literal(String.valueOf(quote)));
     }
-    String nullText = nullAs != null ? nullAs : csv ? null : "\\N";
-    if (nullText != null) {
-      sql.append(", NULL ").append(literal(nullText));
+    if (nullAs != null) {
+      sql.append(", NULL ").append(literal(nullAs));
     }
     return sql.append(')').toString();
   }

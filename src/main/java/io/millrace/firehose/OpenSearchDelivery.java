@@ -27,8 +27,11 @@ import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.IsoFields;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -81,15 +84,16 @@ final class OpenSearchDelivery {
     final FirehoseRecord record;
     final String index;
     final String id;
+    final long ordinal;
     byte[] source;
     String errorCode;
     String errorMessage;
-    int attempts;
 
-    Doc(FirehoseRecord record, String index, String id) {
+    Doc(FirehoseRecord record, String index, String id, long ordinal) {
       this.record = record;
       this.index = index;
       this.id = id;
+      this.ordinal = ordinal;
     }
   }
 
@@ -151,7 +155,7 @@ final class OpenSearchDelivery {
     for (RecordFile.Staged file : files) {
       chain = chain.compose(v -> deliverFile(file, batchFrom, superseded, track))
           .compose(left -> left.isEmpty() ? Future.succeededFuture()
-              : worker.executeBlocking(() -> writeFailures(left, errors), true));
+              : worker.executeBlocking(() -> writeFailures(file, batchFrom, left, errors), true));
     }
     return chain.compose(v -> worker.executeBlocking(errors::finish, true),
         e -> worker.executeBlocking(() -> {
@@ -160,74 +164,111 @@ final class OpenSearchDelivery {
         }, true).transform(ignored -> Future.failedFuture(e)));
   }
 
-  private Future<List<Doc>> deliverFile(RecordFile.Staged file, long batchFrom, BooleanSupplier superseded,
-                                        Consumer<Retries.Attempts<?>> track) {
-    boolean ids = !"NO_DOCUMENT_ID".equals(config.documentIdOptions().defaultDocumentIdFormat());
-    return worker.executeBlocking(() -> {
-      List<Doc> docs = new ArrayList<>(file.records());
-      for (RecordFile.Entry e : RecordFile.read(file)) {
-        Doc d = new Doc(e.record(), indexName(config.indexName(), config.indexRotationPeriod(),
-            e.record().arrivalMillis()), ids ? documentId(meta.createdMillis(), batchFrom, e.ordinal()) : null);
-        d.source = source(e.record().data(), d);
-        docs.add(d);
+  /** Why a document is not indexed yet: all that is kept of it between attempts (the file has the rest). */
+  private static final class Pending {
+    String errorCode = "500";
+    String errorMessage = "not sent";
+    int attempts;
+    /** Not a JSON object: never sent. */
+    boolean refused;
+  }
+
+  /**
+   * Sends one file's documents until OpenSearch has indexed them all or the retry time is up; the ordinals still not
+   * indexed then, with why. Each attempt reads the file again and builds its body under a permit, so between
+   * attempts memory holds only the small {@link Pending} of each document left.
+   */
+  private Future<Map<Long, Pending>> deliverFile(RecordFile.Staged file, long batchFrom, BooleanSupplier superseded,
+                                                 Consumer<Retries.Attempts<?>> track) {
+    Map<Long, Pending> left = new TreeMap<>();
+    for (long o = file.firstOrdinal(); o < file.firstOrdinal() + file.records(); o++) {
+      left.put(o, new Pending());
+    }
+    long[] indexedBytes = {0};
+    Retries.Attempts<Void> attempts = Retries.withBackOff(context, () -> permits.<Void>with(() -> {
+      if (superseded.getAsBoolean()) {
+        return Future.failedFuture(new Retries.Superseded("the destination's configuration changed"));
       }
-      return docs;
-    }, true).compose(docs -> {
-      List<Doc> refused = new ArrayList<>();
-      List<Doc> sendable = new ArrayList<>();
-      for (Doc d : docs) {
-        (d.source == null ? refused : sendable).add(d);
-      }
-      List<Doc>[] remaining = new List[] {sendable};
-      Retries.Attempts<Void> attempts = Retries.withBackOff(context, () -> {
-        if (superseded.getAsBoolean()) {
-          return Future.failedFuture(new Retries.Superseded("the destination's configuration changed"));
-        }
-        return remaining[0].isEmpty() ? Future.succeededFuture() : bulk(remaining[0]).compose(left -> {
-          remaining[0] = left;
-          return left.isEmpty() ? Future.succeededFuture() : Future.failedFuture(new DocumentsRefused(left));
+      return worker.executeBlocking(() -> documents(file, batchFrom, left), true)
+          .compose(docs -> docs.isEmpty() ? Future.succeededFuture(List.<Doc>of()) : bulk(docs)
+              .onComplete(ar -> settle(docs, ar.succeeded() ? ar.result() : docs, left, indexedBytes)))
+          .mapEmpty();
+    }).compose(v -> left.values().stream().anyMatch(p -> !p.refused)
+        ? Future.failedFuture(new DocumentsRefused(left)) : Future.succeededFuture()),
+        config.retryOptions().durationInSeconds() * 1000L, e -> {
+          if (!(e instanceof Retries.Superseded)) {
+            LOG.warn("Delivery stream {} could not index {} documents in {} ({}); retrying", meta.key().arn(),
+                left.size(), http.describe(), e.getMessage());
+          }
         });
-      }, config.retryOptions().durationInSeconds() * 1000L, e -> {
-        if (!(e instanceof Retries.Superseded)) {
-          LOG.warn("Delivery stream {} could not index {} documents in {} ({}); retrying", meta.key().arn(),
-              remaining[0].size(), http.describe(), e.getMessage());
-        }
-      });
-      track.accept(attempts);
-      return attempts.result().transform(ar -> {
-        if (ar.failed() && ar.cause() instanceof Retries.Superseded) {
-          return Future.failedFuture(ar.cause());
-        }
-        List<Doc> left = new ArrayList<>(refused);
-        if (ar.failed()) {
-          left.addAll(remaining[0]);
-        }
-        int indexed = docs.size() - left.size();
-        if (indexed > 0) {
-          stats.destinationSuccess.incrementAndGet();
-          stats.destinationRecords.addAndGet(indexed);
-          stats.destinationBytes.addAndGet(indexedBytes(docs, left));
-        }
-        return Future.succeededFuture(left);
-      });
+    track.accept(attempts);
+    return attempts.result().transform(ar -> {
+      if (ar.failed() && ar.cause() instanceof Retries.Superseded) {
+        return Future.failedFuture(ar.cause());
+      }
+      int indexed = file.records() - left.size();
+      if (indexed > 0) {
+        stats.destinationSuccess.incrementAndGet();
+        stats.destinationRecords.addAndGet(indexed);
+        stats.destinationBytes.addAndGet(indexedBytes[0]);
+      }
+      return Future.succeededFuture(left);
     });
   }
 
-  private static long indexedBytes(List<Doc> all, List<Doc> left) {
-    long bytes = 0;
-    for (Doc d : all) {
-      bytes += d.record.data().length;
+  /** The documents of the file still to send; records that are not one JSON object are refused here, once. */
+  private List<Doc> documents(RecordFile.Staged file, long batchFrom, Map<Long, Pending> left) throws IOException {
+    boolean ids = !"NO_DOCUMENT_ID".equals(config.documentIdOptions().defaultDocumentIdFormat());
+    List<Doc> docs = new ArrayList<>();
+    for (RecordFile.Entry e : RecordFile.read(file)) {
+      Pending pending = left.get(e.ordinal());
+      if (pending == null || pending.refused) {
+        continue;
+      }
+      Doc d = doc(e, batchFrom, ids);
+      d.source = source(e.record().data(), d);
+      if (d.source == null) {
+        pending.refused = true;
+        pending.errorCode = d.errorCode;
+        pending.errorMessage = d.errorMessage;
+        pending.attempts = 1;
+        continue;
+      }
+      docs.add(d);
     }
-    for (Doc d : left) {
-      bytes -= d.record.data().length;
+    return docs;
+  }
+
+  private Doc doc(RecordFile.Entry e, long batchFrom, boolean ids) {
+    return new Doc(e.record(), indexName(config.indexName(), config.indexRotationPeriod(),
+        e.record().arrivalMillis()), ids ? documentId(meta.createdMillis(), batchFrom, e.ordinal()) : null,
+        e.ordinal());
+  }
+
+  /** After an attempt: what was indexed leaves {@code left}; what was refused keeps its reason. */
+  private static void settle(List<Doc> sent, List<Doc> refused, Map<Long, Pending> left, long[] indexedBytes) {
+    Set<Long> notIndexed = new HashSet<>();
+    for (Doc d : refused) {
+      notIndexed.add(d.ordinal);
+      Pending p = left.get(d.ordinal);
+      p.errorCode = d.errorCode;
+      p.errorMessage = d.errorMessage;
     }
-    return bytes;
+    for (Doc d : sent) {
+      Pending p = left.get(d.ordinal);
+      p.attempts++;
+      if (!notIndexed.contains(d.ordinal)) {
+        left.remove(d.ordinal);
+        indexedBytes[0] += d.record.data().length;
+      }
+    }
   }
 
   /** The failure of an attempt that left documents refused: they are sent again, alone. */
   private static final class DocumentsRefused extends RuntimeException {
-    DocumentsRefused(List<Doc> left) {
-      super(left.size() + " documents refused, the first: " + left.get(0).errorMessage, null, false, false);
+    DocumentsRefused(Map<Long, Pending> left) {
+      super(left.size() + " documents not indexed, the first: " + left.values().iterator().next().errorMessage,
+          null, false, false);
     }
   }
 
@@ -274,8 +315,7 @@ final class OpenSearchDelivery {
    */
   private Future<List<Doc>> bulk(List<Doc> docs) {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().set("Content-Type", "application/x-ndjson");
-    return permits.with(() -> worker.executeBlocking(() -> body(docs), true)
-        .compose(body -> http.post("/_bulk", headers, body)))
+    return worker.executeBlocking(() -> body(docs), true).compose(body -> http.post("/_bulk", headers, body))
         .compose(answer -> {
           if (answer.status() / 100 != 2) {
             String whole = answer.body().toString(StandardCharsets.UTF_8);
@@ -301,7 +341,6 @@ final class OpenSearchDelivery {
   private Buffer body(List<Doc> docs) throws IOException {
     Buffer body = Buffer.buffer((int) Math.min(Integer.MAX_VALUE, MAX_REQUEST_BYTES + docs.size() * 96L));
     for (Doc d : docs) {
-      d.attempts++;
       ByteArrayOutputStream action = new ByteArrayOutputStream(96);
       try (JsonGenerator g = JSON.createGenerator(action)) {
         g.writeStartObject();
@@ -356,9 +395,16 @@ final class OpenSearchDelivery {
     return left;
   }
 
-  private Void writeFailures(List<Doc> failed, ErrorRecordWriter errors) throws IOException {
+  private Void writeFailures(RecordFile.Staged file, long batchFrom, Map<Long, Pending> failed,
+                             ErrorRecordWriter errors) throws IOException {
+    boolean ids = !"NO_DOCUMENT_ID".equals(config.documentIdOptions().defaultDocumentIdFormat());
     long now = clock.millis();
-    for (Doc d : failed) {
+    for (RecordFile.Entry e : RecordFile.read(file)) {
+      Pending p = failed.get(e.ordinal());
+      if (p == null) {
+        continue;
+      }
+      Doc d = doc(e, batchFrom, ids);
       Map<String, String> extras = new LinkedHashMap<>();
       if (d.id != null) {
         extras.put("esDocumentId", d.id);
@@ -367,7 +413,7 @@ final class OpenSearchDelivery {
       if (typeName != null) {
         extras.put("esTypeName", typeName);
       }
-      errors.add(d.record, new ErrorRecordWriter.Failure(d.errorCode, d.errorMessage, Math.max(1, d.attempts), now,
+      errors.add(e.record(), new ErrorRecordWriter.Failure(p.errorCode, p.errorMessage, Math.max(1, p.attempts), now,
           null), extras);
     }
     return null;

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.millrace.firehose.FirehoseConfig.CopyCommand;
 import io.millrace.firehose.FirehoseConfig.RedshiftDestinationConfiguration;
 import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -184,14 +186,16 @@ final class RedshiftLoader {
               + " of this delivery stream are loaded, part of the batch [" + batch.from() + ", " + batch.next()
               + ")");
         }
+        Map<String, Boolean> table = options.csv() ? Map.of() : tableColumns(conn, c.copyCommand().dataTableName());
         List<String> columns = columns(c.copyCommand());
-        if (options.json() && columns.isEmpty()) {
-          columns = tableColumns(conn, c.copyCommand().dataTableName());
+        if (columns.isEmpty()) {
+          columns = new ArrayList<>(table.keySet());
         }
         columns = columns.stream().map(name -> name.toLowerCase(Locale.ROOT)).toList();
+        List<Boolean> textColumns = columns.stream().map(name -> table.getOrDefault(name, true)).toList();
         long rows = 0;
         for (IntermediateObject object : objects) {
-          rows += copy(conn, c.copyCommand().dataTableName(), columns, options, store, object, scratch);
+          rows += copy(conn, c.copyCommand().dataTableName(), columns, textColumns, options, store, object, scratch);
         }
         try (PreparedStatement record = conn.prepareStatement("INSERT INTO " + LOADS_TABLE + " (object_url, "
             + "delivery_stream, first_offset, next_offset, rows_loaded) VALUES (?, ?, ?, ?, ?)")) {
@@ -215,19 +219,24 @@ final class RedshiftLoader {
     }
   }
 
-  private static long copy(Connection conn, String table, List<String> columns, CopyOptions options,
-                           ObjectStore store, IntermediateObject object, Path scratch)
+  private static long copy(Connection conn, String table, List<String> columns, List<Boolean> textColumns,
+                           CopyOptions options, ObjectStore store, IntermediateObject object, Path scratch)
       throws SQLException, IOException {
     String sql = options.copySql(quoted(table), columns.stream().map(RedshiftLoader::quoted).toList());
     try (InputStream raw = new BufferedInputStream(store.open(object.bucket(), object.key()), 64 * 1024);
          InputStream in = options.gzip() ? new GZIPInputStream(raw, 64 * 1024) : raw) {
-      if (!options.json()) {
+      if (options.csv()) {
         skipLines(in, options.ignoreLines());
-        return conn.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, new EndMarkerGuard(in, object));
+        return conn.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, in);
       }
       Path csv = Files.createTempFile(scratch, "copy-", ".csv");
       try {
-        jsonToCsv(in, columns, options.ignoreCase(), csv, object);
+        if (options.json()) {
+          jsonToCsv(in, columns, options.ignoreCase(), csv, object);
+        } else {
+          skipLines(in, options.ignoreLines());
+          textToCsv(in, options, textColumns, csv);
+        }
         try (InputStream rows = new BufferedInputStream(Files.newInputStream(csv), 64 * 1024)) {
           return conn.unwrap(PGConnection.class).getCopyAPI().copyIn(sql, rows);
         }
@@ -280,68 +289,53 @@ final class RedshiftLoader {
   }
 
   /**
-   * Refuses a line that is only {@code \.}: PostgreSQL's COPY reads it as the end of the data and would drop every
-   * row after it without a word (Redshift loads it as a row). The load fails, with this reason, rather than lose rows.
+   * Redshift's delimited text as CSV rows PostgreSQL reads exactly so: every field is data (no escapes, a quote or a
+   * carriage return a character like any other, a line holding only {@code \.} a row), quoted; the NULL text
+   * ({@code \N} unless NULL AS says otherwise) and, in a column that does not hold text, an empty field are NULL
+   * (an unquoted empty field). Records end at a line feed; a last record without one is a record too.
    */
-  static final class EndMarkerGuard extends java.io.FilterInputStream {
-    private final IntermediateObject object;
-    /** 0: at a line's start; 1: read a backslash there; 2: read {@code \.}; 3: inside a line. */
-    private int state;
-
-    EndMarkerGuard(InputStream in, IntermediateObject object) {
-      super(in);
-      this.object = object;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = super.read();
-      if (b >= 0) {
-        see(b);
-      } else {
-        atEnd();
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buf, int off, int len) throws IOException {
-      int n = super.read(buf, off, len);
-      if (n < 0) {
-        atEnd();
-      }
-      for (int i = 0; i < n; i++) {
-        see(buf[off + i] & 0xff);
-      }
-      return n;
-    }
-
-    private void see(int b) throws IOException {
-      if (b == '\n') {
-        if (state == 2) {
-          refuse();
+  static void textToCsv(InputStream in, CopyOptions options, List<Boolean> textColumns, Path csv) throws IOException {
+    String nullText = options.nullAs() != null ? options.nullAs() : "\\N";
+    String delimiter = String.valueOf(options.delimiter());
+    try (BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 64 * 1024);
+         Writer out = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(csv), StandardCharsets.UTF_8),
+             64 * 1024)) {
+      StringBuilder line = new StringBuilder();
+      int c;
+      boolean any = false;
+      while ((c = lines.read()) >= 0) {
+        any = true;
+        if (c == '\n') {
+          writeRow(line.toString(), delimiter, nullText, textColumns, out);
+          line.setLength(0);
+          any = false;
+        } else {
+          line.append((char) c);
         }
-        state = 0;
-        return;
       }
-      state = switch (state) {
-        case 0 -> b == '\\' ? 1 : 3;
-        case 1 -> b == '.' ? 2 : 3;
-        case 2 -> b == '\r' ? 2 : 3;
-        default -> 3;
-      };
-    }
-
-    private void atEnd() throws IOException {
-      if (state == 2) {
-        refuse();
+      if (any) {
+        writeRow(line.toString(), delimiter, nullText, textColumns, out);
       }
     }
+  }
 
-    private void refuse() throws IOException {
-      throw new IOException(object.url() + " has a line that is only \\., which PostgreSQL's COPY reads as the end "
-          + "of the data; the load is refused rather than lose the rows after it");
+  private static void writeRow(String line, String delimiter, String nullText, List<Boolean> textColumns,
+                               Writer out) throws IOException {
+    String[] fields = line.split(java.util.regex.Pattern.quote(delimiter), -1);
+    for (int i = 0; i < fields.length; i++) {
+      if (i > 0) {
+        out.write(',');
+      }
+      String f = fields[i];
+      boolean text = i >= textColumns.size() || textColumns.get(i);
+      if (f.equals(nullText) || f.isEmpty() && !text) {
+        continue; // an unquoted empty field: NULL
+      }
+      out.write('"');
+      out.write(f.replace("\"", "\"\""));
+      out.write('"');
     }
+    out.write('\n');
   }
 
   private static void skipLines(InputStream in, int lines) throws IOException {
@@ -357,19 +351,23 @@ final class RedshiftLoader {
     }
   }
 
-  /** The table's columns in their order (JSON 'auto' with no DataTableColumns fills them all). */
-  private static List<String> tableColumns(Connection conn, String table) throws SQLException {
+  /**
+   * The table's columns in their order, each with whether it holds text (JSON 'auto' with no DataTableColumns fills
+   * them all; delimited text loads an empty field as NULL in the others, as Redshift does).
+   */
+  private static Map<String, Boolean> tableColumns(Connection conn, String table) throws SQLException {
     int dot = table.indexOf('.');
     String schema = dot < 0 ? null : table.substring(0, dot).toLowerCase(Locale.ROOT);
     String name = (dot < 0 ? table : table.substring(dot + 1)).toLowerCase(Locale.ROOT);
-    List<String> out = new ArrayList<>();
-    try (PreparedStatement q = conn.prepareStatement("SELECT column_name FROM information_schema.columns WHERE "
-        + "table_schema = coalesce(?, current_schema()) AND table_name = ? ORDER BY ordinal_position")) {
+    Map<String, Boolean> out = new java.util.LinkedHashMap<>();
+    try (PreparedStatement q = conn.prepareStatement("SELECT column_name, data_type FROM information_schema.columns "
+        + "WHERE table_schema = coalesce(?, current_schema()) AND table_name = ? ORDER BY ordinal_position")) {
       q.setString(1, schema);
       q.setString(2, name);
       try (ResultSet rs = q.executeQuery()) {
         while (rs.next()) {
-          out.add(rs.getString(1));
+          String type = rs.getString(2);
+          out.put(rs.getString(1), type.equals("text") || type.startsWith("character"));
         }
       }
     }

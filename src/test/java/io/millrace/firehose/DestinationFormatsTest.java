@@ -84,21 +84,21 @@ class DestinationFormatsTest {
   }
 
   @Test
-  void a_line_that_is_only_the_copy_end_marker_fails_the_load_instead_of_ending_it() throws Exception {
-    RedshiftLoader.IntermediateObject object = new RedshiftLoader.IntermediateObject("b", "k");
-    byte[] fine = "a\\.|1\n\\N|2\n.\n".getBytes(UTF_8);
-    assertEquals(fine.length, new RedshiftLoader.EndMarkerGuard(new java.io.ByteArrayInputStream(fine), object)
-        .readAllBytes().length);
-    for (String bad : List.of("1|a\n\\.\n2|b\n", "1|a\n\\.", "\\.\r\n")) {
-      java.io.IOException refused = assertThrows(java.io.IOException.class, () -> new RedshiftLoader.EndMarkerGuard(
-          new java.io.ByteArrayInputStream(bad.getBytes(UTF_8)), object).readAllBytes());
-      assertTrue(refused.getMessage().contains("end of the data"), refused.getMessage());
-    }
+  void redshift_delimited_text_becomes_csv_rows_with_every_character_as_data_and_nulls_as_redshift_reads_them()
+      throws Exception {
+    String text = "C:\\temp|\"q\"|7\n\\N||\n\\.|x\r|\nlast||8";
+    Path csv = dir.resolve("text.csv");
+    RedshiftLoader.textToCsv(new java.io.ByteArrayInputStream(text.getBytes(UTF_8)), CopyOptions.parse(null),
+        List.of(true, true, false), csv);
+    assertEquals("\"C:\\temp\",\"\"\"q\"\"\",\"7\"\n"   // backslash and quotes are data
+        + ",\"\",\n"                                   // \N is NULL; empty text is ''; empty number NULL
+        + "\"\\.\",\"x\r\",\n"                          // a lone \. and a carriage return are data
+        + "\"last\",\"\",\"8\"\n", Files.readString(csv), "a last record without a line feed is a row");
   }
 
   @Test
   void an_opensearch_document_goes_as_written_on_one_line_and_anything_but_one_json_object_is_refused() {
-    OpenSearchDelivery.Doc doc = new OpenSearchDelivery.Doc(new FirehoseRecord(new byte[0], 0), "i", "id");
+    OpenSearchDelivery.Doc doc = new OpenSearchDelivery.Doc(new FirehoseRecord(new byte[0], 0), "i", "id", 0);
     assertEquals("{\"price\":0.1000000000000000055511,  \"a\": [1]}", new String(OpenSearchDelivery.source(
         "{\"price\":0.1000000000000000055511,\r\n\"a\":\n[1]}\n".getBytes(UTF_8), doc), UTF_8),
         "digits kept; line breaks become spaces");

@@ -176,13 +176,14 @@ class RedshiftDeliveryIT {
 
   @Test
   void pipe_delimited_text_keeps_backslashes_and_reads_backslash_n_as_null_as_redshift_does() throws Exception {
-    pg.execute("CREATE TABLE paths (\"user\" text, path text)");
-    create("paths", "paths", "user,path", null, CompressionFormat.UNCOMPRESSED, 60, url("postgresql"));
-    put("paths", List.of("ann|C:\\temp\\new\n", "\\N|/x\n"));
+    pg.execute("CREATE TABLE paths (\"user\" text, path text, hits int)");
+    create("paths", "paths", "user,path,hits", null, CompressionFormat.UNCOMPRESSED, 60, url("postgresql"));
+    put("paths", List.of("ann|C:\\temp\\new|\n", "\\N|/x|5\n", "|\"q\"|7\n"));
 
-    assertEquals(List.of(java.util.Arrays.asList(null, "/x"), List.of("ann", "C:\\temp\\new")),
-        awaitRows("SELECT \"user\", path FROM paths ORDER BY path COLLATE \"C\"", 2),
-        "a reserved word as a column, a backslash as itself, \\N as NULL");
+    assertEquals(List.of(java.util.Arrays.asList("", "\"q\"", "7"), java.util.Arrays.asList(null, "/x", "5"),
+        java.util.Arrays.asList("ann", "C:\\temp\\new", null)),
+        awaitRows("SELECT \"user\", path, hits FROM paths ORDER BY path COLLATE \"C\"", 3),
+        "a reserved word as a column, backslashes and quotes as themselves, \\N as NULL, an empty number NULL");
   }
 
   @Test
