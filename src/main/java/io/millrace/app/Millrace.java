@@ -1,5 +1,8 @@
 package io.millrace.app;
 
+import io.millrace.analytics.Analytics;
+import io.millrace.analytics.FlinkRunner;
+import io.millrace.api.analytics.AnalyticsOperations;
 import io.millrace.api.firehose.FirehoseOperations;
 import io.millrace.api.http.ConnectionGuard;
 import io.millrace.api.http.HttpApiVerticle;
@@ -60,6 +63,7 @@ public final class Millrace {
   private final Vertx vertx;
   private final ControlPlane controlPlane;
   private final Firehose firehose;
+  private final Analytics analytics;
   private final ServerMetrics metrics;
   /** This server's lock on its data directory (null in memory); released once everything is closed. */
   private final DataDirectoryLock claim;
@@ -67,11 +71,12 @@ public final class Millrace {
   private int port;
 
   private Millrace(MillraceConfig config, Vertx vertx, ControlPlane controlPlane, Firehose firehose,
-                   ServerMetrics metrics, DataDirectoryLock claim) {
+                   Analytics analytics, ServerMetrics metrics, DataDirectoryLock claim) {
     this.config = config;
     this.vertx = vertx;
     this.controlPlane = controlPlane;
     this.firehose = firehose;
+    this.analytics = analytics;
     this.metrics = metrics;
     this.claim = claim;
   }
@@ -122,10 +127,15 @@ public final class Millrace {
           new OnDemandScaler.Policy(config.onDemandCheckMillis(), config.onDemandQuietMillis(),
               ON_DEMAND_MIN_SHARDS, config.onDemandMaxShards()), clock);
       Firehose firehose = firehose(config, vertx, dataDir, segmentIo, settings, controlPlane, metrics, clock);
-      Millrace millrace = new Millrace(config, vertx, controlPlane, firehose, metrics, claim[0]);
-      List<Service> services = List.of(new Operations(controlPlane, data, signer), new FirehoseOperations(firehose));
+      Analytics analytics = new Analytics(vertx, dataDir == null ? null : dataDir.resolve("meta")
+          .resolve("analytics.json"), segmentIo, new FlinkRunner(Path.of(config.analyticsClasspath()),
+          analyticsWorkDir(dataDir)), clock);
+      Millrace millrace = new Millrace(config, vertx, controlPlane, firehose, analytics, metrics, claim[0]);
+      List<Service> services = List.of(new Operations(controlPlane, data, signer), new FirehoseOperations(firehose),
+          new AnalyticsOperations(analytics));
       return controlPlane.start()
           .compose(v -> firehose.start())
+          .compose(v -> analytics.start())
           .compose(v -> millrace.deployApi(() -> new HttpApiVerticle(services, millrace.apiSettings(),
               metrics::scrape, fanout, connections)))
           .onSuccess(v -> scaler.start())
@@ -195,6 +205,16 @@ public final class Millrace {
         .mapEmpty();
   }
 
+  /** Where analytics applications' SQL and logs go: under the data directory, or a temporary one in memory. */
+  private static Path analyticsWorkDir(Path dataDir) {
+    try {
+      return dataDir != null ? dataDir.resolve("analytics")
+          : java.nio.file.Files.createTempDirectory("millrace-analytics");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("could not make a directory for analytics applications", e);
+    }
+  }
+
   /** Once the port is bound, the lock file names it (it matters when port 0 picked a free one). */
   private Future<Void> describeClaim() {
     if (claim == null || config.port() != 0) {
@@ -256,7 +276,10 @@ public final class Millrace {
     for (String id : apiDeployments) {
       apis.add(vertx.undeploy(id));
     }
-    return Future.join(apis).transform(v -> vertx.close()).andThen(ar -> firehose.close())
+    return Future.join(apis).transform(v -> vertx.executeBlocking(() -> {
+      analytics.close(); // the applications' JVMs stop; their status stays for the next start
+      return null;
+    })).transform(v -> vertx.close()).andThen(ar -> firehose.close())
         .andThen(ar -> release(claim));
   }
 }

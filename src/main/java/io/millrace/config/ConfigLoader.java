@@ -85,7 +85,8 @@ public final class ConfigLoader {
       new Setting("outboundRegion", "us-east-1", Check.REGION),
       new Setting("httpEndpointTimeoutMillis", "180000", Check.POSITIVE_LONG),
       new Setting("openSearchDomainEndpoints", "", Check.TEXT),
-      new Setting("hecAckTimeoutMaxMillis", "0", Check.NON_NEGATIVE_LONG));
+      new Setting("hecAckTimeoutMaxMillis", "0", Check.NON_NEGATIVE_LONG),
+      new Setting("analyticsClasspath", "target/analytics/classpath.txt", Check.TEXT));
 
   /** kinesalite's flag names, for people moving over. */
   private static final Map<String, String> FLAG_ALIASES = Map.of(
@@ -195,7 +196,8 @@ public final class ConfigLoader {
             v.get("outboundRegion").trim(),
             longOf(v, "httpEndpointTimeoutMillis"),
             v.get("openSearchDomainEndpoints").trim(),
-            longOf(v, "hecAckTimeoutMaxMillis")));
+            longOf(v, "hecAckTimeoutMaxMillis")),
+        v.get("analyticsClasspath").trim());
   }
 
   /** {@code createStreamMillis} becomes {@code MILLRACE_CREATE_STREAM_MILLIS}. */

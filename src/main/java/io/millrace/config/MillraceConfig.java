@@ -43,7 +43,8 @@ public record MillraceConfig(
     String iteratorSecret,
     int eventLoops,
     long blockedThreadWarnMillis,
-    Firehose firehose) {
+    Firehose firehose,
+    String analyticsClasspath) {
 
   /**
    * The Firehose settings.

@@ -27,7 +27,9 @@ public enum ErrorCode {
   /** Firehose's: a stale configuration version in UpdateDestination. */
   CONCURRENT_MODIFICATION("ConcurrentModificationException", 400, false),
   /** Firehose's temporary refusal of records (over a quota, or the delivery stream's buffer is full); retry later. */
-  FIREHOSE_SERVICE_UNAVAILABLE("ServiceUnavailableException", 503, true);
+  FIREHOSE_SERVICE_UNAVAILABLE("ServiceUnavailableException", 503, true),
+  /** Kinesis Analytics's: the application's code does not compile or plan (Flink's message says why). */
+  INVALID_APPLICATION_CONFIGURATION("InvalidApplicationConfigurationException", 400, false);
 
   private final String wireType;
   private final int httpStatus;

@@ -12,7 +12,7 @@ public sealed class KinesisException extends RuntimeException
     KinesisException.UnknownOperation, KinesisException.AccessDenied, KinesisException.InternalFailure,
     KinesisException.Authentication, KinesisException.RequestTooLarge, KinesisException.KmsAccessDenied,
     KinesisException.ServiceUnavailable, KinesisException.ConcurrentModification,
-    KinesisException.FirehoseServiceUnavailable {
+    KinesisException.FirehoseServiceUnavailable, KinesisException.InvalidApplicationConfiguration {
 
   private final ErrorCode code;
 
@@ -138,6 +138,13 @@ public sealed class KinesisException extends RuntimeException
   public static final class FirehoseServiceUnavailable extends KinesisException {
     public FirehoseServiceUnavailable(String message) {
       super(ErrorCode.FIREHOSE_SERVICE_UNAVAILABLE, message);
+    }
+  }
+
+  /** Kinesis Analytics: the application's SQL is refused by Flink; the message is Flink's. */
+  public static final class InvalidApplicationConfiguration extends KinesisException {
+    public InvalidApplicationConfiguration(String message) {
+      super(ErrorCode.INVALID_APPLICATION_CONFIGURATION, message);
     }
   }
 }
