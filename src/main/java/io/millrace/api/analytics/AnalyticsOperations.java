@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.millrace.analytics.Analytics;
 import io.millrace.analytics.ApplicationMeta;
 import io.millrace.api.model.Responses;
-import io.millrace.api.op.BaseOperation;
 import io.millrace.api.op.Operation;
+import io.millrace.api.op.OperationTable;
 import io.millrace.api.op.RequestScope;
 import io.millrace.api.op.Service;
 import io.millrace.api.validate.Validated;
@@ -14,10 +14,7 @@ import io.millrace.api.validate.Validator;
 import io.millrace.error.KinesisException;
 import io.vertx.core.Future;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.BiFunction;
 
 /**
  * Kinesis Analytics v2's dispatch table ({@code X-Amz-Target: KinesisAnalytics_20180523.<action>}) for the
@@ -35,24 +32,24 @@ public final class AnalyticsOperations implements Service {
       "ZEPPELIN-FLINK-3_0");
 
   private final Analytics analytics;
-  private final Map<String, Operation<?, ?>> byName = new HashMap<>();
+  private final OperationTable operations = new OperationTable();
 
   public AnalyticsOperations(Analytics analytics) {
     this.analytics = analytics;
-    add(op("CreateApplication", CreateApplicationRequest.class, this::create));
-    add(op("DescribeApplication", ApplicationNameRequest.class, (r, s) ->
-        analytics.describe(s.account(), s.region(), r.applicationName()).map(a -> new ApplicationResponse(detail(a)))));
-    add(op("ListApplications", ListApplicationsRequest.class, (r, s) ->
+    operations.add("CreateApplication", CreateApplicationRequest.class, this::create);
+    operations.add("DescribeApplication", ApplicationNameRequest.class, (r, s) ->
+        analytics.describe(s.account(), s.region(), r.applicationName()).map(a -> new ApplicationResponse(detail(a))));
+    operations.add("ListApplications", ListApplicationsRequest.class, (r, s) ->
         analytics.list(s.account(), s.region()).map(all -> new ListApplicationsResponse(all.stream()
             .map(a -> new ApplicationSummary(a.name(), a.arn(), a.status(), a.versionId(), a.runtimeEnvironment(),
-                "STREAMING")).toList(), null))));
-    add(op("StartApplication", StartApplicationRequest.class, (r, s) ->
-        analytics.startApplication(s.account(), s.region(), r.applicationName()).map(Responses.Empty.INSTANCE)));
-    add(op("StopApplication", StopApplicationRequest.class, (r, s) ->
-        analytics.stopApplication(s.account(), s.region(), r.applicationName()).map(Responses.Empty.INSTANCE)));
-    add(op("DeleteApplication", DeleteApplicationRequest.class, (r, s) ->
+                "STREAMING")).toList(), null)));
+    operations.add("StartApplication", StartApplicationRequest.class, (r, s) ->
+        analytics.startApplication(s.account(), s.region(), r.applicationName()).map(Responses.Empty.INSTANCE));
+    operations.add("StopApplication", StopApplicationRequest.class, (r, s) ->
+        analytics.stopApplication(s.account(), s.region(), r.applicationName()).map(Responses.Empty.INSTANCE));
+    operations.add("DeleteApplication", DeleteApplicationRequest.class, (r, s) ->
         analytics.delete(s.account(), s.region(), r.applicationName(), r.createTimestamp().toEpochMilli())
-            .map(Responses.Empty.INSTANCE)));
+            .map(Responses.Empty.INSTANCE));
   }
 
   @Override
@@ -62,7 +59,7 @@ public final class AnalyticsOperations implements Service {
 
   @Override
   public Operation<?, ?> find(String action) {
-    return byName.get(action);
+    return operations.find(action);
   }
 
   @Override
@@ -71,19 +68,7 @@ public final class AnalyticsOperations implements Service {
         + "DescribeApplication, ListApplications, StartApplication, StopApplication and DeleteApplication.";
   }
 
-  private void add(Operation<?, ?> op) {
-    byName.put(op.name(), op);
-  }
 
-  private static <Q extends Validated, R> Operation<Q, R> op(String name, Class<Q> type,
-                                                             BiFunction<Q, RequestScope, Future<R>> handler) {
-    return new BaseOperation<>(name, type) {
-      @Override
-      public Future<R> handle(Q request, RequestScope scope) {
-        return handler.apply(request, scope);
-      }
-    };
-  }
 
   private Future<ApplicationResponse> create(CreateApplicationRequest r, RequestScope scope) {
     if (!r.runtimeEnvironment().startsWith("FLINK-")) {
@@ -114,6 +99,10 @@ public final class AnalyticsOperations implements Service {
 
   // ---- shapes ----
 
+  static void name(Validator v, String applicationName) {
+    v.requiredString("applicationName", applicationName, 1, 128, NAME_PATTERN);
+  }
+
   public record CodeContent(String textContent, JsonNode zipFileContent, JsonNode s3ContentLocation) {}
 
   public record ApplicationCodeConfiguration(CodeContent codeContent, String codeContentType) {}
@@ -129,8 +118,8 @@ public final class AnalyticsOperations implements Service {
       implements Validated {
     @Override
     public void validate(Validator v) {
-      v.requiredString("applicationName", applicationName, 1, 128, NAME_PATTERN)
-          .string("applicationDescription", applicationDescription, 0, 1024, null);
+      name(v, applicationName);
+      v.string("applicationDescription", applicationDescription, 0, 1024, null);
       if (v.required("runtimeEnvironment", runtimeEnvironment)) {
         v.oneOf("runtimeEnvironment", runtimeEnvironment, RUNTIMES);
       }
@@ -154,28 +143,28 @@ public final class AnalyticsOperations implements Service {
       implements Validated {
     @Override
     public void validate(Validator v) {
-      v.requiredString("applicationName", applicationName, 1, 128, NAME_PATTERN);
+      name(v, applicationName);
     }
   }
 
   public record StartApplicationRequest(String applicationName, JsonNode runConfiguration) implements Validated {
     @Override
     public void validate(Validator v) {
-      v.requiredString("applicationName", applicationName, 1, 128, NAME_PATTERN);
+      name(v, applicationName);
     }
   }
 
   public record StopApplicationRequest(String applicationName, Boolean force) implements Validated {
     @Override
     public void validate(Validator v) {
-      v.requiredString("applicationName", applicationName, 1, 128, NAME_PATTERN);
+      name(v, applicationName);
     }
   }
 
   public record DeleteApplicationRequest(String applicationName, Instant createTimestamp) implements Validated {
     @Override
     public void validate(Validator v) {
-      v.requiredString("applicationName", applicationName, 1, 128, NAME_PATTERN);
+      name(v, applicationName);
       v.required("createTimestamp", createTimestamp);
     }
   }

@@ -13,11 +13,10 @@ import io.millrace.api.firehose.FirehoseRequests.TagDeliveryStreamRequest;
 import io.millrace.api.firehose.FirehoseRequests.UntagDeliveryStreamRequest;
 import io.millrace.api.firehose.FirehoseRequests.UpdateDestinationRequest;
 import io.millrace.api.model.Responses;
-import io.millrace.api.op.BaseOperation;
 import io.millrace.api.op.Operation;
+import io.millrace.api.op.OperationTable;
 import io.millrace.api.op.RequestScope;
 import io.millrace.api.op.Service;
-import io.millrace.api.validate.Validated;
 import io.millrace.api.validate.Validator;
 import io.millrace.error.KinesisException;
 import io.millrace.firehose.DeliveryHandle;
@@ -35,10 +34,7 @@ import io.millrace.firehose.Firehose;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.BiFunction;
 
 /**
  * Firehose's dispatch table ({@code X-Amz-Target: Firehose_20150804.<action>}): each action turns its request shape
@@ -51,21 +47,21 @@ public final class FirehoseOperations implements Service {
   static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
 
   private final Firehose firehose;
-  private final Map<String, Operation<?, ?>> byName = new HashMap<>();
+  private final OperationTable operations = new OperationTable();
 
   public FirehoseOperations(Firehose firehose) {
     this.firehose = firehose;
-    add(op("CreateDeliveryStream", CreateDeliveryStreamRequest.class, this::create));
-    add(op("DeleteDeliveryStream", DeleteDeliveryStreamRequest.class, (r, s) ->
-        firehose.registry().delete(key(s, r.deliveryStreamName())).map(Responses.Empty.INSTANCE)));
-    add(op("DescribeDeliveryStream", DescribeDeliveryStreamRequest.class, (r, s) -> Future.succeededFuture(
+    operations.add("CreateDeliveryStream", CreateDeliveryStreamRequest.class, this::create);
+    operations.add("DeleteDeliveryStream", DeleteDeliveryStreamRequest.class, (r, s) ->
+        firehose.registry().delete(key(s, r.deliveryStreamName())).map(Responses.Empty.INSTANCE));
+    operations.add("DescribeDeliveryStream", DescribeDeliveryStreamRequest.class, (r, s) -> Future.succeededFuture(
         new FirehoseResponses.DescribeDeliveryStreamResponse(FirehoseResponses.describe(
-            firehose.registry().require(key(s, r.deliveryStreamName())))))));
-    add(op("ListDeliveryStreams", ListDeliveryStreamsRequest.class, this::list));
-    add(op("PutRecord", PutRecordRequest.class, this::putRecord));
-    add(op("PutRecordBatch", PutRecordBatchRequest.class, this::putRecordBatch));
-    add(op("UpdateDestination", UpdateDestinationRequest.class, this::updateDestination));
-    add(op("StartDeliveryStreamEncryption", StartDeliveryStreamEncryptionRequest.class, (r, s) -> {
+            firehose.registry().require(key(s, r.deliveryStreamName()))))));
+    operations.add("ListDeliveryStreams", ListDeliveryStreamsRequest.class, this::list);
+    operations.add("PutRecord", PutRecordRequest.class, this::putRecord);
+    operations.add("PutRecordBatch", PutRecordBatchRequest.class, this::putRecordBatch);
+    operations.add("UpdateDestination", UpdateDestinationRequest.class, this::updateDestination);
+    operations.add("StartDeliveryStreamEncryption", StartDeliveryStreamEncryptionRequest.class, (r, s) -> {
       String keyType = r.deliveryStreamEncryptionConfigurationInput() == null ? "AWS_OWNED_CMK"
           : r.deliveryStreamEncryptionConfigurationInput().keyType();
       String keyArn = r.deliveryStreamEncryptionConfigurationInput() == null ? null
@@ -73,15 +69,15 @@ public final class FirehoseOperations implements Service {
       requireKeyArn(keyType, keyArn);
       return firehose.registry().encryption(key(s, r.deliveryStreamName()), new Encryption("ENABLED", keyType,
           keyArn)).map(Responses.Empty.INSTANCE);
-    }));
-    add(op("StopDeliveryStreamEncryption", StopDeliveryStreamEncryptionRequest.class, (r, s) ->
+    });
+    operations.add("StopDeliveryStreamEncryption", StopDeliveryStreamEncryptionRequest.class, (r, s) ->
         firehose.registry().encryption(key(s, r.deliveryStreamName()), Encryption.DISABLED)
-            .map(Responses.Empty.INSTANCE)));
-    add(op("TagDeliveryStream", TagDeliveryStreamRequest.class, (r, s) ->
-        firehose.registry().tag(key(s, r.deliveryStreamName()), r.tags()).map(Responses.Empty.INSTANCE)));
-    add(op("UntagDeliveryStream", UntagDeliveryStreamRequest.class, (r, s) ->
-        firehose.registry().untag(key(s, r.deliveryStreamName()), r.tagKeys()).map(Responses.Empty.INSTANCE)));
-    add(op("ListTagsForDeliveryStream", ListTagsForDeliveryStreamRequest.class, this::listTags));
+            .map(Responses.Empty.INSTANCE));
+    operations.add("TagDeliveryStream", TagDeliveryStreamRequest.class, (r, s) ->
+        firehose.registry().tag(key(s, r.deliveryStreamName()), r.tags()).map(Responses.Empty.INSTANCE));
+    operations.add("UntagDeliveryStream", UntagDeliveryStreamRequest.class, (r, s) ->
+        firehose.registry().untag(key(s, r.deliveryStreamName()), r.tagKeys()).map(Responses.Empty.INSTANCE));
+    operations.add("ListTagsForDeliveryStream", ListTagsForDeliveryStreamRequest.class, this::listTags);
   }
 
   @Override
@@ -91,7 +87,7 @@ public final class FirehoseOperations implements Service {
 
   @Override
   public Operation<?, ?> find(String action) {
-    return byName.get(action);
+    return operations.find(action);
   }
 
   @Override
@@ -105,19 +101,7 @@ public final class FirehoseOperations implements Service {
     return Validator.withoutValues();
   }
 
-  private void add(Operation<?, ?> op) {
-    byName.put(op.name(), op);
-  }
 
-  private static <Q extends Validated, R> Operation<Q, R> op(String name, Class<Q> type,
-                                                             BiFunction<Q, RequestScope, Future<R>> handler) {
-    return new BaseOperation<>(name, type) {
-      @Override
-      public Future<R> handle(Q request, RequestScope scope) {
-        return handler.apply(request, scope);
-      }
-    };
-  }
 
   private static DeliveryStreamKey key(RequestScope scope, String name) {
     return new DeliveryStreamKey(scope.account(), scope.region(), name);
