@@ -12,9 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${1:-200000}
 source load-tests/millrace-server.sh
-build() { flock /tmp/millrace-build.lock mvn -o -q -B "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }
-build -DskipTests verify
-build dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
+build_bench
 require_build_and_free_port
 start_millrace
 "${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \

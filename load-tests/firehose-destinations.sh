@@ -43,13 +43,7 @@ for arg in "$@"; do
 done
 source load-tests/millrace-server.sh
 
-# One build at a time on this machine (the lock); Maven 3.8's -q still writes colour resets to stdout and stderr,
-# which sed drops (what else it says, errors included, goes to stdout).
-build() { flock /tmp/millrace-build.lock mvn -o -q -B "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }
-# -DskipTests still runs the pre-integration-test copies (OpenSearch's jars into target/opensearch); `package`
-# alone would not, and neither would it leave the test classpath.
-build -DskipTests verify
-build dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
+build_bench
 require_build_and_free_port
 
 start_millrace

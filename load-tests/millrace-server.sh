@@ -13,6 +13,18 @@ require_build_and_free_port() {
   fi
 }
 
+# A build under the shared lock (one build at a time on this machine); Maven 3.8's -q still writes colour resets to
+# stdout and stderr, which sed drops (what else it says, errors included, goes to stdout).
+build() { flock /tmp/millrace-build.lock mvn -o -q -B "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }
+
+# For the Java drivers in src/test/java/io/millrace/bench: the jar, the test classes and what `verify` copies before
+# the integration tests (-DskipTests still runs the copies: OpenSearch's jars into target/opensearch), then the test
+# class path into target/bench-classpath.txt.
+build_bench() {
+  build -DskipTests verify
+  build dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
+}
+
 SERVER=""
 DATA=$(mktemp -d "${DATA_DIR:-/tmp}/millrace-load.XXXXXX")
 
