@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.millrace.testing.AnalyticsCli;
+import io.millrace.testing.FirehoseClients;
 import io.millrace.testing.JarProcess;
 import io.millrace.testing.KinesisClients;
+import io.millrace.testing.LocalBuckets;
 import io.millrace.testing.Poll;
 import io.millrace.testing.TestServer;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.firehose.FirehoseClient;
+import software.amazon.awssdk.services.firehose.model.DeliveryStreamType;
+import software.amazon.awssdk.services.firehose.model.Processor;
+import software.amazon.awssdk.services.firehose.model.ProcessorType;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
@@ -33,12 +40,11 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 /**
  * Analytics applications managed with the AWS CLI's {@code kinesisanalyticsv2} commands (the Java SDK's client is
  * not served here) and run on Flink in a child JVM: a SQL application counting per key in 10-second windows from one
- * Millrace stream into another; a broken statement refused at StartApplication with Flink's message; a RUNNING
+ * Millrace stream into another, or into a Firehose delivery stream (Flink's Firehose connector); a broken statement refused at StartApplication with Flink's message; a RUNNING
  * application started again after a server restart.
  */
 class AnalyticsIT {
 
-  private static final Path AWS = Path.of("/usr/bin/aws");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long BASE = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
 
@@ -46,13 +52,15 @@ class AnalyticsIT {
   Path dir;
   private TestServer server;
   private KinesisClient kinesis;
+  private AnalyticsCli cli;
   private int port;
 
   @BeforeEach
   void start() throws java.io.IOException {
-    assumeTrue(Files.isExecutable(AWS), "AWS CLI v2 is not installed at /usr/bin/aws (.ci/run installs it)");
+    assumeTrue(Files.isExecutable(AnalyticsCli.AWS), "AWS CLI v2 is not at /usr/bin/aws (.ci/run installs it)");
     port = JarProcess.freePort();
     server = TestServer.start(settings());
+    cli = new AnalyticsCli(server.endpoint(), dir);
     kinesis = KinesisClients.kinesis(server.endpoint());
   }
 
@@ -71,57 +79,31 @@ class AnalyticsIT {
     }
   }
 
-  /** Runs {@code aws kinesisanalyticsv2 <args>} against the server; its standard output, parsed if any. */
-  private JsonNode cli(boolean mustSucceed, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(AWS.toString(), "kinesisanalyticsv2", "--endpoint-url",
-        server.endpoint().toString(), "--output", "json"));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectError(dir.resolve("cli.err").toFile());
-    pb.environment().putAll(Map.of("AWS_ACCESS_KEY_ID", "x", "AWS_SECRET_ACCESS_KEY", "x",
-        "AWS_DEFAULT_REGION", "us-east-1"));
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the CLI did not finish");
-    if (mustSucceed && p.exitValue() != 0) {
-      throw new AssertionError("aws " + String.join(" ", args) + " failed: " + Files.readString(dir.resolve(
-          "cli.err")));
-    }
-    if (!mustSucceed) {
-      return JSON.createObjectNode().put("exit", p.exitValue()).put("stderr", Files.readString(dir.resolve(
-          "cli.err")));
-    }
-    return out.isBlank() ? JSON.createObjectNode() : JSON.readTree(out);
+  private static String sql(String endpoint, String aggregate) {
+    return sql(endpoint, aggregate, "'connector' = 'kinesis', 'stream' = 'counts'");
   }
 
-  private static String sql(String endpoint, String aggregate) {
+  /** Per-key counts per 10-second window from the stream clicks into the table counts, whose sink is given. */
+  static String sql(String endpoint, String aggregate, String countsSink) {
     String aws = "'aws.region' = 'us-east-1', 'aws.endpoint' = '" + endpoint + "', 'aws.credentials.provider' = "
         + "'BASIC', 'aws.credentials.basic.accesskeyid' = 'x', 'aws.credentials.basic.secretkey' = 'x'";
     return "SET 'table.local-time-zone' = 'UTC';\n"
         + "CREATE TABLE clicks (`key` STRING, ts BIGINT, event_time AS TO_TIMESTAMP_LTZ(ts, 3), "
         + "WATERMARK FOR event_time AS event_time) WITH ('connector' = 'kinesis', 'stream' = 'clicks', "
         + "'format' = 'json', 'scan.stream.initpos' = 'TRIM_HORIZON', " + aws + ");\n"
-        + "CREATE TABLE counts (`key` STRING, window_start STRING, clicks BIGINT) WITH ('connector' = 'kinesis', "
-        + "'stream' = 'counts', 'format' = 'json', 'sink.flush-buffer.timeout' = '200', " + aws + ");\n"
+        + "CREATE TABLE counts (`key` STRING, window_start STRING, clicks BIGINT) WITH (" + countsSink + ", "
+        + "'format' = 'json', 'sink.flush-buffer.timeout' = '200', " + aws + ");\n"
         + "INSERT INTO counts SELECT `key`, DATE_FORMAT(window_start, 'yyyy-MM-dd HH:mm:ss'), " + aggregate
         + " FROM TABLE(TUMBLE(TABLE clicks, DESCRIPTOR(event_time), INTERVAL '10' SECOND)) "
         + "GROUP BY `key`, window_start, window_end;\n";
   }
 
-  private JsonNode create(String name, String sql) throws Exception {
-    String configuration = JSON.writeValueAsString(Map.of("ApplicationCodeConfiguration", Map.of(
-        "CodeContent", Map.of("TextContent", sql), "CodeContentType", "PLAINTEXT")));
-    return cli(true, "create-application", "--application-name", name, "--runtime-environment", "FLINK-1_19",
-        "--service-execution-role", "arn:aws:iam::000000000000:role/analytics", "--application-configuration",
-        configuration);
-  }
-
-  private String status(String name) throws Exception {
-    return cli(true, "describe-application", "--application-name", name).path("ApplicationDetail")
-        .path("ApplicationStatus").asText();
-  }
-
   /** Events of one window: {@code count} for key a, one for key b, at {@code second} seconds after BASE. */
   private void putWindow(int second, int count) {
+    putWindow(kinesis, second, count);
+  }
+
+  static void putWindow(KinesisClient kinesis, int second, int count) {
     for (int i = 0; i < count; i++) {
       long ts = BASE + second * 1000L + i;
       kinesis.putRecord(b -> b.streamName("clicks").partitionKey("a")
@@ -133,6 +115,10 @@ class AnalyticsIT {
 
   /** The rows of the output stream: "key@window" to count. */
   private Map<String, Long> awaitRows(int rows) throws InterruptedException {
+    return awaitRows(kinesis, rows);
+  }
+
+  static Map<String, Long> awaitRows(KinesisClient kinesis, int rows) throws InterruptedException {
     String[] iterator = {kinesis.getShardIterator(b -> b.streamName("counts").shardId("shardId-000000000000")
         .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator()};
     Map<String, Long> seen = new TreeMap<>();
@@ -157,19 +143,13 @@ class AnalyticsIT {
   void a_sql_application_counts_per_key_per_window_into_a_stream_and_runs_again_after_a_restart() throws Exception {
     kinesis.createStream(b -> b.streamName("clicks").shardCount(1));
     kinesis.createStream(b -> b.streamName("counts").shardCount(1));
-    JsonNode created = create("clicks-per-key", sql(server.endpoint().toString(), "COUNT(*)"));
+    JsonNode created = cli.create("clicks-per-key", sql(server.endpoint().toString(), "COUNT(*)"));
     assertEquals("READY", created.path("ApplicationDetail").path("ApplicationStatus").asText());
     assertEquals("arn:aws:kinesisanalytics:us-east-1:000000000000:application/clicks-per-key",
         created.path("ApplicationDetail").path("ApplicationARN").asText());
 
-    cli(true, "start-application", "--application-name", "clicks-per-key");
-    Poll.until("RUNNING", () -> {
-      try {
-        return status("clicks-per-key").equals("RUNNING");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    cli.run("start-application", "--application-name", "clicks-per-key");
+    cli.awaitStatus("clicks-per-key", "RUNNING");
     putWindow(0, 5);
     putWindow(10, 3);
     putWindow(30, 1); // closes the first two windows
@@ -180,42 +160,61 @@ class AnalyticsIT {
     server = TestServer.start(settings());
     kinesis.close();
     kinesis = KinesisClients.kinesis(server.endpoint());
-    Poll.until("RUNNING again after the restart", () -> {
-      try {
-        return status("clicks-per-key").equals("RUNNING");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    cli.awaitStatus("clicks-per-key", "RUNNING");
     putWindow(40, 2); // closes the window at 30 s
     Map<String, Long> rows = awaitRows(6);
     assertEquals(1L, rows.get("a@2026-01-01 00:00:30"), rows.toString());
 
-    cli(true, "stop-application", "--application-name", "clicks-per-key");
-    Poll.until("READY", () -> {
-      try {
-        return status("clicks-per-key").equals("READY");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    JsonNode listed = cli(true, "list-applications");
+    cli.run("stop-application", "--application-name", "clicks-per-key");
+    cli.awaitStatus("clicks-per-key", "READY");
+    JsonNode listed = cli.run("list-applications");
     assertEquals("clicks-per-key", listed.path("ApplicationSummaries").get(0).path("ApplicationName").asText());
-    String createdAt = cli(true, "describe-application", "--application-name", "clicks-per-key")
+    String createdAt = cli.run("describe-application", "--application-name", "clicks-per-key")
         .path("ApplicationDetail").path("CreateTimestamp").asText();
-    cli(true, "delete-application", "--application-name", "clicks-per-key", "--create-timestamp", createdAt);
-    assertEquals(0, cli(true, "list-applications").path("ApplicationSummaries").size());
+    cli.run("delete-application", "--application-name", "clicks-per-key", "--create-timestamp", createdAt);
+    assertEquals(0, cli.run("list-applications").path("ApplicationSummaries").size());
+  }
+
+  @Test
+  @Timeout(300)
+  void a_sql_application_writes_its_windows_to_a_firehose_delivery_stream_that_delivers_them_to_s3() throws Exception {
+    kinesis.createStream(b -> b.streamName("clicks").shardCount(1));
+    try (FirehoseClient firehose = FirehoseClients.sync(server.endpoint())) {
+      firehose.createDeliveryStream(b -> b.deliveryStreamName("counts-to-s3")
+          .deliveryStreamType(DeliveryStreamType.DIRECT_PUT)
+          .extendedS3DestinationConfiguration(s -> s.roleARN("arn:aws:iam::000000000000:role/firehose")
+              .bucketARN("arn:aws:s3:::counts").bufferingHints(h -> h.sizeInMBs(1).intervalInSeconds(0))
+              .processingConfiguration(p -> p.enabled(true).processors(Processor.builder()
+                  .type(ProcessorType.APPEND_DELIMITER_TO_RECORD).build()))));
+    }
+    cli.create("to-firehose", sql(server.endpoint().toString(), "COUNT(*)",
+        "'connector' = 'firehose', 'delivery-stream' = 'counts-to-s3'"));
+    cli.run("start-application", "--application-name", "to-firehose");
+    cli.awaitStatus("to-firehose", "RUNNING");
+    putWindow(0, 4);
+    putWindow(20, 1); // closes the first window
+
+    LocalBuckets buckets = new LocalBuckets(dir.resolve("data"));
+    List<String> lines = Poll.until("two rows in the bucket counts", () -> buckets.lines("counts"),
+        l -> l.size() >= 2);
+    Map<String, Long> rows = new TreeMap<>();
+    for (String line : lines) {
+      JsonNode row = JSON.readTree(line);
+      rows.put(row.get("key").asText() + "@" + row.get("window_start").asText(), row.get("clicks").asLong());
+    }
+    assertEquals(Map.of("a@2026-01-01 00:00:00", 4L, "b@2026-01-01 00:00:00", 1L), rows);
+    cli.run("stop-application", "--application-name", "to-firehose");
   }
 
   @Test
   @Timeout(180)
   void a_broken_statement_is_refused_at_start_application_with_flink_s_message() throws Exception {
-    create("broken", sql(server.endpoint().toString(), "COUNT(nope)"));
-    JsonNode refused = cli(false, "start-application", "--application-name", "broken");
+    cli.create("broken", sql(server.endpoint().toString(), "COUNT(nope)"));
+    JsonNode refused = cli.fail("start-application", "--application-name", "broken");
     assertNotEquals(0, refused.path("exit").asInt());
     String stderr = refused.path("stderr").asText();
     assertTrue(stderr.contains("InvalidApplicationConfigurationException"), stderr);
     assertTrue(stderr.contains("Column 'nope' not found"), stderr);
-    assertEquals("READY", status("broken"));
+    assertEquals("READY", cli.status("broken"));
   }
 }
