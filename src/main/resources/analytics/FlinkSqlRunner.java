@@ -1,11 +1,16 @@
+import java.io.File;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableEnvironment;
@@ -19,6 +24,11 @@ import org.apache.flink.table.api.TableResult;
  * and nothing on standard error if Flink takes the SQL, else 2 and Flink's message. {@code run <file>}: the same,
  * then submits the INSERTs as one job, prints {@code RUNNING <job id>} and waits for the job; if it fails, prints
  * {@code FAILED <message>} and exits 3. {@code SET 'key' = 'value'} statements set Flink options.
+ *
+ * <p>{@code run <file> <cluster REST URL> <jars>}: the job runs on that Flink cluster instead, the jars (the
+ * connectors, separated as class paths are) going with it; when this JVM stops (SIGTERM), it cancels the job.
+ * Whatever the mode, this JVM stops when its standard input ends: only Millrace holds it, so a Millrace that dies
+ * takes its applications' jobs with it and a restart never runs one twice.
  */
 public final class FlinkSqlRunner {
 
@@ -27,7 +37,24 @@ public final class FlinkSqlRunner {
   public static void main(String[] args) throws Exception {
     String mode = args[0];
     List<String> statements = split(Files.readString(Path.of(args[1]), StandardCharsets.UTF_8));
-    TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+    exitWhenInputEnds();
+    Configuration flink = new Configuration();
+    boolean remote = args.length > 2;
+    if (remote) {
+      URI cluster = URI.create(args[2]);
+      flink.setString("execution.target", "remote");
+      flink.setString("rest.address", cluster.getHost());
+      flink.setString("rest.port", String.valueOf(cluster.getPort() < 0 ? 8081 : cluster.getPort()));
+      List<String> jars = new ArrayList<>();
+      for (String jar : args.length > 3 ? args[3].split(File.pathSeparator) : new String[0]) {
+        if (!jar.isBlank()) {
+          jars.add(Path.of(jar).toUri().toString());
+        }
+      }
+      flink.setString("pipeline.jars", String.join(";", jars));
+    }
+    TableEnvironment sql = TableEnvironment.create(EnvironmentSettings.newInstance().inStreamingMode()
+        .withConfiguration(flink).build());
     StatementSet inserts = sql.createStatementSet();
     int count = 0;
     try {
@@ -54,7 +81,11 @@ public final class FlinkSqlRunner {
       System.exit(0);
     }
     TableResult running = inserts.execute();
-    System.out.println("RUNNING " + running.getJobClient().map(c -> c.getJobID().toString()).orElse("?"));
+    JobClient job = running.getJobClient().orElseThrow();
+    if (remote) {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> cancel(job)));
+    }
+    System.out.println("RUNNING " + job.getJobID());
     System.out.flush();
     try {
       running.await();
@@ -62,6 +93,32 @@ public final class FlinkSqlRunner {
     } catch (Exception e) {
       System.out.println("FAILED " + message(e).replace('\n', ' '));
       System.exit(3);
+    }
+  }
+
+  /** A daemon that exits this JVM once standard input ends, which happens when Millrace stops or dies. */
+  private static void exitWhenInputEnds() {
+    Thread watch = new Thread(() -> {
+      try {
+        while (System.in.read() != -1) {
+          // Millrace writes nothing: only the end matters
+        }
+      } catch (java.io.IOException e) {
+        // a broken pipe ends the input too
+      }
+      System.exit(4);
+    }, "millrace-input-watch");
+    watch.setDaemon(true);
+    watch.start();
+  }
+
+  /** Cancels a job on the cluster, waiting a bounded time: the JVM is exiting. */
+  private static void cancel(JobClient job) {
+    try {
+      job.cancel().get(10, TimeUnit.SECONDS);
+      System.out.println("CANCELLED " + job.getJobID());
+    } catch (Exception e) {
+      System.err.println("Could not cancel job " + job.getJobID() + ": " + message(e));
     }
   }
 

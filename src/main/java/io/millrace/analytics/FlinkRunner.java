@@ -1,6 +1,7 @@
 package io.millrace.analytics;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -18,8 +19,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs analytics applications on Flink, each in a child JVM of its own: Flink's jars (the class path in
  * {@code analyticsClasspath}) and Millrace's runner, {@code FlinkSqlRunner.java}, which Java's source launcher compiles
- * against them; a local Flink runs the application's SQL inside that JVM. Flink never joins Millrace's own process,
- * and a server that runs no application never starts it.
+ * against them. That JVM plans the application's SQL and runs the job on a local Flink inside it or, when
+ * {@code analyticsFlinkRestUrl} names a Flink cluster, submits it there with the connectors' jars ({@link #shipped})
+ * and cancels it when it is stopped. Flink never joins Millrace's own process, and a server that runs no application
+ * never starts it.
+ *
+ * <p>The child reads its standard input, which only Millrace holds: if Millrace dies, even by {@code kill -9}, the
+ * child sees the end of it and stops its job, so a restart that starts the application again never runs it twice.
  *
  * <p>Blocking: its methods start processes and wait for them; callers run them on workers. Thread-safe.
  */
@@ -41,17 +47,48 @@ public final class FlinkRunner {
     void stop();
   }
 
+  /**
+   * Where the class path's jars come from when they are not part of a Flink distribution: the connectors and what
+   * they need, which a cluster gets with the job (Maven repository paths, and the connectors' file names).
+   */
+  private static final List<String> SHIPPED_PATHS = List.of("/software/amazon/", "/io/netty/", "/org/reactivestreams/",
+      "/com/fasterxml/jackson/");
+  private static final List<String> SHIPPED_NAMES = List.of("flink-connector-", "flink-sql-connector-");
+
   private final Path classpathFile;
+  private final String clusterUrl;
   private final Path workDir;
 
   /**
    * @param classpathFile a file holding Flink's class path ({@code target/analytics/classpath.txt}, which the build
    *                      writes)
+   * @param clusterUrl    a Flink cluster's REST address to run jobs on, or empty for a local Flink per application
    * @param workDir       where applications' SQL, the runner and their logs go
    */
-  public FlinkRunner(Path classpathFile, Path workDir) {
+  public FlinkRunner(Path classpathFile, String clusterUrl, Path workDir) {
     this.classpathFile = classpathFile;
+    this.clusterUrl = clusterUrl;
     this.workDir = workDir;
+  }
+
+  /**
+   * The entries of Flink's class path a cluster does not hold and gets with each job: the Kinesis and Firehose
+   * connectors and the libraries they use (the AWS SDK, Netty, Jackson). The rest is what a Flink distribution's
+   * {@code lib/} holds.
+   */
+  public static List<String> shipped(List<String> classpath) {
+    return classpath.stream().filter(FlinkRunner::isShipped).toList();
+  }
+
+  /** The entries of Flink's class path that a Flink distribution holds: the complement of {@link #shipped}. */
+  public static List<String> distribution(List<String> classpath) {
+    return classpath.stream().filter(entry -> !isShipped(entry)).toList();
+  }
+
+  private static boolean isShipped(String entry) {
+    String path = entry.replace('\\', '/');
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    return SHIPPED_PATHS.stream().anyMatch(path::contains) || SHIPPED_NAMES.stream().anyMatch(name::startsWith);
   }
 
   /** Empty if Flink takes the SQL; else Flink's message. Blocking (5 to 10 s). */
@@ -131,11 +168,16 @@ public final class FlinkRunner {
       }
       Files.write(runner, source.readAllBytes());
     }
+    String classpath = Files.readString(classpathFile, StandardCharsets.UTF_8).strip();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     OPENS.forEach(pkg -> command.add("--add-opens=java.base/" + pkg + "=ALL-UNNAMED"));
-    command.addAll(List.of("-Xmx512m", "-Dslf4j.internal.verbosity=ERROR", "-cp",
-        Files.readString(classpathFile, StandardCharsets.UTF_8).strip(), runner.toString(), mode, sql.toString()));
+    command.addAll(List.of("-Xmx512m", "-Dslf4j.internal.verbosity=ERROR", "-cp", classpath, runner.toString(), mode,
+        sql.toString()));
+    if (mode.equals("run") && !clusterUrl.isEmpty()) {
+      command.addAll(List.of(clusterUrl, String.join(File.pathSeparator,
+          shipped(List.of(classpath.split(File.pathSeparator))))));
+    }
     ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
     if (mode.equals("validate")) {
       builder.redirectErrorStream(false).redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -143,7 +185,7 @@ public final class FlinkRunner {
     } else {
       builder.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
     }
-    LOG.info("Starting Flink ({}) for {}", mode, sql);
+    LOG.info("Starting Flink ({}{}) for {}", mode, clusterUrl.isEmpty() ? "" : " on " + clusterUrl, sql);
     return builder.start();
   }
 

@@ -129,7 +129,7 @@ public final class Millrace {
       Firehose firehose = firehose(config, vertx, dataDir, segmentIo, settings, controlPlane, metrics, clock);
       Analytics analytics = new Analytics(vertx, dataDir == null ? null : dataDir.resolve("meta")
           .resolve("analytics.json"), segmentIo, new FlinkRunner(Path.of(config.analyticsClasspath()),
-          analyticsWorkDir(dataDir)), clock);
+          config.analyticsFlinkRestUrl(), analyticsWorkDir(dataDir)), clock);
       Millrace millrace = new Millrace(config, vertx, controlPlane, firehose, analytics, metrics, claim[0]);
       List<Service> services = List.of(new Operations(controlPlane, data, signer), new FirehoseOperations(firehose),
           new AnalyticsOperations(analytics));

@@ -86,7 +86,8 @@ public final class ConfigLoader {
       new Setting("httpEndpointTimeoutMillis", "180000", Check.POSITIVE_LONG),
       new Setting("openSearchDomainEndpoints", "", Check.TEXT),
       new Setting("hecAckTimeoutMaxMillis", "0", Check.NON_NEGATIVE_LONG),
-      new Setting("analyticsClasspath", "target/analytics/classpath.txt", Check.TEXT));
+      new Setting("analyticsClasspath", "target/analytics/classpath.txt", Check.TEXT),
+      new Setting("analyticsFlinkRestUrl", "", Check.URL_OR_EMPTY));
 
   /** kinesalite's flag names, for people moving over. */
   private static final Map<String, String> FLAG_ALIASES = Map.of(
@@ -197,7 +198,8 @@ public final class ConfigLoader {
             longOf(v, "httpEndpointTimeoutMillis"),
             v.get("openSearchDomainEndpoints").trim(),
             longOf(v, "hecAckTimeoutMaxMillis")),
-        v.get("analyticsClasspath").trim());
+        v.get("analyticsClasspath").trim(),
+        v.get("analyticsFlinkRestUrl").trim());
   }
 
   /** {@code createStreamMillis} becomes {@code MILLRACE_CREATE_STREAM_MILLIS}. */

@@ -44,7 +44,8 @@ public record MillraceConfig(
     int eventLoops,
     long blockedThreadWarnMillis,
     Firehose firehose,
-    String analyticsClasspath) {
+    String analyticsClasspath,
+    String analyticsFlinkRestUrl) {
 
   /**
    * The Firehose settings.
