@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -95,6 +96,11 @@ public final class ReadmeShell {
    * status; {@code scratch} holds the empty CLI configuration.
    */
   public static List<Ran> run(List<String> commands, Path work, Path scratch) throws Exception {
+    return run(commands, work, scratch, Duration.ofSeconds(150));
+  }
+
+  /** As {@link #run(List, Path, Path)}, for a walkthrough that may take up to {@code limit}. */
+  public static List<Ran> run(List<String> commands, Path work, Path scratch, Duration limit) throws Exception {
     StringBuilder script = new StringBuilder();
     for (int i = 0; i < commands.size(); i++) {
       script.append("{ ").append(commands.get(i)).append("\n} > out.").append(i).append(" 2> err.").append(i)
@@ -113,7 +119,11 @@ public final class ReadmeShell {
     env.remove("AWS_PROFILE");
     env.remove("AWS_SESSION_TOKEN");
     Process process = bash.start();
-    assertTrue(process.waitFor(150, TimeUnit.SECONDS), "the walkthrough did not finish in time");
+    if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("the walkthrough did not finish within " + limit + "; its log:\n"
+          + Files.readString(work.resolve("driver.log")));
+    }
     List<Ran> ran = new ArrayList<>();
     for (int i = 0; i < commands.size(); i++) {
       ran.add(new Ran(commands.get(i), Integer.parseInt(Files.readString(work.resolve("status." + i)).trim()),
