@@ -46,6 +46,8 @@ public final class Analytics {
   private final Clock clock;
   private final Map<String, ApplicationMeta> apps = new HashMap<>();
   private final Map<String, FlinkRunner.Running> running = new HashMap<>();
+  /** Set once the server stops: its applications' JVMs exit then, and their status must stay as it is. */
+  private volatile boolean closing;
 
   /**
    * @param metaFile where the applications are kept, or null (in memory)
@@ -87,6 +89,7 @@ public final class Analytics {
 
   /** Stops every application's JVM (the server stops; their status stays, so a restart starts them again). */
   public void close() {
+    closing = true;
     List<FlinkRunner.Running> all;
     synchronized (running) {
       all = new ArrayList<>(running.values());
@@ -226,6 +229,9 @@ public final class Analytics {
   private void exited(String key, String why) {
     synchronized (running) {
       running.remove(key);
+    }
+    if (closing) {
+      return; // the server stops: a RUNNING application stays RUNNING, to be started again by the next start
     }
     ApplicationMeta app = apps.get(key);
     if (app == null) {
