@@ -67,7 +67,7 @@ public final class Subscription {
   }
 
   /**
-   * Heartbeat period and lifetime, in milliseconds; the cap on record bytes pushed per second
+   * Heartbeat period and lifetime (0: until the client or the shard ends it), in milliseconds; the cap on record bytes pushed per second
    * ({@code maxBytesPerSecond}, 0 = no cap; AWS's figure is 2 MiB/s per consumer and shard); and the most event bytes
    * written but not yet taken by the transport ({@code maxInFlightBytes}).
    */
@@ -147,7 +147,9 @@ public final class Subscription {
     stats.started();
     lastEventMillis = clock.millis();
     heartbeatTimer = vertx.setPeriodic(Math.max(1, timing.heartbeatMillis() / 2), id -> maybeHeartbeat());
-    lifetimeTimer = vertx.setTimer(timing.lifetimeMillis(), id -> close(null));
+    if (timing.lifetimeMillis() > 0) {
+      lifetimeTimer = vertx.setTimer(timing.lifetimeMillis(), id -> close(null));
+    }
     start.handle().listen(context, newTip -> {
       tip = Math.max(tip, newTip);
       pump();

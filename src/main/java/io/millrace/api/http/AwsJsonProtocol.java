@@ -218,9 +218,7 @@ final class AwsJsonProtocol {
                                                      String requestId) {
     Future<R> result;
     try {
-      Q parsed = ShapeReader.read(body, format, op.requestType());
-      validate(parsed, service.validator());
-      result = op.handle(parsed, scope);
+      result = service.call(op, ShapeReader.read(body, format, op.requestType()), scope);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }

@@ -2,6 +2,10 @@ package io.millrace.api.http;
 
 import io.millrace.api.codec.WireFormat;
 import io.millrace.api.error.ErrorMapper;
+import io.millrace.api.grpc.GrpcApi;
+import io.millrace.api.grpc.GrpcSubscriptions;
+import io.millrace.api.op.Operations;
+import io.millrace.api.op.RequestScope;
 import io.millrace.api.op.Service;
 import io.millrace.error.ErrorCode;
 import io.millrace.fanout.Subscription;
@@ -46,6 +50,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final ConnectionGuard guard;
   private SubscribeToShardHandler subscribeToShard;
   private AwsJsonProtocol protocol;
+  private GrpcApi grpc;
   private HttpServer server;
 
   /**
@@ -79,6 +84,13 @@ public final class HttpApiVerticle extends VerticleBase {
     SubscribeToShardHandler subscriptions = fanout == null ? null : new SubscribeToShardHandler(vertx, fanout);
     subscribeToShard = subscriptions;
     protocol = new AwsJsonProtocol(services, authentication, settings.maxRequestBytes(), subscriptions);
+    Service kinesis = services.stream().filter(s -> s.targetPrefix().equals(Operations.TARGET_PREFIX)).findFirst()
+        .orElse(null);
+    if (kinesis != null) {
+      grpc = new GrpcApi(vertx, kinesis, new RequestScope(settings.defaultAccount(), settings.defaultRegion()),
+          settings.maxRequestBytes(), fanout == null ? null : new GrpcSubscriptions(vertx, fanout.data(),
+              fanout.controlPlane().streams(), fanout.timing(), fanout.stats()));
+    }
     Router pages = Router.router(vertx);
     pages.get("/health").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end("{\"status\":\"UP\"}"));
@@ -95,6 +107,8 @@ public final class HttpApiVerticle extends VerticleBase {
           }
           if (request.method() == HttpMethod.GET && PAGES.contains(request.path())) {
             pages.handle(request);
+          } else if (grpc != null && GrpcApi.accepts(request)) {
+            grpc.handle(request);
           } else {
             protocol.handle(request);
           }
@@ -107,6 +121,9 @@ public final class HttpApiVerticle extends VerticleBase {
     // Let requests in flight finish, then close; subscriptions (long-lived) end cleanly at once.
     if (subscribeToShard != null) {
       subscribeToShard.finishAll();
+    }
+    if (grpc != null) {
+      grpc.finishAll();
     }
     return server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS);
   }

@@ -1,6 +1,8 @@
 package io.millrace.api.op;
 
+import io.millrace.api.validate.Validated;
 import io.millrace.api.validate.Validator;
+import io.vertx.core.Future;
 
 /**
  * One AWS service the API serves, as {@code X-Amz-Target: <targetPrefix>.<action>} names it: Kinesis
@@ -23,5 +25,20 @@ public interface Service {
   /** A validator for this service's requests: its messages in the service's words. */
   default Validator validator() {
     return new Validator();
+  }
+
+  /**
+   * Runs {@code op} on a request shape, whichever face decoded it: every constraint violation first (in this
+   * service's words), then the action itself. Failures come back as a failed future, never thrown.
+   */
+  default <Q extends Validated, R> Future<R> call(Operation<Q, R> op, Q request, RequestScope scope) {
+    try {
+      Validator validator = validator();
+      request.validate(validator);
+      validator.throwIfInvalid();
+      return op.handle(request, scope);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 }

@@ -1,0 +1,455 @@
+package io.millrace.api.grpc;
+
+import com.google.protobuf.ByteString;
+import io.millrace.api.model.Requests;
+import io.millrace.api.model.Responses;
+import io.millrace.api.op.Operation;
+import io.millrace.api.op.RequestScope;
+import io.millrace.api.op.Service;
+import io.millrace.api.validate.Validated;
+import io.millrace.error.KinesisException;
+import io.millrace.grpc.v1.ChildShard;
+import io.millrace.grpc.v1.CreateStreamRequest;
+import io.millrace.grpc.v1.CreateStreamResponse;
+import io.millrace.grpc.v1.DeleteStreamRequest;
+import io.millrace.grpc.v1.DeleteStreamResponse;
+import io.millrace.grpc.v1.DescribeStreamRequest;
+import io.millrace.grpc.v1.GetRecordsRequest;
+import io.millrace.grpc.v1.GetRecordsResponse;
+import io.millrace.grpc.v1.ListShardsRequest;
+import io.millrace.grpc.v1.ListShardsResponse;
+import io.millrace.grpc.v1.ListStreamsRequest;
+import io.millrace.grpc.v1.ListStreamsResponse;
+import io.millrace.grpc.v1.ListTagsRequest;
+import io.millrace.grpc.v1.MergeShardsRequest;
+import io.millrace.grpc.v1.MillraceGrpcService;
+import io.millrace.grpc.v1.Position;
+import io.millrace.grpc.v1.ProduceRequest;
+import io.millrace.grpc.v1.ProduceResponse;
+import io.millrace.grpc.v1.ProduceResult;
+import io.millrace.grpc.v1.ReshardResponse;
+import io.millrace.grpc.v1.Shard;
+import io.millrace.grpc.v1.SplitShardRequest;
+import io.millrace.grpc.v1.StoredRecord;
+import io.millrace.grpc.v1.StreamDescription;
+import io.millrace.grpc.v1.StreamRef;
+import io.millrace.grpc.v1.SubscribeRequest;
+import io.millrace.grpc.v1.TagStreamRequest;
+import io.millrace.grpc.v1.TagsResponse;
+import io.millrace.grpc.v1.UntagStreamRequest;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import io.vertx.grpc.server.GrpcServerRequest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * Millrace's native gRPC API ({@code src/main/proto/millrace/v1/millrace.proto}), served on the API port beside the
+ * Kinesis API for requests whose content type is {@code application/grpc}. It is a second face on the same core:
+ * each RPC becomes the Kinesis action's request shape and runs through {@link Service#call} (the same validation,
+ * limits and errors), and its answer is the action's response shape turned into protobuf; failures leave through
+ * {@link GrpcErrors}. Subscribe runs on the same push path as SubscribeToShard ({@link GrpcSubscriptions}).
+ *
+ * <p>Threading: everything runs on the API verticle's event loop that received the call.
+ */
+public final class GrpcApi {
+
+  /** The most batches of one ProduceStream call put and not yet acknowledged; the call's reading pauses beyond. */
+  static final int MAX_PRODUCE_IN_FLIGHT = 4;
+
+  private final Service kinesis;
+  private final RequestScope scope;
+  private final GrpcServer server;
+  private final GrpcSubscriptions subscriptions;
+
+  /**
+   * @param kinesis          the Kinesis actions this face runs
+   * @param scope            the account and region of every call (SigV4 for gRPC comes with verification)
+   * @param maxMessageBytes  the largest request message, as the Kinesis face's largest body
+   * @param subscriptions    Subscribe's push path, or null when subscriptions are not served
+   */
+  public GrpcApi(Vertx vertx, Service kinesis, RequestScope scope, long maxMessageBytes,
+                 GrpcSubscriptions subscriptions) {
+    this.kinesis = kinesis;
+    this.scope = scope;
+    this.subscriptions = subscriptions;
+    this.server = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessageBytes));
+    unary(MillraceGrpcService.Produce, "Produce", this::produce);
+    server.callHandler(MillraceGrpcService.ProduceStream, this::produceStream);
+    unary(MillraceGrpcService.GetRecords, "GetRecords", this::getRecords);
+    server.callHandler(MillraceGrpcService.Subscribe, this::subscribe);
+    unary(MillraceGrpcService.CreateStream, "CreateStream", this::createStream);
+    unary(MillraceGrpcService.DescribeStream, "DescribeStream", this::describeStream);
+    unary(MillraceGrpcService.ListStreams, "ListStreams", this::listStreams);
+    unary(MillraceGrpcService.DeleteStream, "DeleteStream", this::deleteStream);
+    unary(MillraceGrpcService.ListShards, "ListShards", this::listShards);
+    unary(MillraceGrpcService.SplitShard, "SplitShard", this::splitShard);
+    unary(MillraceGrpcService.MergeShards, "MergeShards", this::mergeShards);
+    unary(MillraceGrpcService.TagStream, "TagStream", this::tagStream);
+    unary(MillraceGrpcService.UntagStream, "UntagStream", this::untagStream);
+    unary(MillraceGrpcService.ListTags, "ListTags", this::listTags);
+  }
+
+  /** Whether a request is a gRPC call (and so for {@link #handle}). */
+  public static boolean accepts(HttpServerRequest request) {
+    String type = request.getHeader("Content-Type");
+    return type != null && type.startsWith("application/grpc");
+  }
+
+  public void handle(HttpServerRequest request) {
+    server.handle(request);
+  }
+
+  /** Ends every subscription (before a shutdown). */
+  public void finishAll() {
+    if (subscriptions != null) {
+      subscriptions.finishAll();
+    }
+  }
+
+  private <Q, R> void unary(ServiceMethod<Q, R> method, String rpc, Function<Q, Future<R>> handler) {
+    server.callHandler(method, call -> call.handler(message -> {
+      Future<R> answer;
+      try {
+        answer = handler.apply(message);
+      } catch (RuntimeException e) {
+        answer = Future.failedFuture(e);
+      }
+      answer.onComplete(r -> call.response().end(r), e -> GrpcErrors.fail(call.response(), e, rpc, requestId()));
+    }));
+  }
+
+  static String requestId() {
+    return UUID.randomUUID().toString();
+  }
+
+  /** Runs the Kinesis action {@code action} on {@code request}, as the Kinesis face would. */
+  @SuppressWarnings("unchecked")
+  private <Q extends Validated, R> Future<R> call(String action, Q request) {
+    return kinesis.call((Operation<Q, R>) kinesis.find(action), request, scope);
+  }
+
+  // --- records -----------------------------------------------------------------------------------------------
+
+  private Future<ProduceResponse> produce(ProduceRequest r) {
+    List<Requests.PutRecordsRequestEntry> entries = new ArrayList<>(r.getRecordsCount());
+    r.getRecordsList().forEach(e -> entries.add(new Requests.PutRecordsRequestEntry(e.getData().toByteArray(),
+        text(e.getExplicitHashKey()), e.getPartitionKey())));
+    return this.<Requests.PutRecordsRequest, Responses.PutRecordsResponse>call("PutRecords",
+        new Requests.PutRecordsRequest(entries, name(r.getStream()), arn(r.getStream()))).map(put -> {
+          ProduceResponse.Builder out = ProduceResponse.newBuilder().setFailedRecordCount(put.failedRecordCount());
+          for (Responses.PutRecordsResultEntry e : put.records()) {
+            ProduceResult.Builder result = ProduceResult.newBuilder();
+            if (e.errorCode() == null) {
+              result.setShardId(e.shardId()).setSequenceNumber(e.sequenceNumber());
+            } else {
+              result.setErrorCode(e.errorCode()).setErrorMessage(e.errorMessage());
+            }
+            out.addResults(result);
+          }
+          return out.build();
+        });
+  }
+
+  /**
+   * Batches flowing in, each acknowledged in order once durable. Batches are put as they come (their records land
+   * in each shard in arrival order) but at most {@link #MAX_PRODUCE_IN_FLIGHT} wait for their acknowledgement; the
+   * first batch that fails ends the call with its error, and batches after it are not acknowledged.
+   */
+  private void produceStream(GrpcServerRequest<ProduceRequest, ProduceResponse> call) {
+    new ProduceStream(call).start();
+  }
+
+  /** One ProduceStream call: its acknowledgements chained in request order. On the call's event loop. */
+  private final class ProduceStream {
+    private final GrpcServerRequest<ProduceRequest, ProduceResponse> call;
+    private final String requestId = requestId();
+    /** Completes once every batch so far is acknowledged; fails with the first batch that failed. */
+    private Future<Void> acknowledged = Future.succeededFuture();
+    private int inFlight;
+    private boolean over;
+
+    ProduceStream(GrpcServerRequest<ProduceRequest, ProduceResponse> call) {
+      this.call = call;
+    }
+
+    void start() {
+      call.handler(this::batch);
+      call.endHandler(v -> acknowledged.onSuccess(done -> call.response().end()));
+      call.errorHandler(e -> over = true); // cancelled: nothing more to acknowledge
+      call.exceptionHandler(e -> over = true);
+    }
+
+    private void batch(ProduceRequest batch) {
+      if (over) {
+        return;
+      }
+      Future<ProduceResponse> put = produce(batch);
+      if (++inFlight >= MAX_PRODUCE_IN_FLIGHT) {
+        call.pause();
+      }
+      acknowledged = acknowledged.compose(v -> put).compose(answer -> call.response().write(answer))
+          .andThen(ar -> {
+            if (--inFlight < MAX_PRODUCE_IN_FLIGHT && !over) {
+              call.resume();
+            }
+          })
+          .recover(e -> {
+            if (!over) {
+              over = true;
+              GrpcErrors.fail(call.response(), e, "ProduceStream", requestId);
+            }
+            return Future.failedFuture(e);
+          });
+    }
+  }
+
+  /**
+   * A read from a position: GetShardIterator and GetRecords in one. The next position is after the last record
+   * read; after an empty read, the same position when it is a fixed one (a sequence number, the trim horizon), else
+   * the continuation the read returned.
+   */
+  private Future<GetRecordsResponse> getRecords(GetRecordsRequest r) {
+    Position position = r.getPosition();
+    Integer limit = r.getLimit() == 0 ? null : r.getLimit();
+    Future<String> iterator = position.getKindCase() == Position.KindCase.CONTINUATION
+        ? Future.succeededFuture(position.getContinuation())
+        : this.<Requests.GetShardIteratorRequest, Responses.GetShardIteratorResponse>call("GetShardIterator",
+            iteratorRequest(r.getStream(), r.getShardId(), position)).map(Responses.GetShardIteratorResponse::shardIterator);
+    return iterator.compose(token -> this.<Requests.GetRecordsRequest, Responses.GetRecordsResponse>call(
+        "GetRecords", new Requests.GetRecordsRequest(token, limit, null))).map(page -> {
+          GetRecordsResponse.Builder out = GetRecordsResponse.newBuilder()
+              .setMillisBehindLatest(page.millisBehindLatest());
+          page.records().forEach(rec -> out.addRecords(record(rec)));
+          if (page.childShards() != null) {
+            page.childShards().forEach(c -> out.addChildShards(childShard(c)));
+          }
+          if (page.nextShardIterator() != null) {
+            out.setNextPosition(next(position, page));
+          }
+          return out.build();
+        });
+  }
+
+  private static Position next(Position asked, Responses.GetRecordsResponse page) {
+    if (!page.records().isEmpty()) {
+      return Position.newBuilder()
+          .setAfterSequenceNumber(page.records().get(page.records().size() - 1).sequenceNumber()).build();
+    }
+    return switch (asked.getKindCase()) {
+      case TRIM_HORIZON, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER -> asked;
+      default -> Position.newBuilder().setContinuation(page.nextShardIterator()).build();
+    };
+  }
+
+  /** The GetShardIterator shape of a shard and a position: one set of rules for both faces. */
+  static Requests.GetShardIteratorRequest iteratorRequest(StreamRef stream, String shardId, Position p) {
+    String type = switch (p.getKindCase()) {
+      case TRIM_HORIZON -> "TRIM_HORIZON";
+      case LATEST -> "LATEST";
+      case AT_SEQUENCE_NUMBER -> "AT_SEQUENCE_NUMBER";
+      case AFTER_SEQUENCE_NUMBER -> "AFTER_SEQUENCE_NUMBER";
+      case AT_TIMESTAMP_MILLIS -> "AT_TIMESTAMP";
+      case CONTINUATION -> throw new KinesisException.InvalidArgument("A continuation is a position for GetRecords "
+          + "only; subscribe from after_sequence_number instead.");
+      case KIND_NOT_SET -> null; // "shardIteratorType: must not be null", as the Kinesis face says it
+    };
+    String sequence = switch (p.getKindCase()) {
+      case AT_SEQUENCE_NUMBER -> p.getAtSequenceNumber();
+      case AFTER_SEQUENCE_NUMBER -> p.getAfterSequenceNumber();
+      default -> null;
+    };
+    Instant at = p.getKindCase() == Position.KindCase.AT_TIMESTAMP_MILLIS
+        ? Instant.ofEpochMilli(p.getAtTimestampMillis()) : null;
+    return new Requests.GetShardIteratorRequest(name(stream), shardId, type, sequence, at, arn(stream));
+  }
+
+  private void subscribe(GrpcServerRequest<SubscribeRequest, io.millrace.grpc.v1.SubscribeEvent> call) {
+    call.handler(r -> {
+      String requestId = requestId();
+      if (subscriptions == null) {
+        GrpcErrors.fail(call.response(), new KinesisException.UnknownOperation("Subscribe is not served."),
+            "Subscribe", requestId);
+        return;
+      }
+      Requests.GetShardIteratorRequest start = iteratorRequest(r.getStream(), r.getShardId(), r.getPosition());
+      Future<Void> started = kinesis.call(new CheckOnly<>(), start, scope)
+          .compose(v -> subscriptions.start(call, scope.streamKey(start), start, requestId));
+      started.onFailure(e -> GrpcErrors.fail(call.response(), e, "Subscribe", requestId));
+    });
+  }
+
+  /** An operation that only lets {@link Service#call} check a request shape. */
+  private static final class CheckOnly<Q extends Validated> implements Operation<Q, Void> {
+    @Override
+    public String name() {
+      return "Subscribe";
+    }
+
+    @Override
+    public Class<Q> requestType() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Future<Void> handle(Q request, RequestScope scope) {
+      return Future.succeededFuture();
+    }
+  }
+
+  static StoredRecord record(Responses.Record r) {
+    return StoredRecord.newBuilder().setData(ByteString.copyFrom(r.data())).setPartitionKey(r.partitionKey())
+        .setSequenceNumber(r.sequenceNumber()).setApproximateArrivalMillis(r.approximateArrivalTimestamp()
+            .toEpochMilli()).build();
+  }
+
+  static ChildShard childShard(Responses.ChildShard c) {
+    return ChildShard.newBuilder().setShardId(c.shardId()).addAllParentShards(c.parentShards())
+        .setStartingHashKey(c.hashKeyRange().startingHashKey()).setEndingHashKey(c.hashKeyRange().endingHashKey())
+        .build();
+  }
+
+  // --- streams -----------------------------------------------------------------------------------------------
+
+  private Future<CreateStreamResponse> createStream(CreateStreamRequest r) {
+    Requests.StreamModeDetails mode = new Requests.StreamModeDetails(r.getOnDemand() ? "ON_DEMAND" : "PROVISIONED");
+    Requests.CreateStreamRequest create = new Requests.CreateStreamRequest(text(r.getName()),
+        r.getOnDemand() && r.getShardCount() == 0 ? null : r.getShardCount(), mode,
+        r.getTagsCount() == 0 ? null : r.getTagsMap(), null, null);
+    return this.<Requests.CreateStreamRequest, Object>call("CreateStream", create)
+        .map(v -> CreateStreamResponse.newBuilder().setArn(scope.streamKey(create.streamName(), null).arn()).build());
+  }
+
+  private Future<StreamDescription> describeStream(DescribeStreamRequest r) {
+    return this.<Requests.DescribeStreamSummaryRequest, Responses.DescribeStreamSummaryResponse>call(
+        "DescribeStreamSummary", new Requests.DescribeStreamSummaryRequest(name(r.getStream()), arn(r.getStream())))
+        .map(d -> {
+          Responses.StreamDescriptionSummary s = d.streamDescriptionSummary();
+          return StreamDescription.newBuilder().setName(s.streamName()).setArn(s.streamARN())
+              .setStatus(s.streamStatus()).setMode(s.streamModeDetails().streamMode())
+              .setRetentionPeriodHours(s.retentionPeriodHours())
+              .setCreationMillis(s.streamCreationTimestamp().toEpochMilli()).setOpenShardCount(s.openShardCount())
+              .setConsumerCount(s.consumerCount()).build();
+        });
+  }
+
+  private Future<ListStreamsResponse> listStreams(ListStreamsRequest r) {
+    return this.<Requests.ListStreamsRequest, Responses.ListStreamsResponse>call("ListStreams",
+        new Requests.ListStreamsRequest(r.getLimit() == 0 ? null : r.getLimit(), null, text(r.getNextToken())))
+        .map(page -> {
+          ListStreamsResponse.Builder out = ListStreamsResponse.newBuilder();
+          for (Responses.StreamSummary s : page.streamSummaries()) {
+            out.addStreams(StreamDescription.newBuilder().setName(s.streamName()).setArn(s.streamARN())
+                .setStatus(s.streamStatus()).setMode(s.streamModeDetails().streamMode())
+                .setCreationMillis(s.streamCreationTimestamp().toEpochMilli()));
+          }
+          if (page.hasMoreStreams() && page.nextToken() != null) {
+            out.setNextToken(page.nextToken());
+          }
+          return out.build();
+        });
+  }
+
+  private Future<DeleteStreamResponse> deleteStream(DeleteStreamRequest r) {
+    return this.<Requests.DeleteStreamRequest, Object>call("DeleteStream", new Requests.DeleteStreamRequest(
+        name(r.getStream()), r.getEnforceConsumerDeletion(), arn(r.getStream())))
+        .map(v -> DeleteStreamResponse.getDefaultInstance());
+  }
+
+  private Future<ListShardsResponse> listShards(ListShardsRequest r) {
+    String token = text(r.getNextToken());
+    // As ListShards: a next token stands for the stream it came from, so the stream is not named with it.
+    return this.<Requests.ListShardsRequest, Responses.ListShardsResponse>call("ListShards",
+        new Requests.ListShardsRequest(token == null ? name(r.getStream()) : null, token, null,
+            r.getMaxResults() == 0 ? null : r.getMaxResults(), null, null, token == null ? arn(r.getStream()) : null))
+        .map(page -> {
+          ListShardsResponse.Builder out = ListShardsResponse.newBuilder();
+          for (Responses.Shard s : page.shards()) {
+            Shard.Builder shard = Shard.newBuilder().setShardId(s.shardId())
+                .setStartingHashKey(s.hashKeyRange().startingHashKey())
+                .setEndingHashKey(s.hashKeyRange().endingHashKey())
+                .setStartingSequenceNumber(s.sequenceNumberRange().startingSequenceNumber());
+            if (s.parentShardId() != null) {
+              shard.setParentShardId(s.parentShardId());
+            }
+            if (s.adjacentParentShardId() != null) {
+              shard.setAdjacentParentShardId(s.adjacentParentShardId());
+            }
+            if (s.sequenceNumberRange().endingSequenceNumber() != null) {
+              shard.setEndingSequenceNumber(s.sequenceNumberRange().endingSequenceNumber());
+            }
+            out.addShards(shard);
+          }
+          if (page.nextToken() != null) {
+            out.setNextToken(page.nextToken());
+          }
+          return out.build();
+        });
+  }
+
+  private Future<ReshardResponse> splitShard(SplitShardRequest r) {
+    return this.<Requests.SplitShardRequest, Object>call("SplitShard", new Requests.SplitShardRequest(
+        name(r.getStream()), text(r.getShardToSplit()), text(r.getNewStartingHashKey()), arn(r.getStream())))
+        .map(v -> ReshardResponse.getDefaultInstance());
+  }
+
+  private Future<ReshardResponse> mergeShards(MergeShardsRequest r) {
+    return this.<Requests.MergeShardsRequest, Object>call("MergeShards", new Requests.MergeShardsRequest(
+        name(r.getStream()), text(r.getShardToMerge()), text(r.getAdjacentShardToMerge()), arn(r.getStream())))
+        .map(v -> ReshardResponse.getDefaultInstance());
+  }
+
+  private Future<TagsResponse> tagStream(TagStreamRequest r) {
+    return this.<Requests.AddTagsToStreamRequest, Object>call("AddTagsToStream", new Requests.AddTagsToStreamRequest(
+        name(r.getStream()), r.getTagsMap(), arn(r.getStream()))).compose(v -> tags(r.getStream()));
+  }
+
+  private Future<TagsResponse> untagStream(UntagStreamRequest r) {
+    return this.<Requests.RemoveTagsFromStreamRequest, Object>call("RemoveTagsFromStream",
+        new Requests.RemoveTagsFromStreamRequest(name(r.getStream()), List.copyOf(r.getKeysList()),
+            arn(r.getStream()))).compose(v -> tags(r.getStream()));
+  }
+
+  private Future<TagsResponse> listTags(ListTagsRequest r) {
+    return tags(r.getStream());
+  }
+
+  /** Every tag of the stream: ListTagsForStream, page after page. */
+  private Future<TagsResponse> tags(StreamRef stream) {
+    return tagPages(stream, null, new TreeMap<>())
+        .map(all -> TagsResponse.newBuilder().putAllTags(all).build());
+  }
+
+  private Future<Map<String, String>> tagPages(StreamRef stream, String after, Map<String, String> into) {
+    return this.<Requests.ListTagsForStreamRequest, Responses.ListTagsForStreamResponse>call("ListTagsForStream",
+        new Requests.ListTagsForStreamRequest(name(stream), after, null, arn(stream))).compose(page -> {
+          page.tags().forEach(t -> into.put(t.key(), t.value() == null ? "" : t.value()));
+          if (page.hasMoreTags() && !page.tags().isEmpty()) {
+            return tagPages(stream, page.tags().get(page.tags().size() - 1).key(), into);
+          }
+          return Future.succeededFuture(into);
+        });
+  }
+
+  /** Protobuf's empty string is "not given". */
+  static String text(String value) {
+    return value == null || value.isEmpty() ? null : value;
+  }
+
+  static String name(StreamRef stream) {
+    return text(stream.getName());
+  }
+
+  static String arn(StreamRef stream) {
+    return text(stream.getArn());
+  }
+}

@@ -1,0 +1,50 @@
+package io.millrace.api.grpc;
+
+import io.millrace.api.error.ErrorMapper;
+import io.millrace.error.ErrorCode;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServerResponse;
+
+/**
+ * The gRPC face of the one error exit: a failure becomes its AWS error through {@link ErrorMapper} (so unexpected
+ * ones are logged once and answered InternalFailure), then a gRPC status whose message is the AWS message, with the
+ * AWS error name and message in the trailers {@value #TYPE} and {@value #MESSAGE}.
+ */
+final class GrpcErrors {
+
+  /** The trailer naming the AWS error, e.g. {@code ResourceNotFoundException}. */
+  static final String TYPE = "aws-error-type";
+  /** The trailer repeating the AWS message (gRPC percent-encodes the status message; this one is plain). */
+  static final String MESSAGE = "aws-error-message";
+
+  private GrpcErrors() {}
+
+  /** The gRPC status that carries an AWS error. */
+  static GrpcStatus status(ErrorCode code) {
+    return switch (code) {
+      case RESOURCE_NOT_FOUND -> GrpcStatus.NOT_FOUND;
+      case INVALID_ARGUMENT, VALIDATION, SERIALIZATION, INVALID_APPLICATION_CONFIGURATION -> GrpcStatus.INVALID_ARGUMENT;
+      case RESOURCE_IN_USE, EXPIRED_ITERATOR, EXPIRED_NEXT_TOKEN -> GrpcStatus.FAILED_PRECONDITION;
+      case LIMIT_EXCEEDED, PROVISIONED_THROUGHPUT_EXCEEDED, REQUEST_ENTITY_TOO_LARGE -> GrpcStatus.RESOURCE_EXHAUSTED;
+      case ACCESS_DENIED, KMS_ACCESS_DENIED -> GrpcStatus.PERMISSION_DENIED;
+      case MISSING_AUTHENTICATION_TOKEN, INCOMPLETE_SIGNATURE, INVALID_SIGNATURE -> GrpcStatus.UNAUTHENTICATED;
+      case CONCURRENT_MODIFICATION -> GrpcStatus.ABORTED;
+      case UNKNOWN_OPERATION -> GrpcStatus.UNIMPLEMENTED;
+      case SERVICE_UNAVAILABLE, FIREHOSE_SERVICE_UNAVAILABLE -> GrpcStatus.UNAVAILABLE;
+      case INTERNAL_FAILURE -> GrpcStatus.INTERNAL;
+      default -> GrpcStatus.UNKNOWN;
+    };
+  }
+
+  /** Ends the call with {@code failure}, unless it has ended already (the client went away, say). */
+  static void fail(GrpcServerResponse<?, ?> response, Throwable failure, String rpc, String requestId) {
+    ErrorMapper.WireError error = ErrorMapper.map(failure, rpc, requestId);
+    String message = error.message() == null ? error.code().wireType() : error.message();
+    try {
+      response.trailers().set(TYPE, error.code().wireType()).set(MESSAGE, message);
+      response.status(status(error.code())).statusMessage(message).end();
+    } catch (IllegalStateException ended) {
+      // the call has ended already (the client cancelled it, or the connection is gone): nothing to tell
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package io.millrace.testing;
+
+import io.millrace.grpc.v1.MillraceGrpcClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The generated Vert.x gRPC client of Millrace's native API, over h2c to a test server, with a Vert.x of its own;
+ * {@link #await} turns its futures into values within a deadline.
+ */
+public final class GrpcClients implements AutoCloseable {
+
+  /** Large enough for a full GetRecords answer (10 MiB of records) and a 5 MiB Produce batch. */
+  private static final long MAX_MESSAGE_BYTES = 16L * 1024 * 1024;
+
+  private final Vertx vertx = Vertx.vertx();
+  private final GrpcClient client;
+  private final SocketAddress server;
+  private final java.util.List<GrpcClient> others = new java.util.ArrayList<>();
+
+  public GrpcClients(URI endpoint) {
+    this.client = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
+    this.server = SocketAddress.inetSocketAddress(endpoint.getPort(), endpoint.getHost());
+  }
+
+  /** The generated stub. */
+  public MillraceGrpcClient millrace() {
+    return MillraceGrpcClient.create(client, server);
+  }
+
+  /** A stub on a connection of its own (each GrpcClient keeps one HTTP/2 connection per server). */
+  public MillraceGrpcClient onNewConnection() {
+    GrpcClient other = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
+    others.add(other);
+    return MillraceGrpcClient.create(other, server);
+  }
+
+  public GrpcClient client() {
+    return client;
+  }
+
+  public SocketAddress server() {
+    return server;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The future's value, or its failure thrown, within 30 seconds. */
+  public static <T> T await(Future<T> future) {
+    return await(future, Duration.ofSeconds(30));
+  }
+
+  public static <T> T await(Future<T> future, Duration limit) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (TimeoutException e) {
+      throw new AssertionError("no answer within " + limit, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    others.forEach(other -> await(other.close()));
+    await(client.close());
+    await(vertx.close());
+  }
+}
