@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Supplier;
+import io.millrace.stream.StreamKey;
 import io.millrace.stream.StreamMeta;
 import io.millrace.stream.StreamRecord;
 import java.util.ArrayList;
@@ -67,9 +68,9 @@ public final class Subscription {
   }
 
   /**
-   * Heartbeat period and lifetime (0: until the client or the shard ends it), in milliseconds; the cap on record bytes pushed per second
-   * ({@code maxBytesPerSecond}, 0 = no cap; AWS's figure is 2 MiB/s per consumer and shard); and the most event bytes
-   * written but not yet taken by the transport ({@code maxInFlightBytes}).
+   * Heartbeat period and lifetime (0: until the client or the shard ends it), in milliseconds; the cap on record
+   * bytes pushed per second ({@code maxBytesPerSecond}, 0 = no cap; AWS's figure is 2 MiB/s per consumer and shard);
+   * and the most event bytes written but not yet taken by the transport ({@code maxInFlightBytes}).
    */
   public record Timing(long heartbeatMillis, long lifetimeMillis, long maxBytesPerSecond, long maxInFlightBytes) {
 
@@ -316,6 +317,12 @@ public final class Subscription {
   }
 
   private void maybeHeartbeat() {
+    if (!closed && closedIn == null && start.shard().endOffset() == null && latest.get() == null) {
+      StreamKey key = start.stream().key();
+      close(new KinesisException.ResourceNotFound("Stream " + key.name() + " under account " + key.account()
+          + " not found.")); // deleted (or deleted and created again): its shards end with it
+      return;
+    }
     if (closed || reading || inFlightBytes > 0) {
       return; // events are on their way, or the client is not taking them: a heartbeat adds nothing
     }

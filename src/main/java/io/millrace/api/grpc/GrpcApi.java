@@ -40,6 +40,9 @@ import io.millrace.grpc.v1.UntagStreamRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.InvalidMessageException;
+import io.vertx.grpc.common.MessageSizeOverflowException;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
@@ -50,6 +53,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -65,11 +69,17 @@ public final class GrpcApi {
 
   /** The most batches of one ProduceStream call put and not yet acknowledged; the call's reading pauses beyond. */
   static final int MAX_PRODUCE_IN_FLIGHT = 4;
+  /**
+   * The largest request message: a full PutRecords batch (5 MiB of data, 500 keys of up to 256 bytes) in protobuf,
+   * with room to spare. The Kinesis face's body cap is larger because JSON carries data in base64.
+   */
+  static final long MAX_MESSAGE_BYTES = 6L * 1024 * 1024;
 
   private final Service kinesis;
   private final RequestScope scope;
   private final GrpcServer server;
   private final GrpcSubscriptions subscriptions;
+  private final long maxMessageBytes;
 
   /**
    * @param kinesis          the Kinesis actions this face runs
@@ -82,7 +92,8 @@ public final class GrpcApi {
     this.kinesis = kinesis;
     this.scope = scope;
     this.subscriptions = subscriptions;
-    this.server = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(maxMessageBytes));
+    this.maxMessageBytes = Math.min(maxMessageBytes, MAX_MESSAGE_BYTES);
+    this.server = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(this.maxMessageBytes));
     unary(MillraceGrpcService.Produce, "Produce", this::produce);
     server.callHandler(MillraceGrpcService.ProduceStream, this::produceStream);
     unary(MillraceGrpcService.GetRecords, "GetRecords", this::getRecords);
@@ -105,7 +116,19 @@ public final class GrpcApi {
     return type != null && type.startsWith("application/grpc");
   }
 
+  /**
+   * Serves a call. Compressed messages are refused before Vert.x reads any (it would inflate them without a bound):
+   * UNIMPLEMENTED, with {@code grpc-accept-encoding: identity} telling the client to send them as they are.
+   */
   public void handle(HttpServerRequest request) {
+    String encoding = request.getHeader("grpc-encoding");
+    if (encoding != null && !encoding.equals("identity")) {
+      request.response().setStatusCode(200).putHeader("content-type", "application/grpc")
+          .putHeader("grpc-accept-encoding", "identity").putHeader("grpc-status", String.valueOf(
+              GrpcStatus.UNIMPLEMENTED.code)).putHeader("grpc-message", "Compressed messages are not accepted; "
+              + "send them uncompressed (identity).").end();
+      return;
+    }
     server.handle(request);
   }
 
@@ -117,15 +140,58 @@ public final class GrpcApi {
   }
 
   private <Q, R> void unary(ServiceMethod<Q, R> method, String rpc, Function<Q, Future<R>> handler) {
-    server.callHandler(method, call -> call.handler(message -> {
+    server.callHandler(method, call -> single(call, rpc, message -> {
       Future<R> answer;
       try {
         answer = handler.apply(message);
       } catch (RuntimeException e) {
         answer = Future.failedFuture(e);
       }
-      answer.onComplete(r -> call.response().end(r), e -> GrpcErrors.fail(call.response(), e, rpc, requestId()));
+      answer.onComplete(r -> GrpcErrors.end(call.response(), r),
+          e -> GrpcErrors.fail(call.response(), e, rpc, requestId()));
     }));
+  }
+
+  /**
+   * A call that takes exactly one request message (unary and server streaming): {@code onRequest} hears it once the
+   * client has half-closed; none or more than one is INVALID_ARGUMENT (messages after the first are not kept).
+   */
+  private <Q, R> void single(GrpcServerRequest<Q, R> call, String rpc, Consumer<Q> onRequest) {
+    List<Q> first = new ArrayList<>(1);
+    boolean[] extra = {false};
+    boolean[] failed = {false};
+    call.handler(message -> {
+      if (first.isEmpty()) {
+        first.add(message);
+      } else {
+        extra[0] = true;
+      }
+    });
+    call.invalidMessageHandler(e -> {
+      failed[0] = true;
+      GrpcErrors.fail(call.response(), invalid(e, rpc), rpc, requestId());
+    });
+    call.endHandler(v -> {
+      if (failed[0]) {
+        return;
+      }
+      if (first.isEmpty() || extra[0]) {
+        GrpcErrors.fail(call.response(), new KinesisException.InvalidArgument(rpc + " takes exactly one request "
+            + "message; the call had " + (first.isEmpty() ? "none." : "more than one.")), rpc, requestId());
+        return;
+      }
+      onRequest.accept(first.get(0));
+    });
+  }
+
+  /** A message Vert.x could not take: too large for the limit, or not the request's protobuf message. */
+  private KinesisException invalid(InvalidMessageException e, String rpc) {
+    if (e instanceof MessageSizeOverflowException tooLarge) {
+      return new KinesisException.RequestTooLarge("A " + rpc + " message of " + tooLarge.messageSize()
+          + " bytes is over the limit of " + maxMessageBytes + " bytes.");
+    }
+    return new KinesisException.Serialization("A " + rpc + " message could not be read as the request that "
+        + "millrace.proto defines for it.");
   }
 
   static String requestId() {
@@ -184,14 +250,29 @@ public final class GrpcApi {
 
     void start() {
       call.handler(this::batch);
+      call.invalidMessageHandler(e -> failAfterAcknowledged(invalid(e, "ProduceStream")));
       call.endHandler(v -> acknowledged.onSuccess(done -> call.response().end()));
       call.errorHandler(e -> over = true); // cancelled: nothing more to acknowledge
       call.exceptionHandler(e -> over = true);
     }
 
+    /** Ends the call with {@code e} once the batches before it are acknowledged; later ones are not put. */
+    private void failAfterAcknowledged(Throwable e) {
+      acknowledged = acknowledged.compose(v -> Future.<Void>failedFuture(e)).recover(this::fail);
+    }
+
+    private Future<Void> fail(Throwable e) {
+      if (!over) {
+        over = true;
+        GrpcErrors.fail(call.response(), e, "ProduceStream", requestId);
+        call.resume(); // let what the client still sends drain: it is dropped
+      }
+      return Future.failedFuture(e);
+    }
+
     private void batch(ProduceRequest batch) {
       if (over) {
-        return;
+        return; // after a failure: dropped
       }
       Future<ProduceResponse> put = produce(batch);
       if (++inFlight >= MAX_PRODUCE_IN_FLIGHT) {
@@ -203,13 +284,7 @@ public final class GrpcApi {
               call.resume();
             }
           })
-          .recover(e -> {
-            if (!over) {
-              over = true;
-              GrpcErrors.fail(call.response(), e, "ProduceStream", requestId);
-            }
-            return Future.failedFuture(e);
-          });
+          .recover(this::fail);
     }
   }
 
@@ -224,9 +299,10 @@ public final class GrpcApi {
     Future<String> iterator = position.getKindCase() == Position.KindCase.CONTINUATION
         ? Future.succeededFuture(position.getContinuation())
         : this.<Requests.GetShardIteratorRequest, Responses.GetShardIteratorResponse>call("GetShardIterator",
-            iteratorRequest(r.getStream(), r.getShardId(), position)).map(Responses.GetShardIteratorResponse::shardIterator);
+            iteratorRequest(r.getStream(), r.getShardId(), position))
+            .map(Responses.GetShardIteratorResponse::shardIterator);
     return iterator.compose(token -> this.<Requests.GetRecordsRequest, Responses.GetRecordsResponse>call(
-        "GetRecords", new Requests.GetRecordsRequest(token, limit, null))).map(page -> {
+        "GetRecords", new Requests.GetRecordsRequest(token, limit, streamArn(r.getStream())))).map(page -> {
           GetRecordsResponse.Builder out = GetRecordsResponse.newBuilder()
               .setMillisBehindLatest(page.millisBehindLatest());
           page.records().forEach(rec -> out.addRecords(record(rec)));
@@ -274,16 +350,20 @@ public final class GrpcApi {
   }
 
   private void subscribe(GrpcServerRequest<SubscribeRequest, io.millrace.grpc.v1.SubscribeEvent> call) {
-    call.handler(r -> {
+    GrpcSubscriptions.Call state = new GrpcSubscriptions.Call(call); // hears a cancel from the first moment
+    single(call, "Subscribe", r -> {
       String requestId = requestId();
-      if (subscriptions == null) {
-        GrpcErrors.fail(call.response(), new KinesisException.UnknownOperation("Subscribe is not served."),
-            "Subscribe", requestId);
-        return;
+      Future<Void> started;
+      try {
+        if (subscriptions == null) {
+          throw new KinesisException.UnknownOperation("Subscribe is not served.");
+        }
+        Requests.GetShardIteratorRequest start = iteratorRequest(r.getStream(), r.getShardId(), r.getPosition());
+        started = kinesis.call(new CheckOnly<>(), start, scope)
+            .compose(v -> subscriptions.start(state, scope.streamKey(start), start, requestId));
+      } catch (RuntimeException e) {
+        started = Future.failedFuture(e);
       }
-      Requests.GetShardIteratorRequest start = iteratorRequest(r.getStream(), r.getShardId(), r.getPosition());
-      Future<Void> started = kinesis.call(new CheckOnly<>(), start, scope)
-          .compose(v -> subscriptions.start(call, scope.streamKey(start), start, requestId));
       started.onFailure(e -> GrpcErrors.fail(call.response(), e, "Subscribe", requestId));
     });
   }
@@ -451,5 +531,10 @@ public final class GrpcApi {
 
   static String arn(StreamRef stream) {
     return text(stream.getArn());
+  }
+
+  /** The ARN of the stream named, if it is named at all: what a read by continuation must match. */
+  private String streamArn(StreamRef stream) {
+    return name(stream) == null && arn(stream) == null ? null : scope.streamKey(name(stream), arn(stream)).arn();
   }
 }

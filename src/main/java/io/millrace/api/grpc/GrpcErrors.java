@@ -7,15 +7,15 @@ import io.vertx.grpc.server.GrpcServerResponse;
 
 /**
  * The gRPC face of the one error exit: a failure becomes its AWS error through {@link ErrorMapper} (so unexpected
- * ones are logged once and answered InternalFailure), then a gRPC status whose message is the AWS message, with the
- * AWS error name and message in the trailers {@value #TYPE} and {@value #MESSAGE}.
+ * ones are logged once and answered InternalFailure), then a gRPC status whose message is the AWS message
+ * ({@code grpc-message}, percent-encoded as gRPC requires, since it may repeat what the client sent), with the AWS
+ * error name in the metadata {@value #TYPE}.
  */
 final class GrpcErrors {
 
-  /** The trailer naming the AWS error, e.g. {@code ResourceNotFoundException}. */
+  /** The metadata naming the AWS error, e.g. {@code ResourceNotFoundException} (a trailer, or a header of a
+   * trailers-only answer). */
   static final String TYPE = "aws-error-type";
-  /** The trailer repeating the AWS message (gRPC percent-encodes the status message; this one is plain). */
-  static final String MESSAGE = "aws-error-message";
 
   private GrpcErrors() {}
 
@@ -23,7 +23,8 @@ final class GrpcErrors {
   static GrpcStatus status(ErrorCode code) {
     return switch (code) {
       case RESOURCE_NOT_FOUND -> GrpcStatus.NOT_FOUND;
-      case INVALID_ARGUMENT, VALIDATION, SERIALIZATION, INVALID_APPLICATION_CONFIGURATION -> GrpcStatus.INVALID_ARGUMENT;
+      case INVALID_ARGUMENT, VALIDATION, SERIALIZATION, INVALID_APPLICATION_CONFIGURATION ->
+          GrpcStatus.INVALID_ARGUMENT;
       case RESOURCE_IN_USE, EXPIRED_ITERATOR, EXPIRED_NEXT_TOKEN -> GrpcStatus.FAILED_PRECONDITION;
       case LIMIT_EXCEEDED, PROVISIONED_THROUGHPUT_EXCEEDED, REQUEST_ENTITY_TOO_LARGE -> GrpcStatus.RESOURCE_EXHAUSTED;
       case ACCESS_DENIED, KMS_ACCESS_DENIED -> GrpcStatus.PERMISSION_DENIED;
@@ -41,10 +42,19 @@ final class GrpcErrors {
     ErrorMapper.WireError error = ErrorMapper.map(failure, rpc, requestId);
     String message = error.message() == null ? error.code().wireType() : error.message();
     try {
-      response.trailers().set(TYPE, error.code().wireType()).set(MESSAGE, message);
+      response.trailers().set(TYPE, error.code().wireType());
       response.status(status(error.code())).statusMessage(message).end();
     } catch (IllegalStateException ended) {
       // the call has ended already (the client cancelled it, or the connection is gone): nothing to tell
+    }
+  }
+
+  /** Ends the call with {@code answer}, unless it has ended already (the client cancelled it, say). */
+  static <R> void end(GrpcServerResponse<?, R> response, R answer) {
+    try {
+      response.end(answer);
+    } catch (IllegalStateException ended) {
+      // cancelled, or the connection is gone: the answer has no one to go to
     }
   }
 }

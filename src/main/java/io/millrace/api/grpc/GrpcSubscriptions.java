@@ -2,6 +2,7 @@ package io.millrace.api.grpc;
 
 import io.millrace.api.model.Requests;
 import io.millrace.api.op.Shapes;
+import io.millrace.error.KinesisException;
 import io.millrace.fanout.Subscription;
 import io.millrace.fanout.SubscriptionStats;
 import io.millrace.grpc.v1.SubscribeEvent;
@@ -48,21 +49,49 @@ public final class GrpcSubscriptions {
     this.stats = stats;
   }
 
+  /**
+   * One Subscribe call, from its first moment: a cancel (or a reset, or a lost connection) that comes while the start
+   * is still being resolved is remembered, and the subscription then never starts; one that comes later abandons it.
+   */
+  static final class Call {
+    private final GrpcServerRequest<SubscribeRequest, SubscribeEvent> request;
+    private boolean gone;
+    private Subscription subscription;
+
+    Call(GrpcServerRequest<SubscribeRequest, SubscribeEvent> request) {
+      this.request = request;
+      request.errorHandler(e -> gone()); // cancelled by the client
+      request.exceptionHandler(e -> gone()); // the stream was reset, or the connection is gone
+      request.response().exceptionHandler(e -> gone());
+    }
+
+    private void gone() {
+      gone = true;
+      if (subscription != null) {
+        subscription.abandon();
+      }
+    }
+  }
+
   /** Resolves the start (failing with the AWS error GetShardIterator would give), then pushes. */
-  Future<Void> start(GrpcServerRequest<SubscribeRequest, SubscribeEvent> call, StreamKey key,
-                     Requests.GetShardIteratorRequest position, String requestId) {
+  Future<Void> start(Call call, StreamKey key, Requests.GetShardIteratorRequest position, String requestId) {
     DataPlane.IteratorType type = DataPlane.IteratorType.valueOf(position.shardIteratorType());
     Long at = position.timestamp() == null ? null : position.timestamp().toEpochMilli();
     return data.startPoint(key, position.shardId(), type, position.startingSequenceNumber(), at).map(start -> {
-      GrpcServerResponse<SubscribeRequest, SubscribeEvent> response = call.response();
+      if (call.gone) {
+        return null;
+      }
+      long incarnation = start.stream().createdMillis();
+      Sink sink = new Sink(call.request.response(), requestId);
       Subscription[] self = new Subscription[1];
-      Subscription subscription = new Subscription(vertx, start, new Sink(response, requestId), timing,
-          streams.clock(), () -> live.remove(self[0]), () -> streams.find(key).orElse(null), stats);
+      // The stream as it is now, or null once it is gone (deleted, or deleted and created again): the end.
+      Subscription subscription = new Subscription(vertx, start, sink, timing, streams.clock(),
+          () -> live.remove(self[0]), () -> streams.find(key).filter(s -> s.createdMillis() == incarnation)
+              .orElse(null), stats);
       self[0] = subscription;
+      sink.subscription = subscription;
+      call.subscription = subscription;
       live.add(subscription);
-      call.errorHandler(e -> subscription.abandon()); // cancelled by the client
-      call.exceptionHandler(e -> subscription.abandon()); // the stream was reset, or the connection is gone
-      response.exceptionHandler(e -> subscription.abandon());
       subscription.start();
       return null;
     });
@@ -72,11 +101,16 @@ public final class GrpcSubscriptions {
     List.copyOf(live).forEach(Subscription::finish);
   }
 
-  /** Writes each event as a SubscribeEvent message; the end as the call's status. */
+  /**
+   * Writes each event as a SubscribeEvent message; the end as the call's status: OK after the shard's last event,
+   * UNAVAILABLE when the server stops (subscribe again after the last continuation), else the error.
+   */
   private static final class Sink implements Subscription.Sink {
     private final GrpcServerResponse<SubscribeRequest, SubscribeEvent> response;
     private final String requestId;
+    private Subscription subscription;
     private boolean ended;
+    private boolean shardEnded;
 
     Sink(GrpcServerResponse<SubscribeRequest, SubscribeEvent> response, String requestId) {
       this.response = response;
@@ -92,6 +126,7 @@ public final class GrpcSubscriptions {
         event.setContinuationSequenceNumber(continuation);
       }
       if (childShards != null) {
+        shardEnded = true;
         event.setShardEnd(true);
         Shapes.childShards(childShards).forEach(c -> event.addChildShards(GrpcApi.childShard(c)));
       }
@@ -100,7 +135,13 @@ public final class GrpcSubscriptions {
         onWritten.run();
         return 0;
       }
-      response.write(message).onComplete(ar -> onWritten.run());
+      try {
+        response.write(message).onComplete(ar -> onWritten.run());
+      } catch (IllegalStateException gone) {
+        onWritten.run(); // the call failed under us (reset, cancelled): nothing more goes out
+        subscription.abandon();
+        return 0;
+      }
       return message.getSerializedSize();
     }
 
@@ -110,10 +151,18 @@ public final class GrpcSubscriptions {
         return;
       }
       ended = true;
+      if (error == null && !shardEnded) {
+        error = new KinesisException.ServiceUnavailable("Millrace is stopping; subscribe again after the last "
+            + "continuation_sequence_number.");
+      }
       if (error != null) {
         GrpcErrors.fail(response, error, "Subscribe", requestId);
       } else {
-        response.end();
+        try {
+          response.end();
+        } catch (IllegalStateException gone) {
+          // cancelled, or the connection is gone
+        }
       }
     }
   }
