@@ -37,7 +37,6 @@ public final class ReadmeShell {
     }
   }
 
-  /** The {@code n}th (0-based) ```bash block after {@code heading}. */
   /**
    * A scratch checkout in {@code tmp} to run the README's commands in, as a user would from the repository's root:
    * its {@code target} is the build's and its {@code bin} the repository's (so {@code bin/millrace} starts the jar
@@ -50,6 +49,7 @@ public final class ReadmeShell {
     return work;
   }
 
+  /** The {@code n}th (0-based) ```bash block after {@code heading}. */
   public static String block(String readme, String heading, int n) {
     int at = readme.indexOf(heading);
     assertTrue(at >= 0, "README has no " + heading);
