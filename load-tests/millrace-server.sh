@@ -14,8 +14,16 @@ require_build_and_free_port() {
 }
 
 # A build under the shared lock (one build at a time on this machine); Maven 3.8's -q still writes colour resets to
-# stdout and stderr, which sed drops (what else it says, errors included, goes to stdout).
-build() { flock /tmp/millrace-build.lock mvn -o -q -B "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'; }
+# stdout and stderr, which sed drops (what else it says, errors included, goes to stdout). A script run whole under
+# the lock (`MILLRACE_BUILD_LOCK_HELD=1 flock /tmp/millrace-build.lock bash load-tests/...`, so that no other build
+# disturbs its measurement) builds without taking it again: a second flock on the same lock would wait for itself.
+build() {
+  if [ -n "${MILLRACE_BUILD_LOCK_HELD:-}" ]; then
+    mvn -o -q -B "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+  else
+    flock /tmp/millrace-build.lock mvn -o -q -B "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+  fi
+}
 
 # For the Java drivers in src/test/java/io/millrace/bench: the jar, the test classes and what `verify` copies before
 # the integration tests (-DskipTests still runs the copies: OpenSearch's jars into target/opensearch), then the test

@@ -28,7 +28,6 @@ public final class AnalyticsBench {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long BASE = 1767225600000L; // 2026-01-01T00:00:00Z, as the README's events
-  private static final long TICKS = 100;
 
   private AnalyticsBench() {}
 
@@ -63,9 +62,9 @@ public final class AnalyticsBench {
           + "first row after %.1f s%n", (answered - t0) / 1e9, (running - t0) / 1e9, (firstRow - t0) / 1e9);
 
       // Throughput: events 10 ms apart from BASE + 20 s, keys k0..k9, then a closing event.
-      long cpuServer0 = cpu(serverPid);
+      double cpuServer0 = ProcessCpu.seconds(serverPid);
       long flinkPid = flinkPid();
-      long cpuFlink0 = cpu(flinkPid);
+      double cpuFlink0 = ProcessCpu.seconds(flinkPid);
       long start = System.nanoTime();
       List<String> batch = new ArrayList<>();
       for (int i = 0; i < records; i++) {
@@ -91,8 +90,8 @@ public final class AnalyticsBench {
       }
       long end = System.nanoTime();
       double seconds = (end - start) / 1e9;
-      double serverCpu = (cpu(serverPid) - cpuServer0) / (double) TICKS;
-      double flinkCpu = (cpu(flinkPid) - cpuFlink0) / (double) TICKS;
+      double serverCpu = ProcessCpu.seconds(serverPid) - cpuServer0;
+      double flinkCpu = ProcessCpu.seconds(flinkPid) - cpuFlink0;
       System.out.printf("%,d events: every window out after %.1f s (puts done in %.1f s) = %,.0f events/s; "
           + "server CPU %.1f s = %,.0f events per CPU-s; the application's Flink JVM CPU %.1f s = %,.0f events per "
           + "CPU-s%n", records, seconds, (putsDone - start) / 1e9, records / seconds, serverCpu,
@@ -146,15 +145,6 @@ public final class AnalyticsBench {
       }
     }
     return -1;
-  }
-
-  private static long cpu(long pid) throws Exception {
-    if (pid <= 0) {
-      return 0;
-    }
-    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
   }
 
   /** Reads the output stream's rows as they come. */

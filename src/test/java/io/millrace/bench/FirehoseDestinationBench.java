@@ -73,7 +73,6 @@ public final class FirehoseDestinationBench {
   private static final String ROLE = "arn:aws:iam::000000000000:role/firehose";
   private static final int BATCH = 500;
   private static final int RECORD_BYTES = 200;
-  private static final long CLOCK_TICKS = 100; // USER_HZ, what /proc/<pid>/stat counts in
   private static final List<String> ALL = List.of("redshift", "opensearch", "splunk");
 
   private final URI endpoint;
@@ -246,7 +245,7 @@ public final class FirehoseDestinationBench {
     List<List<Record>> batches = batches(n);
     double server0 = serverCpu();
     double store0 = store.cpuSeconds();
-    double bench0 = benchCpu();
+    double bench0 = ProcessCpu.ofThisJvm();
     long t0 = System.nanoTime();
     AtomicLong putsDone = new AtomicLong();
     List<Future<?>> puts = new ArrayList<>();
@@ -288,7 +287,7 @@ public final class FirehoseDestinationBench {
     long t1 = System.nanoTime();
     double server1 = serverCpu();
     double store1 = store.cpuSeconds();
-    double bench1 = benchCpu();
+    double bench1 = ProcessCpu.ofThisJvm();
     waiter.join();
     for (Future<?> f : puts) {
       f.get();
@@ -370,35 +369,14 @@ public final class FirehoseDestinationBench {
   // ---- CPU
 
   private double serverCpu() {
-    return pid > 0 ? procCpuSeconds(pid, false) : Double.NaN;
-  }
-
-  private static double benchCpu() {
-    return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
-  }
-
-  /** utime + stime (and, with {@code children}, cutime + cstime: children waited for) of a process, in seconds. */
-  static double procCpuSeconds(long pid, boolean children) {
-    String stat;
-    try {
-      stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-    } catch (IOException e) {
-      return 0; // it exited meanwhile
-    }
-    // after the command name, which is in parentheses and may hold spaces: field 3 (state) onwards
-    String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 utime, 15 stime
-    if (children) {
-      ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]); // fields 16 cutime, 17 cstime
-    }
-    return ticks / (double) CLOCK_TICKS;
+    return pid > 0 ? ProcessCpu.seconds(pid) : Double.NaN;
   }
 
   /** The CPU of a process and its living descendants (the exited ones through cutime/cstime), in seconds. */
   static double treeCpuSeconds(ProcessHandle root) {
-    double sum = procCpuSeconds(root.pid(), true);
+    double sum = ProcessCpu.seconds(root.pid(), true);
     for (ProcessHandle d : (Iterable<ProcessHandle>) root.descendants()::iterator) {
-      sum += procCpuSeconds(d.pid(), true);
+      sum += ProcessCpu.seconds(d.pid(), true);
     }
     return sum;
   }

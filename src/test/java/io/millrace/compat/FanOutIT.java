@@ -61,13 +61,6 @@ class FanOutIT {
 
   private static final String SHARD0 = "shardId-000000000000";
 
-  /** The async client as an application gets it: SDK-built HTTP client (HTTP/2 prior knowledge), default timeouts. */
-  static KinesisAsyncClient defaultAsyncClient(URI endpoint) {
-    return KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
-        .build();
-  }
-
   private static String createStream(KinesisClient sync, String stream, int shards) {
     sync.createStream(r -> r.streamName(stream).shardCount(shards));
     sync.waiter().waitUntilStreamExists(r -> r.streamName(stream));
@@ -228,7 +221,7 @@ class FanOutIT {
         "--data-dir", dir.resolve("data").toString(), "--event-loops", "2")) {
       server.awaitHealthy(port, Duration.ofSeconds(30));
       try (KinesisClient sync = KinesisClients.kinesis(endpoint);
-           KinesisAsyncClient fast = defaultAsyncClient(endpoint);
+           KinesisAsyncClient fast = KinesisClients.defaultAsync(endpoint);
            // Its own connection, as another application would have, and a read timeout it will not reach.
            KinesisAsyncClient slow = KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST",
@@ -301,7 +294,7 @@ class FanOutIT {
       throws Exception {
     try (TestServer server = TestServer.start(Map.of("subscriptionLifetimeMillis", "1500"));
          KinesisClient sync = KinesisClients.kinesis(server.endpoint());
-         KinesisAsyncClient async = defaultAsyncClient(server.endpoint())) {
+         KinesisAsyncClient async = KinesisClients.defaultAsync(server.endpoint())) {
       String streamArn = createStream(sync, "lifetime", 1);
       String arn = sync.registerStreamConsumer(r -> r.streamARN(streamArn).consumerName("c")).consumer()
           .consumerARN();
@@ -322,7 +315,7 @@ class FanOutIT {
   void subscribing_with_a_consumer_still_creating_is_refused_with_resource_in_use() throws Exception {
     try (TestServer server = TestServer.start(Map.of("consumerCreateMillis", "60000"));
          KinesisClient sync = KinesisClients.kinesis(server.endpoint());
-         KinesisAsyncClient async = defaultAsyncClient(server.endpoint())) {
+         KinesisAsyncClient async = KinesisClients.defaultAsync(server.endpoint())) {
       String streamArn = createStream(sync, "creating", 1);
       Consumer c = sync.registerStreamConsumer(r -> r.streamARN(streamArn).consumerName("c")).consumer();
       assertEquals(ConsumerStatus.CREATING, c.consumerStatus());
@@ -346,7 +339,7 @@ class FanOutIT {
     // The async client here: closing it closes its connections, so the server's graceful stop need not wait for
     // idle keep-alive connections of the blocking client.
     try (TestServer server = TestServer.start(settings);
-         KinesisAsyncClient async = defaultAsyncClient(server.endpoint())) {
+         KinesisAsyncClient async = KinesisClients.defaultAsync(server.endpoint())) {
       async.createStream(r -> r.streamName("restart").shardCount(1)).join();
       async.waiter().waitUntilStreamExists(r -> r.streamName("restart")).join();
       streamArn = async.describeStreamSummary(r -> r.streamName("restart")).join().streamDescriptionSummary()
@@ -361,7 +354,7 @@ class FanOutIT {
     }
     try (TestServer server = TestServer.start(settings);
          KinesisClient sync = KinesisClients.kinesis(server.endpoint());
-         KinesisAsyncClient async = defaultAsyncClient(server.endpoint())) {
+         KinesisAsyncClient async = KinesisClients.defaultAsync(server.endpoint())) {
       ConsumerDescription d = sync.describeStreamConsumer(r -> r.consumerARN(kept.consumerARN()))
           .consumerDescription();
       assertEquals("kept", d.consumerName());
@@ -390,7 +383,7 @@ class FanOutIT {
       throws Exception {
     try (TestServer server = TestServer.start(Map.of());
          KinesisClient sync = KinesisClients.kinesis(server.endpoint());
-         KinesisAsyncClient async = defaultAsyncClient(server.endpoint())) {
+         KinesisAsyncClient async = KinesisClients.defaultAsync(server.endpoint())) {
       String streamArn = createStream(sync, "idle", 1);
       String arn = sync.registerStreamConsumer(r -> r.streamARN(streamArn).consumerName("c")).consumer()
           .consumerARN();

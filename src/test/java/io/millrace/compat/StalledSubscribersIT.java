@@ -75,7 +75,7 @@ class StalledSubscribersIT {
                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2).maxConcurrency(100)
                    .readTimeout(Duration.ofMinutes(5)))
                .build();
-           KinesisAsyncClient reader = FanOutIT.defaultAsyncClient(endpoint)) {
+           KinesisAsyncClient reader = KinesisClients.defaultAsync(endpoint)) {
         sync.createStream(r -> r.streamName("deep").shardCount(SHARDS));
         String streamArn = sync.describeStreamSummary(r -> r.streamName("deep")).streamDescriptionSummary()
             .streamARN();

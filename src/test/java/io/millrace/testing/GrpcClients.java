@@ -38,9 +38,14 @@ public final class GrpcClients implements AutoCloseable {
 
   /** A stub on a connection of its own (each GrpcClient keeps one HTTP/2 connection per server). */
   public MillraceGrpcClient onNewConnection() {
+    return MillraceGrpcClient.create(newConnection(), server);
+  }
+
+  /** A low-level client on a connection of its own (for calls to cancel), closed with this. */
+  public GrpcClient newConnection() {
     GrpcClient other = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
     others.add(other);
-    return MillraceGrpcClient.create(other, server);
+    return other;
   }
 
   public GrpcClient client() {

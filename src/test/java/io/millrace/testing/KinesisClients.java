@@ -8,11 +8,12 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 
 /**
  * Builds AWS SDK v2 Kinesis clients for a local endpoint: dummy credentials, us-east-1, an explicit HTTP client
- * (several are on the test classpath). The caller keeps the client in a field and closes it.
+ * (several are on the test classpath) for the synchronous ones. The caller keeps the client in a field and closes it.
  */
 public final class KinesisClients {
 
@@ -29,6 +30,16 @@ public final class KinesisClients {
    */
   public static KinesisClient kinesisWithoutRetries(URI endpoint) {
     return build(endpoint, true);
+  }
+
+  /**
+   * The async client as an application gets it, for SubscribeToShard: the SDK's own HTTP client (Netty, HTTP/2 with
+   * prior knowledge) and its default timeouts and retries.
+   */
+  public static KinesisAsyncClient defaultAsync(URI endpoint) {
+    return KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
+        .build();
   }
 
   private static KinesisClient build(URI endpoint, boolean noRetries) {
