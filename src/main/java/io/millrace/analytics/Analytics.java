@@ -203,8 +203,8 @@ public final class Analytics {
     apps.put(starting.key(), starting);
     String key = starting.key();
     return worker.executeBlocking(() -> runner.run(starting,
-        jobId -> context.runOnContext(v -> becameRunning(key, jobId)),
-        why -> context.runOnContext(v -> exited(key, why))), false)
+        jobId -> onContext(() -> becameRunning(key, jobId)),
+        why -> onContext(() -> exited(key, why))), false)
         .compose(job -> {
           synchronized (running) {
             running.put(key, job);
@@ -254,9 +254,16 @@ public final class Analytics {
   }
 
   /** Writes every application durably (nothing to write in memory). */
+  /** Runs {@code action} on this context, unless the server stops (its JVMs' exits then change nothing). */
+  private void onContext(Runnable action) {
+    if (!closing) {
+      context.runOnContext(v -> action.run());
+    }
+  }
+
   private Future<Void> persist() {
-    if (metaFile == null) {
-      return Future.succeededFuture();
+    if (metaFile == null || closing) {
+      return Future.succeededFuture(); // nothing to keep in memory; nothing changes while the server stops
     }
     List<ApplicationMeta> snapshot = List.copyOf(apps.values());
     return worker.executeBlocking(() -> {
