@@ -13,6 +13,7 @@ import io.millrace.grpc.v1.GetRecordsResponse;
 import io.millrace.grpc.v1.ListShardsRequest;
 import io.millrace.grpc.v1.ListStreamsRequest;
 import io.millrace.grpc.v1.ListTagsRequest;
+import io.millrace.grpc.v1.MergeShardsRequest;
 import io.millrace.grpc.v1.MillraceGrpcClient;
 import io.millrace.grpc.v1.Position;
 import io.millrace.grpc.v1.ProduceRequest;
@@ -150,6 +151,25 @@ class GrpcApiIT {
       }
     }
     assertEquals(100, total);
+  }
+
+  @Test
+  void a_read_from_latest_hands_out_a_continuation_that_finds_the_records_put_after_it() throws Exception {
+    create("tail", 1);
+    await(millrace.produce(batch("tail", 0, 3))); // before the read: not for it
+    GetRecordsResponse empty = await(millrace.getRecords(GetRecordsRequest.newBuilder().setStream(stream("tail"))
+        .setShardId("shardId-000000000000").setPosition(Position.newBuilder().setLatest(true)).build()));
+    assertEquals(0, empty.getRecordsCount());
+    assertEquals(Position.KindCase.CONTINUATION, empty.getNextPosition().getKindCase());
+    await(millrace.produce(batch("tail", 3, 2)));
+    GetRecordsResponse later = await(millrace.getRecords(GetRecordsRequest.newBuilder().setStream(stream("tail"))
+        .setShardId("shardId-000000000000").setPosition(empty.getNextPosition()).build()));
+    assertEquals(List.of("record-3", "record-4"), later.getRecordsList().stream().map(GrpcApiIT::text).toList());
+    assertEquals(later.getRecords(1).getSequenceNumber(), later.getNextPosition().getAfterSequenceNumber());
+
+    Map<String, String> elsewhere = failure(MillraceGrpcClient.GetRecords, GetRecordsRequest.newBuilder()
+        .setStream(stream("other")).setShardId("shardId-000000000000").setPosition(empty.getNextPosition()).build());
+    assertEquals(GrpcStatus.INVALID_ARGUMENT.name(), elsewhere.get("status"), "a continuation reads its own stream");
   }
 
   @Test
@@ -300,6 +320,13 @@ class GrpcApiIT {
         .setStream(stream("admin")).addKeys("team").build())).getTagsMap());
     assertEquals(Map.of("tier", "gold"), await(millrace.listTags(ListTagsRequest.newBuilder()
         .setStream(stream("admin")).build())).getTagsMap());
+    await(millrace.mergeShards(MergeShardsRequest.newBuilder().setStream(stream("admin"))
+        .setShardToMerge("shardId-000000000000").setAdjacentShardToMerge("shardId-000000000001").build()));
+    awaitActive("admin");
+    Shard merged = await(millrace.listShards(ListShardsRequest.newBuilder().setStream(stream("admin")).build()))
+        .getShards(3);
+    assertEquals(List.of("shardId-000000000003", "shardId-000000000000", "shardId-000000000001"),
+        List.of(merged.getShardId(), merged.getParentShardId(), merged.getAdjacentParentShardId()));
     await(millrace.deleteStream(io.millrace.grpc.v1.DeleteStreamRequest.newBuilder().setStream(stream("admin"))
         .build()));
     Poll.until("admin deleted", () -> await(millrace.listStreams(ListStreamsRequest.getDefaultInstance()))
