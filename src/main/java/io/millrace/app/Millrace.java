@@ -5,6 +5,7 @@ import io.millrace.analytics.FlinkRunner;
 import io.millrace.api.analytics.AnalyticsOperations;
 import io.millrace.api.firehose.FirehoseOperations;
 import io.millrace.api.http.ConnectionGuard;
+import io.millrace.api.auth.Credentials;
 import io.millrace.api.http.HttpApiVerticle;
 import io.millrace.api.op.Operations;
 import io.millrace.api.op.Service;
@@ -55,6 +56,8 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 public final class Millrace {
 
   private static final Logger LOG = LoggerFactory.getLogger(Millrace.class);
+  /** How often the credentials file is checked for changes (rotation without a restart). */
+  private static final long CREDENTIALS_CHECK_MILLIS = 2000;
 
   /** On-demand streams are not merged below this many open shards (what a new on-demand stream starts with). */
   static final int ON_DEMAND_MIN_SHARDS = 4;
@@ -96,7 +99,9 @@ public final class Millrace {
     Vertx vertx = Vertx.builder().with(vertxOptions(config)).withTransport(connections.transport()).build();
     Path dataDir = config.inMemory() ? null : config.dataDir().toAbsolutePath();
     DataDirectoryLock[] claim = new DataDirectoryLock[1];
+    Credentials[] credentials = new Credentials[1];
     return vertx.executeBlocking(() -> {
+      credentials[0] = loadCredentials(config);
       // Before anything in the directory is read: a second server on the same data would corrupt it.
       claim[0] = dataDir == null ? null : Startup.claim(dataDir, config.port());
       Startup.requirePortFree(config);
@@ -137,10 +142,32 @@ public final class Millrace {
           .compose(v -> firehose.start())
           .compose(v -> analytics.start())
           .compose(v -> millrace.deployApi(() -> new HttpApiVerticle(services, millrace.apiSettings(),
-              metrics::scrape, fanout, connections)))
+              metrics::scrape, fanout, connections, credentials[0], clock)))
+          .onSuccess(v -> {
+            if (credentials[0] != null) {
+              credentials[0].watch(vertx, CREDENTIALS_CHECK_MILLIS);
+            }
+          })
           .onSuccess(v -> scaler.start())
           .compose(v -> millrace.describeClaim()).map(millrace);
     }).onFailure(e -> vertx.close().onComplete(v -> release(claim[0])));
+  }
+
+  /**
+   * The key pairs of {@code credentialsFile}, or null when none is configured (signatures are then not verified).
+   * Blocking.
+   */
+  private static Credentials loadCredentials(MillraceConfig config) {
+    if (config.credentialsFile().isEmpty()) {
+      return null;
+    }
+    try {
+      Credentials loaded = Credentials.load(Path.of(config.credentialsFile()), config.defaultAccountId());
+      LOG.info("Verifying SigV4 signatures with the key pairs of {}", config.credentialsFile());
+      return loaded;
+    } catch (IllegalArgumentException e) {
+      throw new StartRefusedException("Cannot start: " + e.getMessage());
+    }
   }
 
   /** Firehose over the server's storage: objects to files under dataDir/s3, or to the configured S3 endpoint. */

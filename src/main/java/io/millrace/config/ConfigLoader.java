@@ -87,7 +87,8 @@ public final class ConfigLoader {
       new Setting("openSearchDomainEndpoints", "", Check.TEXT),
       new Setting("hecAckTimeoutMaxMillis", "0", Check.NON_NEGATIVE_LONG),
       new Setting("analyticsClasspath", "target/analytics/classpath.txt", Check.TEXT),
-      new Setting("analyticsFlinkRestUrl", "", Check.URL_OR_EMPTY));
+      new Setting("analyticsFlinkRestUrl", "", Check.URL_OR_EMPTY),
+      new Setting("credentialsFile", "", Check.TEXT));
 
   /** kinesalite's flag names, for people moving over. */
   private static final Map<String, String> FLAG_ALIASES = Map.of(
@@ -199,7 +200,8 @@ public final class ConfigLoader {
             v.get("openSearchDomainEndpoints").trim(),
             longOf(v, "hecAckTimeoutMaxMillis")),
         v.get("analyticsClasspath").trim(),
-        v.get("analyticsFlinkRestUrl").trim());
+        v.get("analyticsFlinkRestUrl").trim(),
+        v.get("credentialsFile").trim());
   }
 
   /** {@code createStreamMillis} becomes {@code MILLRACE_CREATE_STREAM_MILLIS}. */

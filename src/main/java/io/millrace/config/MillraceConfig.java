@@ -45,7 +45,8 @@ public record MillraceConfig(
     long blockedThreadWarnMillis,
     Firehose firehose,
     String analyticsClasspath,
-    String analyticsFlinkRestUrl) {
+    String analyticsFlinkRestUrl,
+    String credentialsFile) {
 
   /**
    * The Firehose settings.

@@ -21,6 +21,7 @@ public enum ErrorCode {
   MISSING_AUTHENTICATION_TOKEN("MissingAuthenticationTokenException", 400, false),
   INCOMPLETE_SIGNATURE("IncompleteSignatureException", 400, false),
   INVALID_SIGNATURE("InvalidSignatureException", 400, false),
+  UNRECOGNIZED_CLIENT("UnrecognizedClientException", 400, false),
   REQUEST_ENTITY_TOO_LARGE("RequestEntityTooLargeException", 413, false),
   /** AWS's common error for a temporary refusal; the SDKs retry a 503. */
   SERVICE_UNAVAILABLE("ServiceUnavailable", 503, true),

@@ -103,12 +103,12 @@ public sealed class KinesisException extends RuntimeException
     }
   }
 
-  /** Missing or malformed SigV4 authentication. */
+  /** Missing, malformed or wrong SigV4 authentication, or a key the server does not know. */
   public static final class Authentication extends KinesisException {
     public Authentication(ErrorCode code, String message) {
       super(code, message);
       if (code != ErrorCode.MISSING_AUTHENTICATION_TOKEN && code != ErrorCode.INCOMPLETE_SIGNATURE
-          && code != ErrorCode.INVALID_SIGNATURE) {
+          && code != ErrorCode.INVALID_SIGNATURE && code != ErrorCode.UNRECOGNIZED_CLIENT) {
         throw new IllegalArgumentException("not an authentication error: " + code);
       }
     }

@@ -3,6 +3,7 @@ package io.millrace.testing;
 import java.net.URI;
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -42,11 +43,27 @@ public final class KinesisClients {
         .build();
   }
 
+  /** A client signing with {@code credentials} (a server that verifies signatures knows them), without retries. */
+  public static KinesisClient kinesis(URI endpoint, AwsCredentials credentials) {
+    return build(endpoint, true, StaticCredentialsProvider.create(credentials));
+  }
+
+  /** As {@link #defaultAsync(URI)}, signing with {@code credentials}. */
+  public static KinesisAsyncClient defaultAsync(URI endpoint, AwsCredentials credentials) {
+    return KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(credentials)).build();
+  }
+
   private static KinesisClient build(URI endpoint, boolean noRetries) {
+    return build(endpoint, noRetries,
+        StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")));
+  }
+
+  private static KinesisClient build(URI endpoint, boolean noRetries, StaticCredentialsProvider credentials) {
     SdkHttpClient http = UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(2))
         .socketTimeout(Duration.ofSeconds(10)).build();
     return KinesisClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDTEST", "secret")))
+        .credentialsProvider(credentials)
         .httpClient(http)
         .overrideConfiguration(c -> {
           if (noRetries) {

@@ -58,6 +58,11 @@ public final class AnalyticsOperations implements Service {
   }
 
   @Override
+  public String signingName() {
+    return "kinesisanalytics";
+  }
+
+  @Override
   public Operation<?, ?> find(String action) {
     return operations.find(action);
   }

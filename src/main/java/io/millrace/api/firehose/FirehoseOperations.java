@@ -86,6 +86,11 @@ public final class FirehoseOperations implements Service {
   }
 
   @Override
+  public String signingName() {
+    return "firehose";
+  }
+
+  @Override
   public Operation<?, ?> find(String action) {
     return operations.find(action);
   }

@@ -1,32 +1,52 @@
 package io.millrace.api.http;
 
+import io.millrace.api.auth.Credentials;
+import io.millrace.api.auth.CredentialsFile;
+import io.millrace.api.auth.SigV4;
 import io.millrace.api.op.RequestScope;
 import io.millrace.error.ErrorCode;
 import io.millrace.error.KinesisException;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 
 /**
- * Checks that a request carries SigV4-shaped authentication, as AWS and the popular emulators require, and reads the
- * account and region from its credential scope. Signatures are not verified (a later issue).
- *
- * <p>The account is the access key id when that is 12 digits (kinesis-mock's convention, handy for multi-account
- * tests), else the configured default; the region is the credential scope's.
+ * Checks that a request carries SigV4 authentication and reads the account and region from it. Without a credentials
+ * file (the local default) only its shape is checked, as AWS's and the popular emulators' clients expect: the account
+ * is then the access key id when that is 12 digits (kinesis-mock's convention, handy for multi-account tests), else
+ * the configured default. With one ({@link Credentials}), the signature is verified ({@link SigV4}) with the secret
+ * of the access key it names, and the account is that key's profile's.
+ * The region is the credential scope's either way.
  */
 final class Authentication {
 
+  private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+      .withZone(ZoneOffset.UTC);
+
   private final String defaultAccount;
   private final String defaultRegion;
+  private final Credentials credentials;
+  private final SigV4 sigV4;
 
   Authentication(String defaultAccount, String defaultRegion) {
+    this(defaultAccount, defaultRegion, null, null);
+  }
+
+  /** @param credentials the key pairs to verify signatures with, or null to check only their shape */
+  Authentication(String defaultAccount, String defaultRegion, Credentials credentials, SigV4 sigV4) {
     this.defaultAccount = defaultAccount;
     this.defaultRegion = defaultRegion;
+    this.credentials = credentials;
+    this.sigV4 = sigV4;
   }
 
   /** The query-string parameters of a presigned request, in the order Kinesis names the missing ones. */
   private static final String[] QUERY_PARAMETERS = {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature",
       "X-Amz-SignedHeaders", "X-Amz-Date"};
 
-  /** A request's authentication material: the headers and the presigned query string's parameters. */
-  interface Material {
+  /** A request's authentication material: what the signature covers, and the query string's parameters. */
+  interface Material extends SigV4.Request {
     String header(String name);
 
     /** The query-string parameter's value ("" when present without one), or null when absent. */
@@ -38,6 +58,14 @@ final class Authentication {
    * presigned query ({@code X-Amz-Algorithm} present), then none at all, then each part that is missing.
    */
   RequestScope scope(Material request) {
+    return scope(request, null);
+  }
+
+  /**
+   * As {@link #scope(Material)}; with credentials configured, also verifies the signature for {@code service} (its
+   * signing name, e.g. {@code kinesis}).
+   */
+  RequestScope scope(Material request, String service) {
     String authorization = request.header("Authorization");
     boolean presigned = request.query("X-Amz-Algorithm") != null;
     if (authorization != null && presigned) {
@@ -87,7 +115,54 @@ final class Authentication {
     String account = accessKey.length() == 12 && allMatch(accessKey, "0123456789") ? accessKey : defaultAccount;
     String region = !scopeRegion.isEmpty() && scopeRegion.length() <= 32
         && allMatch(scopeRegion, "abcdefghijklmnopqrstuvwxyz0123456789-") ? scopeRegion : defaultRegion;
+    if (credentials != null && service != null) {
+      CredentialsFile.Principal principal = credentials.find(accessKey);
+      if (principal == null) {
+        throw SigV4.unrecognized();
+      }
+      sigV4.verify(request, signed(request, authorization, credential), principal, service);
+      account = principal.account();
+    }
     return new RequestScope(account, region);
+  }
+
+  /** The signature's parts, from the Authorization header or from a presigned query string. */
+  private static SigV4.Signed signed(Material request, String authorization, String credential) {
+    String[] scope = credential.split("/", -1);
+    if (scope.length != 5 || !scope[4].equals("aws4_request")) {
+      throw new KinesisException.Authentication(ErrorCode.INCOMPLETE_SIGNATURE, "Credential should be scoped to a "
+          + "valid region. ");
+    }
+    if (authorization != null) {
+      if (!authorization.startsWith("AWS4-HMAC-SHA256 ")) {
+        throw new KinesisException.Authentication(ErrorCode.INCOMPLETE_SIGNATURE, "Unsupported AWS 'algorithm': "
+            + authorization.split(" ", 2)[0]);
+      }
+      String amzDate = request.header("X-Amz-Date") != null ? request.header("X-Amz-Date")
+          : fromHttpDate(request.header("Date"));
+      return new SigV4.Signed(scope[0], scope[1], scope[2], scope[3],
+          SigV4.signedHeaders(param(authorization, "SignedHeaders")), param(authorization, "Signature"), amzDate,
+          false, null, request.header("X-Amz-Security-Token"));
+    }
+    Long expires;
+    try {
+      expires = request.query("X-Amz-Expires") == null ? null : Long.parseLong(request.query("X-Amz-Expires"));
+    } catch (NumberFormatException e) {
+      throw new KinesisException.Authentication(ErrorCode.INCOMPLETE_SIGNATURE, "X-Amz-Expires must be a number "
+          + "of seconds.");
+    }
+    return new SigV4.Signed(scope[0], scope[1], scope[2], scope[3],
+        SigV4.signedHeaders(request.query("X-Amz-SignedHeaders")), request.query("X-Amz-Signature"),
+        request.query("X-Amz-Date"), true, expires, request.query("X-Amz-Security-Token"));
+  }
+
+  /** An HTTP {@code Date} header in SigV4's basic ISO-8601 form. */
+  private static String fromHttpDate(String date) {
+    try {
+      return AMZ_DATE.format(ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME));
+    } catch (DateTimeParseException e) {
+      return date;
+    }
   }
 
   private static boolean allMatch(String s, String alphabet) {

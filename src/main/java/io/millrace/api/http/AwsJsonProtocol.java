@@ -191,7 +191,7 @@ final class AwsJsonProtocol {
         ShapeReader.checkWellFormed(body, format); // a malformed body is named first
         throw new KinesisException.UnknownOperation(service == null ? null : service.notServed(action));
       }
-      scope = authenticate(request, body, format);
+      scope = authenticate(request, body, format, service);
     } catch (RuntimeException e) {
       error(request, format, requestId, e, action);
       return;
@@ -204,9 +204,9 @@ final class AwsJsonProtocol {
   }
 
   /** The caller's scope; a malformed body is named before an authentication failure, as Kinesis does. */
-  private RequestScope authenticate(HttpServerRequest request, byte[] body, WireFormat format) {
+  private RequestScope authenticate(HttpServerRequest request, byte[] body, WireFormat format, Service service) {
     try {
-      return authentication.scope(material(request));
+      return authentication.scope(material(request, body), service == null ? null : service.signingName());
     } catch (RuntimeException e) {
       ShapeReader.checkWellFormed(body, format);
       throw e;
@@ -271,11 +271,40 @@ final class AwsJsonProtocol {
     }
   }
 
-  private static Authentication.Material material(HttpServerRequest request) {
+  private static Authentication.Material material(HttpServerRequest request, byte[] body) {
     return new Authentication.Material() {
       @Override
       public String header(String name) {
         return request.getHeader(name);
+      }
+
+      @Override
+      public String method() {
+        return request.method().name();
+      }
+
+      @Override
+      public String rawPath() {
+        return request.path();
+      }
+
+      @Override
+      public String rawQuery() {
+        return request.query() == null ? "" : request.query();
+      }
+
+      @Override
+      public java.util.List<String> headers(String name) {
+        java.util.List<String> values = request.headers().getAll(name);
+        if (values.isEmpty() && name.equalsIgnoreCase("host") && request.authority() != null) {
+          return java.util.List.of(request.authority().toString()); // HTTP/2: the :authority pseudo-header
+        }
+        return values;
+      }
+
+      @Override
+      public byte[] body() {
+        return body;
       }
 
       @Override

@@ -1,5 +1,7 @@
 package io.millrace.api.http;
 
+import io.millrace.api.auth.Credentials;
+import io.millrace.api.auth.SigV4;
 import io.millrace.api.codec.WireFormat;
 import io.millrace.api.error.ErrorMapper;
 import io.millrace.api.grpc.GrpcApi;
@@ -21,6 +23,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -71,12 +74,22 @@ public final class HttpApiVerticle extends VerticleBase {
    */
   public HttpApiVerticle(List<Service> services, Settings settings, Supplier<String> metrics, Fanout fanout,
                          ConnectionGuard guard) {
+    this(services, settings, metrics, fanout, guard, null, null);
+  }
+
+  /**
+   * @param credentials the key pairs whose signatures are verified, or null to check only the shape of SigV4
+   * @param clock       the time signatures are checked against (with credentials)
+   */
+  public HttpApiVerticle(List<Service> services, Settings settings, Supplier<String> metrics, Fanout fanout,
+                         ConnectionGuard guard, Credentials credentials, Clock clock) {
     this.services = List.copyOf(services);
     this.settings = settings;
     this.metrics = metrics;
     this.fanout = fanout;
     this.guard = guard;
-    this.authentication = new Authentication(settings.defaultAccount(), settings.defaultRegion());
+    this.authentication = new Authentication(settings.defaultAccount(), settings.defaultRegion(), credentials,
+        credentials == null ? null : new SigV4(clock));
   }
 
   @Override

@@ -44,6 +44,11 @@ public final class Operations implements Service {
   }
 
   @Override
+  public String signingName() {
+    return "kinesis";
+  }
+
+  @Override
   public Operation<?, ?> find(String name) {
     return byName.get(name);
   }

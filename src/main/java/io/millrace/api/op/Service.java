@@ -13,6 +13,9 @@ public interface Service {
   /** The part of X-Amz-Target before the dot, e.g. {@code Kinesis_20131202}. */
   String targetPrefix();
 
+  /** The name requests to this service are signed for (SigV4's credential scope), e.g. {@code kinesis}. */
+  String signingName();
+
   /** The operation named {@code action}, or null if there is none. */
   Operation<?, ?> find(String action);
 

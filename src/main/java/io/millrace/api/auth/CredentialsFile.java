@@ -1,0 +1,77 @@
+package io.millrace.api.auth;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The key pairs a server accepts, read from a file in the AWS shared-credentials format that users already keep
+ * ({@code ~/.aws/credentials}): INI profiles with {@code aws_access_key_id}, {@code aws_secret_access_key}, an
+ * optional {@code aws_session_token} (temporary credentials: requests must carry it) and an optional
+ * {@code aws_account_id} (the account the caller acts in; the server's default account otherwise). Comments start
+ * with {@code #} or {@code ;}. Profiles without both keys are skipped.
+ */
+public final class CredentialsFile {
+
+  private CredentialsFile() {}
+
+  /** One accepted key pair and who uses it. */
+  public record Principal(String profile, String accessKeyId, String secretKey, String sessionToken,
+                          String account) {
+    @Override
+    public String toString() {
+      return "Principal[" + profile + ", " + accessKeyId + "]"; // never the secret
+    }
+  }
+
+  /**
+   * The principals of {@code text}, by access key id.
+   *
+   * @throws IllegalArgumentException naming the line, for a line that is neither a section, a setting nor a
+   *                                  comment, or for an access key id given in two profiles
+   */
+  public static Map<String, Principal> parse(String text, String defaultAccount) {
+    Map<String, Map<String, String>> profiles = new LinkedHashMap<>();
+    Map<String, String> current = null;
+    String[] lines = text.split("\r?\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i].strip();
+      if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
+        continue;
+      }
+      if (line.startsWith("[") && line.endsWith("]")) {
+        String name = line.substring(1, line.length() - 1).strip();
+        current = profiles.computeIfAbsent(name.startsWith("profile ") ? name.substring(8).strip() : name,
+            n -> new HashMap<>());
+        continue;
+      }
+      int eq = line.indexOf('=');
+      if (eq <= 0 || current == null) {
+        throw new IllegalArgumentException("line " + (i + 1) + " is not '[profile]' or 'key = value'");
+      }
+      current.put(line.substring(0, eq).strip().toLowerCase(Locale.ROOT), line.substring(eq + 1).strip());
+    }
+    Map<String, Principal> byKey = new HashMap<>();
+    profiles.forEach((name, settings) -> {
+      String key = settings.get("aws_access_key_id");
+      String secret = settings.get("aws_secret_access_key");
+      if (key == null || key.isEmpty() || secret == null || secret.isEmpty()) {
+        return;
+      }
+      String token = settings.get("aws_session_token");
+      String account = settings.getOrDefault("aws_account_id", defaultAccount);
+      if (!account.matches("\\d{12}")) {
+        throw new IllegalArgumentException("profile " + name + ": aws_account_id must be 12 digits, not "
+            + account);
+      }
+      Principal before = byKey.put(key, new Principal(name, key, secret, token == null || token.isEmpty() ? null
+          : token, account));
+      if (before != null) {
+        throw new IllegalArgumentException("access key " + key + " is in profiles " + before.profile() + " and "
+            + name);
+      }
+    });
+    return byKey;
+  }
+}

@@ -1,0 +1,55 @@
+package io.millrace.api.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CredentialsFileTest {
+
+  @Test
+  void profiles_give_key_pairs_with_their_token_and_account_and_incomplete_ones_are_skipped() {
+    Map<String, CredentialsFile.Principal> keys = CredentialsFile.parse("""
+        # comment
+        [default]
+        aws_access_key_id = AKIDONE
+        aws_secret_access_key = s1
+
+        [profile tmp]
+        AWS_ACCESS_KEY_ID=ASIATWO
+        aws_secret_access_key= s2 ; not a comment: part of the value
+        aws_session_token =t2
+        aws_account_id = 111122223333
+        [half]
+        aws_access_key_id = AKIDHALF
+        """, "000000000000");
+    assertEquals(2, keys.size());
+    assertEquals(new CredentialsFile.Principal("default", "AKIDONE", "s1", null, "000000000000"), keys.get("AKIDONE"));
+    CredentialsFile.Principal tmp = keys.get("ASIATWO");
+    assertEquals("tmp", tmp.profile());
+    assertEquals("s2 ; not a comment: part of the value", tmp.secretKey());
+    assertEquals("t2", tmp.sessionToken());
+    assertEquals("111122223333", tmp.account());
+    assertNull(keys.get("AKIDHALF"));
+  }
+
+  @Test
+  void a_malformed_file_is_refused_naming_what_is_wrong() {
+    assertEquals("line 2 is not '[profile]' or 'key = value'", assertThrows(IllegalArgumentException.class,
+        () -> CredentialsFile.parse("[a]\nnonsense\n", "000000000000")).getMessage());
+    assertEquals("access key K is in profiles a and b", assertThrows(IllegalArgumentException.class,
+        () -> CredentialsFile.parse("[a]\naws_access_key_id=K\naws_secret_access_key=1\n"
+            + "[b]\naws_access_key_id=K\naws_secret_access_key=2\n", "000000000000")).getMessage());
+    assertEquals("profile a: aws_account_id must be 12 digits, not 12", assertThrows(IllegalArgumentException.class,
+        () -> CredentialsFile.parse("[a]\naws_access_key_id=K\naws_secret_access_key=1\naws_account_id=12\n",
+            "000000000000")).getMessage());
+  }
+
+  @Test
+  void the_secret_never_appears_in_a_principal_s_text() {
+    assertEquals("Principal[default, AKIDONE]",
+        new CredentialsFile.Principal("default", "AKIDONE", "very-secret", null, "000000000000").toString());
+  }
+}
