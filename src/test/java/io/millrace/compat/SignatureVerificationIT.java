@@ -6,9 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.millrace.compat.FanOutIT.Counting;
+import io.millrace.grpc.v1.ListStreamsRequest;
+import io.millrace.grpc.v1.MillraceGrpcClient;
+import io.millrace.testing.GrpcClients;
 import io.millrace.testing.KinesisClients;
 import io.millrace.testing.Poll;
 import io.millrace.testing.TestServer;
+import io.vertx.core.Future;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -211,6 +215,47 @@ class SignatureVerificationIT {
     HttpResponse<String> wrongService = listStreams("firehose-as-kinesis", now, null);
     assertTrue(wrongService.body().contains("Credential should be scoped to correct service: 'firehose'."),
         wrongService.body());
+  }
+
+  /** ListStreams over gRPC, its call's headers signed by the SDK's signer with {@code credentials} (or unsigned). */
+  private Map<String, String> grpcListStreams(AwsCredentials credentials) {
+    try (GrpcClients grpc = new GrpcClients(server.endpoint())) {
+      return GrpcClients.await(grpc.client().request(grpc.server(), MillraceGrpcClient.ListStreams).compose(call -> {
+        if (credentials != null) {
+          SdkHttpRequest signed = AwsV4HttpSigner.create().sign(r -> r
+              .identity(AwsCredentialsIdentity.create(credentials.accessKeyId(), credentials.secretAccessKey()))
+              .request(SdkHttpFullRequest.builder().method(SdkHttpMethod.POST)
+                  .uri(server.endpoint().resolve("/millrace.v1.Millrace/ListStreams")).build())
+              .payload(ContentStreamProvider.fromByteArray(new byte[0]))
+              .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "kinesis")
+              .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")).request();
+          signed.forEachHeader((name, values) -> {
+            if (!name.equalsIgnoreCase("host")) {
+              call.headers().add(name.toLowerCase(java.util.Locale.ROOT), values);
+            }
+          });
+        }
+        return call.end(ListStreamsRequest.getDefaultInstance()).compose(v -> call.response())
+            .compose(response -> response.last().transform(ar -> Future.succeededFuture(Map.of(
+                "status", response.status().name(),
+                "type", String.valueOf(response.headers().get("aws-error-type")),
+                "streams", ar.succeeded() ? ar.result().getStreamsList().stream().map(d -> d.getName()).toList()
+                    .toString() : ""))));
+      }));
+    }
+  }
+
+  @Test
+  void grpc_calls_are_signed_as_any_request_and_act_in_their_key_s_account() {
+    kinesis(TEAM).createStream(b -> b.streamName("team-stream").shardCount(1));
+    Map<String, String> unsigned = grpcListStreams(null);
+    assertEquals("UNAUTHENTICATED", unsigned.get("status"));
+    assertEquals("MissingAuthenticationTokenException", unsigned.get("type"));
+    assertEquals(Map.of("status", "OK", "type", "null", "streams", "[team-stream]"), grpcListStreams(TEAM));
+    assertEquals("[]", grpcListStreams(ONE).get("streams"));
+    Map<String, String> wrong = grpcListStreams(AwsBasicCredentials.create("AKIDMILLRACETEAM", "guessed"));
+    assertEquals("UNAUTHENTICATED", wrong.get("status"));
+    assertEquals("InvalidSignatureException", wrong.get("type"));
   }
 
   @Test

@@ -22,10 +22,11 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * AWS Signature Version 4, checked as AWS checks it: the canonical request (method, path, sorted query, the signed
- * headers, the payload's SHA-256, which a declared {@code X-Amz-Content-SHA256} must equal unless it says
+ * headers, and the payload's SHA-256, which a declared {@code X-Amz-Content-SHA256} must equal unless it says
  * {@code UNSIGNED-PAYLOAD}), the string to sign over the credential scope, and the HMAC with the key derived from the
- * secret for the scope's day, region and service (derived keys are cached). The request time must be within 5 minutes of the server's; a
- * presigned request (the signature in the query string) must not be past its {@code X-Amz-Expires}.
+ * secret for the scope's day, region and service (derived keys are cached). The request time must be within 5
+ * minutes of the server's; a presigned request (the signature in the query string) must not be past its
+ * {@code X-Amz-Expires}.
  *
  * <p>Thread-safe; no I/O.
  */

@@ -1,6 +1,7 @@
 package io.millrace.api.grpc;
 
 import com.google.protobuf.ByteString;
+import io.millrace.api.error.ErrorMapper;
 import io.millrace.api.model.Requests;
 import io.millrace.api.model.Responses;
 import io.millrace.api.op.Operation;
@@ -54,6 +55,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -76,21 +78,25 @@ public final class GrpcApi {
   static final long MAX_MESSAGE_BYTES = 6L * 1024 * 1024;
 
   private final Service kinesis;
-  private final RequestScope scope;
+  private final Function<HttpServerRequest, RequestScope> authenticate;
+  /** The scope of the call being dispatched: set by {@link #handle} around the server's synchronous dispatch. */
+  private RequestScope dispatching;
   private final GrpcServer server;
   private final GrpcSubscriptions subscriptions;
   private final long maxMessageBytes;
 
   /**
    * @param kinesis          the Kinesis actions this face runs
-   * @param scope            the account and region of every call (SigV4 for gRPC comes with verification)
+   * @param authenticate     who calls: the account and region of a call, from its HTTP request (SigV4, as the
+   *                         Kinesis face checks it), or a KinesisException saying why not
    * @param maxMessageBytes  the largest request message, as the Kinesis face's largest body
    * @param subscriptions    Subscribe's push path, or null when subscriptions are not served
    */
-  public GrpcApi(Vertx vertx, Service kinesis, RequestScope scope, long maxMessageBytes,
+  public GrpcApi(Vertx vertx, Service kinesis, Function<HttpServerRequest, RequestScope> authenticate,
+                 long maxMessageBytes,
                  GrpcSubscriptions subscriptions) {
     this.kinesis = kinesis;
-    this.scope = scope;
+    this.authenticate = authenticate;
     this.subscriptions = subscriptions;
     this.maxMessageBytes = Math.min(maxMessageBytes, MAX_MESSAGE_BYTES);
     this.server = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(this.maxMessageBytes));
@@ -123,13 +129,45 @@ public final class GrpcApi {
   public void handle(HttpServerRequest request) {
     String encoding = request.getHeader("grpc-encoding");
     if (encoding != null && !encoding.equals("identity")) {
-      request.response().setStatusCode(200).putHeader("content-type", "application/grpc")
-          .putHeader("grpc-accept-encoding", "identity").putHeader("grpc-status", String.valueOf(
-              GrpcStatus.UNIMPLEMENTED.code)).putHeader("grpc-message", "Compressed messages are not accepted; "
-              + "send them uncompressed (identity).").end();
+      request.response().putHeader("grpc-accept-encoding", "identity");
+      refuse(request, GrpcStatus.UNIMPLEMENTED, null, "Compressed messages are not accepted; send them "
+          + "uncompressed (identity).");
       return;
     }
-    server.handle(request);
+    RequestScope scope;
+    try {
+      scope = authenticate.apply(request);
+    } catch (RuntimeException e) {
+      ErrorMapper.WireError error = ErrorMapper.map(e, request.path(), requestId());
+      refuse(request, GrpcErrors.status(error.code()), error.code().wireType(), error.message());
+      return;
+    }
+    dispatching = scope;
+    try {
+      server.handle(request);
+    } finally {
+      dispatching = null;
+    }
+  }
+
+  /** Answers a call before Vert.x's gRPC server takes it: a trailers-only gRPC answer, the request drained. */
+  private static void refuse(HttpServerRequest request, GrpcStatus status, String awsType, String message) {
+    request.handler(chunk -> { }).exceptionHandler(e -> { });
+    request.response().setStatusCode(200).putHeader("content-type", "application/grpc")
+        .putHeader("grpc-status", String.valueOf(status.code))
+        .putHeader("grpc-message", GrpcErrors.percentEncode(message));
+    if (awsType != null) {
+      request.response().putHeader(GrpcErrors.TYPE, awsType);
+    }
+    request.response().end();
+  }
+
+  /** The scope of the call Vert.x is dispatching now (call handlers run within {@link #handle}). */
+  private RequestScope callScope() {
+    if (dispatching == null) {
+      throw new IllegalStateException("a gRPC call was dispatched outside GrpcApi.handle");
+    }
+    return dispatching;
   }
 
   /** Ends every subscription (before a shutdown). */
@@ -139,17 +177,21 @@ public final class GrpcApi {
     }
   }
 
-  private <Q, R> void unary(ServiceMethod<Q, R> method, String rpc, Function<Q, Future<R>> handler) {
-    server.callHandler(method, call -> single(call, rpc, message -> {
-      Future<R> answer;
-      try {
-        answer = handler.apply(message);
-      } catch (RuntimeException e) {
-        answer = Future.failedFuture(e);
-      }
-      answer.onComplete(r -> GrpcErrors.end(call.response(), r),
-          e -> GrpcErrors.fail(call.response(), e, rpc, requestId()));
-    }));
+  private <Q, R> void unary(ServiceMethod<Q, R> method, String rpc,
+                            BiFunction<Q, RequestScope, Future<R>> handler) {
+    server.callHandler(method, call -> {
+      RequestScope scope = callScope();
+      single(call, rpc, message -> {
+        Future<R> answer;
+        try {
+          answer = handler.apply(message, scope);
+        } catch (RuntimeException e) {
+          answer = Future.failedFuture(e);
+        }
+        answer.onComplete(r -> GrpcErrors.end(call.response(), r),
+            e -> GrpcErrors.fail(call.response(), e, rpc, requestId()));
+      });
+    });
   }
 
   /**
@@ -200,18 +242,18 @@ public final class GrpcApi {
 
   /** Runs the Kinesis action {@code action} on {@code request}, as the Kinesis face would. */
   @SuppressWarnings("unchecked")
-  private <Q extends Validated, R> Future<R> call(String action, Q request) {
+  private <Q extends Validated, R> Future<R> call(String action, Q request, RequestScope scope) {
     return kinesis.call((Operation<Q, R>) kinesis.find(action), request, scope);
   }
 
   // --- records -----------------------------------------------------------------------------------------------
 
-  private Future<ProduceResponse> produce(ProduceRequest r) {
+  private Future<ProduceResponse> produce(ProduceRequest r, RequestScope scope) {
     List<Requests.PutRecordsRequestEntry> entries = new ArrayList<>(r.getRecordsCount());
     r.getRecordsList().forEach(e -> entries.add(new Requests.PutRecordsRequestEntry(e.getData().toByteArray(),
         text(e.getExplicitHashKey()), e.getPartitionKey())));
     return this.<Requests.PutRecordsRequest, Responses.PutRecordsResponse>call("PutRecords",
-        new Requests.PutRecordsRequest(entries, name(r.getStream()), arn(r.getStream()))).map(put -> {
+        new Requests.PutRecordsRequest(entries, name(r.getStream()), arn(r.getStream())), scope).map(put -> {
           ProduceResponse.Builder out = ProduceResponse.newBuilder().setFailedRecordCount(put.failedRecordCount());
           for (Responses.PutRecordsResultEntry e : put.records()) {
             ProduceResult.Builder result = ProduceResult.newBuilder();
@@ -232,20 +274,22 @@ public final class GrpcApi {
    * first batch that fails ends the call with its error, and batches after it are not acknowledged.
    */
   private void produceStream(GrpcServerRequest<ProduceRequest, ProduceResponse> call) {
-    new ProduceStream(call).start();
+    new ProduceStream(call, callScope()).start();
   }
 
   /** One ProduceStream call: its acknowledgements chained in request order. On the call's event loop. */
   private final class ProduceStream {
     private final GrpcServerRequest<ProduceRequest, ProduceResponse> call;
+    private final RequestScope scope;
     private final String requestId = requestId();
     /** Completes once every batch so far is acknowledged; fails with the first batch that failed. */
     private Future<Void> acknowledged = Future.succeededFuture();
     private int inFlight;
     private boolean over;
 
-    ProduceStream(GrpcServerRequest<ProduceRequest, ProduceResponse> call) {
+    ProduceStream(GrpcServerRequest<ProduceRequest, ProduceResponse> call, RequestScope scope) {
       this.call = call;
+      this.scope = scope;
     }
 
     void start() {
@@ -274,7 +318,7 @@ public final class GrpcApi {
       if (over) {
         return; // after a failure: dropped
       }
-      Future<ProduceResponse> put = produce(batch);
+      Future<ProduceResponse> put = produce(batch, scope);
       if (++inFlight >= MAX_PRODUCE_IN_FLIGHT) {
         call.pause();
       }
@@ -293,16 +337,17 @@ public final class GrpcApi {
    * read; after an empty read, the same position when it is a fixed one (a sequence number, the trim horizon), else
    * the continuation the read returned.
    */
-  private Future<GetRecordsResponse> getRecords(GetRecordsRequest r) {
+  private Future<GetRecordsResponse> getRecords(GetRecordsRequest r, RequestScope scope) {
     Position position = r.getPosition();
     Integer limit = r.getLimit() == 0 ? null : r.getLimit();
     Future<String> iterator = position.getKindCase() == Position.KindCase.CONTINUATION
         ? Future.succeededFuture(position.getContinuation())
         : this.<Requests.GetShardIteratorRequest, Responses.GetShardIteratorResponse>call("GetShardIterator",
-            iteratorRequest(r.getStream(), r.getShardId(), position))
+            iteratorRequest(r.getStream(), r.getShardId(), position), scope)
             .map(Responses.GetShardIteratorResponse::shardIterator);
     return iterator.compose(token -> this.<Requests.GetRecordsRequest, Responses.GetRecordsResponse>call(
-        "GetRecords", new Requests.GetRecordsRequest(token, limit, streamArn(r.getStream())))).map(page -> {
+        "GetRecords", new Requests.GetRecordsRequest(token, limit, streamArn(r.getStream(), scope)), scope))
+        .map(page -> {
           GetRecordsResponse.Builder out = GetRecordsResponse.newBuilder()
               .setMillisBehindLatest(page.millisBehindLatest());
           page.records().forEach(rec -> out.addRecords(record(rec)));
@@ -351,6 +396,7 @@ public final class GrpcApi {
 
   private void subscribe(GrpcServerRequest<SubscribeRequest, io.millrace.grpc.v1.SubscribeEvent> call) {
     GrpcSubscriptions.Call state = new GrpcSubscriptions.Call(call); // hears a cancel from the first moment
+    RequestScope scope = callScope();
     single(call, "Subscribe", r -> {
       String requestId = requestId();
       Future<Void> started;
@@ -400,19 +446,19 @@ public final class GrpcApi {
 
   // --- streams -----------------------------------------------------------------------------------------------
 
-  private Future<CreateStreamResponse> createStream(CreateStreamRequest r) {
+  private Future<CreateStreamResponse> createStream(CreateStreamRequest r, RequestScope scope) {
     Requests.StreamModeDetails mode = new Requests.StreamModeDetails(r.getOnDemand() ? "ON_DEMAND" : "PROVISIONED");
     Requests.CreateStreamRequest create = new Requests.CreateStreamRequest(text(r.getName()),
         r.getOnDemand() && r.getShardCount() == 0 ? null : r.getShardCount(), mode,
         r.getTagsCount() == 0 ? null : r.getTagsMap(), null, null);
-    return this.<Requests.CreateStreamRequest, Object>call("CreateStream", create)
+    return this.<Requests.CreateStreamRequest, Object>call("CreateStream", create, scope)
         .map(v -> CreateStreamResponse.newBuilder().setArn(scope.streamKey(create.streamName(), null).arn()).build());
   }
 
-  private Future<StreamDescription> describeStream(DescribeStreamRequest r) {
+  private Future<StreamDescription> describeStream(DescribeStreamRequest r, RequestScope scope) {
     return this.<Requests.DescribeStreamSummaryRequest, Responses.DescribeStreamSummaryResponse>call(
-        "DescribeStreamSummary", new Requests.DescribeStreamSummaryRequest(name(r.getStream()), arn(r.getStream())))
-        .map(d -> {
+        "DescribeStreamSummary", new Requests.DescribeStreamSummaryRequest(name(r.getStream()), arn(r.getStream())),
+        scope).map(d -> {
           Responses.StreamDescriptionSummary s = d.streamDescriptionSummary();
           return StreamDescription.newBuilder().setName(s.streamName()).setArn(s.streamARN())
               .setStatus(s.streamStatus()).setMode(s.streamModeDetails().streamMode())
@@ -422,9 +468,9 @@ public final class GrpcApi {
         });
   }
 
-  private Future<ListStreamsResponse> listStreams(ListStreamsRequest r) {
+  private Future<ListStreamsResponse> listStreams(ListStreamsRequest r, RequestScope scope) {
     return this.<Requests.ListStreamsRequest, Responses.ListStreamsResponse>call("ListStreams",
-        new Requests.ListStreamsRequest(r.getLimit() == 0 ? null : r.getLimit(), null, text(r.getNextToken())))
+        new Requests.ListStreamsRequest(r.getLimit() == 0 ? null : r.getLimit(), null, text(r.getNextToken())), scope)
         .map(page -> {
           ListStreamsResponse.Builder out = ListStreamsResponse.newBuilder();
           for (Responses.StreamSummary s : page.streamSummaries()) {
@@ -439,18 +485,19 @@ public final class GrpcApi {
         });
   }
 
-  private Future<DeleteStreamResponse> deleteStream(DeleteStreamRequest r) {
+  private Future<DeleteStreamResponse> deleteStream(DeleteStreamRequest r, RequestScope scope) {
     return this.<Requests.DeleteStreamRequest, Object>call("DeleteStream", new Requests.DeleteStreamRequest(
-        name(r.getStream()), r.getEnforceConsumerDeletion(), arn(r.getStream())))
+        name(r.getStream()), r.getEnforceConsumerDeletion(), arn(r.getStream())), scope)
         .map(v -> DeleteStreamResponse.getDefaultInstance());
   }
 
-  private Future<ListShardsResponse> listShards(ListShardsRequest r) {
+  private Future<ListShardsResponse> listShards(ListShardsRequest r, RequestScope scope) {
     String token = text(r.getNextToken());
     // As ListShards: a next token stands for the stream it came from, so the stream is not named with it.
     return this.<Requests.ListShardsRequest, Responses.ListShardsResponse>call("ListShards",
         new Requests.ListShardsRequest(token == null ? name(r.getStream()) : null, token, null,
-            r.getMaxResults() == 0 ? null : r.getMaxResults(), null, null, token == null ? arn(r.getStream()) : null))
+            r.getMaxResults() == 0 ? null : r.getMaxResults(), null, null, token == null ? arn(r.getStream()) : null),
+        scope)
         .map(page -> {
           ListShardsResponse.Builder out = ListShardsResponse.newBuilder();
           for (Responses.Shard s : page.shards()) {
@@ -476,45 +523,46 @@ public final class GrpcApi {
         });
   }
 
-  private Future<ReshardResponse> splitShard(SplitShardRequest r) {
+  private Future<ReshardResponse> splitShard(SplitShardRequest r, RequestScope scope) {
     return this.<Requests.SplitShardRequest, Object>call("SplitShard", new Requests.SplitShardRequest(
-        name(r.getStream()), text(r.getShardToSplit()), text(r.getNewStartingHashKey()), arn(r.getStream())))
+        name(r.getStream()), text(r.getShardToSplit()), text(r.getNewStartingHashKey()), arn(r.getStream())), scope)
         .map(v -> ReshardResponse.getDefaultInstance());
   }
 
-  private Future<ReshardResponse> mergeShards(MergeShardsRequest r) {
+  private Future<ReshardResponse> mergeShards(MergeShardsRequest r, RequestScope scope) {
     return this.<Requests.MergeShardsRequest, Object>call("MergeShards", new Requests.MergeShardsRequest(
-        name(r.getStream()), text(r.getShardToMerge()), text(r.getAdjacentShardToMerge()), arn(r.getStream())))
+        name(r.getStream()), text(r.getShardToMerge()), text(r.getAdjacentShardToMerge()), arn(r.getStream())), scope)
         .map(v -> ReshardResponse.getDefaultInstance());
   }
 
-  private Future<TagsResponse> tagStream(TagStreamRequest r) {
+  private Future<TagsResponse> tagStream(TagStreamRequest r, RequestScope scope) {
     return this.<Requests.AddTagsToStreamRequest, Object>call("AddTagsToStream", new Requests.AddTagsToStreamRequest(
-        name(r.getStream()), r.getTagsMap(), arn(r.getStream()))).compose(v -> tags(r.getStream()));
+        name(r.getStream()), r.getTagsMap(), arn(r.getStream())), scope).compose(v -> tags(r.getStream(), scope));
   }
 
-  private Future<TagsResponse> untagStream(UntagStreamRequest r) {
+  private Future<TagsResponse> untagStream(UntagStreamRequest r, RequestScope scope) {
     return this.<Requests.RemoveTagsFromStreamRequest, Object>call("RemoveTagsFromStream",
         new Requests.RemoveTagsFromStreamRequest(name(r.getStream()), List.copyOf(r.getKeysList()),
-            arn(r.getStream()))).compose(v -> tags(r.getStream()));
+            arn(r.getStream())), scope).compose(v -> tags(r.getStream(), scope));
   }
 
-  private Future<TagsResponse> listTags(ListTagsRequest r) {
-    return tags(r.getStream());
+  private Future<TagsResponse> listTags(ListTagsRequest r, RequestScope scope) {
+    return tags(r.getStream(), scope);
   }
 
   /** Every tag of the stream: ListTagsForStream, page after page. */
-  private Future<TagsResponse> tags(StreamRef stream) {
-    return tagPages(stream, null, new TreeMap<>())
+  private Future<TagsResponse> tags(StreamRef stream, RequestScope scope) {
+    return tagPages(stream, null, new TreeMap<>(), scope)
         .map(all -> TagsResponse.newBuilder().putAllTags(all).build());
   }
 
-  private Future<Map<String, String>> tagPages(StreamRef stream, String after, Map<String, String> into) {
+  private Future<Map<String, String>> tagPages(StreamRef stream, String after, Map<String, String> into,
+                                                RequestScope scope) {
     return this.<Requests.ListTagsForStreamRequest, Responses.ListTagsForStreamResponse>call("ListTagsForStream",
-        new Requests.ListTagsForStreamRequest(name(stream), after, null, arn(stream))).compose(page -> {
+        new Requests.ListTagsForStreamRequest(name(stream), after, null, arn(stream)), scope).compose(page -> {
           page.tags().forEach(t -> into.put(t.key(), t.value() == null ? "" : t.value()));
           if (page.hasMoreTags() && !page.tags().isEmpty()) {
-            return tagPages(stream, page.tags().get(page.tags().size() - 1).key(), into);
+            return tagPages(stream, page.tags().get(page.tags().size() - 1).key(), into, scope);
           }
           return Future.succeededFuture(into);
         });
@@ -534,7 +582,7 @@ public final class GrpcApi {
   }
 
   /** The ARN of the stream named, if it is named at all: what a read by continuation must match. */
-  private String streamArn(StreamRef stream) {
+  private static String streamArn(StreamRef stream, RequestScope scope) {
     return name(stream) == null && arn(stream) == null ? null : scope.streamKey(name(stream), arn(stream)).arn();
   }
 }

@@ -58,4 +58,19 @@ final class GrpcErrors {
       // cancelled, or the connection is gone: the answer has no one to go to
     }
   }
+
+  /** A {@code grpc-message} value: UTF-8, with '%' and every byte outside printable ASCII percent-encoded. */
+  static String percentEncode(String message) {
+    StringBuilder out = new StringBuilder(message.length());
+    for (byte b : message.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if (c >= 0x20 && c <= 0x7e && c != '%') {
+        out.append((char) c);
+      } else {
+        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return out.toString();
+  }
 }

@@ -6,6 +6,7 @@ import io.millrace.api.auth.SigV4;
 import io.millrace.api.op.RequestScope;
 import io.millrace.error.ErrorCode;
 import io.millrace.error.KinesisException;
+import io.vertx.core.http.HttpServerRequest;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -197,5 +198,65 @@ final class Authentication {
       from = eq;
     }
     return null;
+  }
+
+  /** What authentication reads from {@code request} and its {@code body}. */
+  static Material material(HttpServerRequest request, byte[] body) {
+    return new Material() {
+      @Override
+      public String header(String name) {
+        return request.getHeader(name);
+      }
+
+      @Override
+      public String method() {
+        return request.method().name();
+      }
+
+      @Override
+      public String rawPath() {
+        return request.path();
+      }
+
+      @Override
+      public String rawQuery() {
+        return request.query() == null ? "" : request.query();
+      }
+
+      @Override
+      public java.util.List<String> headers(String name) {
+        java.util.List<String> values = request.headers().getAll(name);
+        if (values.isEmpty() && name.equalsIgnoreCase("host") && request.authority() != null) {
+          return java.util.List.of(request.authority().toString()); // HTTP/2: the :authority pseudo-header
+        }
+        return values;
+      }
+
+      @Override
+      public byte[] body() {
+        return body;
+      }
+
+      @Override
+      public String query(String name) {
+        String query = request.query();
+        if (query == null) {
+          return null;
+        }
+        for (String pair : query.split("&")) {
+          int eq = pair.indexOf('=');
+          String key = eq < 0 ? pair : pair.substring(0, eq);
+          if (key.equals(name)) {
+            return eq < 0 ? "" : request.getParam(name, "");
+          }
+        }
+        return null;
+      }
+    };
+  }
+
+  /** Whether signatures are verified (a credentials file is configured). */
+  boolean verifies() {
+    return credentials != null;
   }
 }

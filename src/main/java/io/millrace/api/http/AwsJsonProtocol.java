@@ -206,7 +206,8 @@ final class AwsJsonProtocol {
   /** The caller's scope; a malformed body is named before an authentication failure, as Kinesis does. */
   private RequestScope authenticate(HttpServerRequest request, byte[] body, WireFormat format, Service service) {
     try {
-      return authentication.scope(material(request, body), service == null ? null : service.signingName());
+      return authentication.scope(Authentication.material(request, body),
+          service == null ? null : service.signingName());
     } catch (RuntimeException e) {
       ShapeReader.checkWellFormed(body, format);
       throw e;
@@ -271,59 +272,6 @@ final class AwsJsonProtocol {
     }
   }
 
-  private static Authentication.Material material(HttpServerRequest request, byte[] body) {
-    return new Authentication.Material() {
-      @Override
-      public String header(String name) {
-        return request.getHeader(name);
-      }
-
-      @Override
-      public String method() {
-        return request.method().name();
-      }
-
-      @Override
-      public String rawPath() {
-        return request.path();
-      }
-
-      @Override
-      public String rawQuery() {
-        return request.query() == null ? "" : request.query();
-      }
-
-      @Override
-      public java.util.List<String> headers(String name) {
-        java.util.List<String> values = request.headers().getAll(name);
-        if (values.isEmpty() && name.equalsIgnoreCase("host") && request.authority() != null) {
-          return java.util.List.of(request.authority().toString()); // HTTP/2: the :authority pseudo-header
-        }
-        return values;
-      }
-
-      @Override
-      public byte[] body() {
-        return body;
-      }
-
-      @Override
-      public String query(String name) {
-        String query = request.query();
-        if (query == null) {
-          return null;
-        }
-        for (String pair : query.split("&")) {
-          int eq = pair.indexOf('=');
-          String key = eq < 0 ? pair : pair.substring(0, eq);
-          if (key.equals(name)) {
-            return eq < 0 ? "" : request.getParam(name, "");
-          }
-        }
-        return null;
-      }
-    };
-  }
 
   private static long parseLength(String header) {
     try {

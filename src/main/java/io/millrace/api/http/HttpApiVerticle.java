@@ -100,7 +100,11 @@ public final class HttpApiVerticle extends VerticleBase {
     Service kinesis = services.stream().filter(s -> s.targetPrefix().equals(Operations.TARGET_PREFIX)).findFirst()
         .orElse(null);
     if (kinesis != null) {
-      grpc = new GrpcApi(vertx, kinesis, new RequestScope(settings.defaultAccount(), settings.defaultRegion()),
+      RequestScope defaults = new RequestScope(settings.defaultAccount(), settings.defaultRegion());
+      // With a credentials file, a call is signed as any request is (its headers, with an empty or unsigned body);
+      // without one, every call acts as the default account and region.
+      grpc = new GrpcApi(vertx, kinesis, !authentication.verifies() ? request -> defaults
+          : request -> authentication.scope(Authentication.material(request, new byte[0]), kinesis.signingName()),
           settings.maxRequestBytes(), fanout == null ? null : new GrpcSubscriptions(vertx, fanout.data(),
               fanout.controlPlane().streams(), fanout.timing(), fanout.stats()));
     }
