@@ -219,6 +219,13 @@ class SignatureVerificationIT {
 
   /** ListStreams over gRPC, its call's headers signed by the SDK's signer with {@code credentials} (or unsigned). */
   private Map<String, String> grpcListStreams(AwsCredentials credentials) {
+    return grpcListStreams(credentials, ListStreamsRequest.getDefaultInstance(),
+        ListStreamsRequest.getDefaultInstance());
+  }
+
+  /** As {@link #grpcListStreams(AwsCredentials)}, signed for {@code request} and sending {@code sent}. */
+  private Map<String, String> grpcListStreams(AwsCredentials credentials, ListStreamsRequest request,
+                                              ListStreamsRequest sent) {
     try (GrpcClients grpc = new GrpcClients(server.endpoint())) {
       return GrpcClients.await(grpc.client().request(grpc.server(), MillraceGrpcClient.ListStreams).compose(call -> {
         if (credentials != null) {
@@ -226,7 +233,7 @@ class SignatureVerificationIT {
               .identity(AwsCredentialsIdentity.create(credentials.accessKeyId(), credentials.secretAccessKey()))
               .request(SdkHttpFullRequest.builder().method(SdkHttpMethod.POST)
                   .uri(server.endpoint().resolve("/millrace.v1.Millrace/ListStreams")).build())
-              .payload(ContentStreamProvider.fromByteArray(new byte[0]))
+              .payload(ContentStreamProvider.fromByteArray(request.toByteArray()))
               .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "kinesis")
               .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")).request();
           signed.forEachHeader((name, values) -> {
@@ -235,10 +242,11 @@ class SignatureVerificationIT {
             }
           });
         }
-        return call.end(ListStreamsRequest.getDefaultInstance()).compose(v -> call.response())
+        return call.end(sent).compose(v -> call.response())
             .compose(response -> response.last().transform(ar -> Future.succeededFuture(Map.of(
                 "status", response.status().name(),
-                "type", String.valueOf(response.headers().get("aws-error-type")),
+                "type", String.valueOf(response.trailers().get("aws-error-type") != null
+                    ? response.trailers().get("aws-error-type") : response.headers().get("aws-error-type")),
                 "streams", ar.succeeded() ? ar.result().getStreamsList().stream().map(d -> d.getName()).toList()
                     .toString() : ""))));
       }));
@@ -256,6 +264,11 @@ class SignatureVerificationIT {
     Map<String, String> wrong = grpcListStreams(AwsBasicCredentials.create("AKIDMILLRACETEAM", "guessed"));
     assertEquals("UNAUTHENTICATED", wrong.get("status"));
     assertEquals("InvalidSignatureException", wrong.get("type"));
+    ListStreamsRequest signedFor = ListStreamsRequest.newBuilder().setLimit(5).build();
+    assertEquals("OK", grpcListStreams(TEAM, signedFor, signedFor).get("status"));
+    Map<String, String> replayed = grpcListStreams(TEAM, signedFor, ListStreamsRequest.newBuilder().setLimit(6)
+        .build());
+    assertEquals("UNAUTHENTICATED", replayed.get("status"), "a signature covers its call's message");
   }
 
   @Test

@@ -10,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The key pairs from the credentials file ({@link CredentialsFile}), kept current: the file is checked on a worker
- * every few seconds and read again when it changed, so keys rotate without a restart. A file that has become
- * unreadable or malformed is reported in the log and the last good keys stay.
+ * The key pairs from the credentials file ({@link CredentialsFile}), kept current: the file is read on a worker every
+ * few seconds (it is small) and taken again when its content changed, so keys rotate without a restart, whatever
+ * happens to its time and size. A file that has become unreadable or malformed (say, caught half written) is
+ * reported in the log once and the last good keys stay; the next read tries again.
  *
  * <p>Thread-safe: the event loops read the current keys; a worker replaces them.
  */
@@ -23,13 +24,17 @@ public final class Credentials {
   private final Path file;
   private final String defaultAccount;
   private volatile Map<String, CredentialsFile.Principal> byKey;
-  private volatile String stamp;
+  /** The text the current keys were read from (compared, not hashed: the file is small). */
+  private String content;
+  /** The last reload failure reported, so that it is reported once. */
+  private String failure;
 
-  private Credentials(Path file, String defaultAccount, Map<String, CredentialsFile.Principal> byKey, String stamp) {
+  private Credentials(Path file, String defaultAccount, Map<String, CredentialsFile.Principal> byKey,
+                      String content) {
     this.file = file;
     this.defaultAccount = defaultAccount;
     this.byKey = byKey;
-    this.stamp = stamp;
+    this.content = content;
   }
 
   /**
@@ -39,15 +44,20 @@ public final class Credentials {
    */
   public static Credentials load(Path file, String defaultAccount) {
     try {
-      String stamp = stamp(file);
-      Map<String, CredentialsFile.Principal> keys = CredentialsFile.parse(Files.readString(file,
-          StandardCharsets.UTF_8), defaultAccount);
+      String text = Files.readString(file, StandardCharsets.UTF_8);
+      return new Credentials(file, defaultAccount, parse(file, text, defaultAccount), text);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("credentials file " + file + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, CredentialsFile.Principal> parse(Path file, String text, String defaultAccount) {
+    try {
+      Map<String, CredentialsFile.Principal> keys = CredentialsFile.parse(text, defaultAccount);
       if (keys.isEmpty()) {
         throw new IllegalArgumentException("no profile with both aws_access_key_id and aws_secret_access_key");
       }
-      return new Credentials(file, defaultAccount, keys, stamp);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("credentials file " + file + " cannot be read: " + e.getMessage(), e);
+      return keys;
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("credentials file " + file + ": " + e.getMessage(), e);
     }
@@ -58,36 +68,42 @@ public final class Credentials {
     return byKey.get(accessKeyId);
   }
 
-  /** Checks the file every {@code periodMillis} (on a worker) and reads it again when it changed. */
+  /** Reads the file every {@code periodMillis} (on a worker, one read at a time) and takes it when it changed. */
   public void watch(Vertx vertx, long periodMillis) {
     vertx.setPeriodic(periodMillis, id -> vertx.executeBlocking(() -> {
       reloadIfChanged();
       return null;
-    }, false));
+    }, true));
   }
 
-  /** Reads the file again if its time or size changed. Blocking. */
-  void reloadIfChanged() {
+  /** Reads the file and takes its keys if its content changed since the last good read. Blocking. */
+  synchronized void reloadIfChanged() {
+    String text;
     try {
-      String now = stamp(file);
-      if (now.equals(stamp)) {
-        return;
-      }
-      Credentials fresh = load(file, defaultAccount);
-      byKey = fresh.byKey;
-      stamp = now;
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      report("cannot be read: " + e.getMessage());
+      return;
+    }
+    if (text.equals(content)) {
+      failure = null;
+      return;
+    }
+    try {
+      byKey = parse(file, text, defaultAccount);
+      content = text;
+      failure = null;
       LOG.info("Credentials reloaded from {}: {} key pairs", file, byKey.size());
-    } catch (IOException | IllegalArgumentException e) {
-      try {
-        stamp = stamp(file); // reported once per change, not every period
-      } catch (IOException gone) {
-        stamp = "";
-      }
-      LOG.warn("Credentials file {} could not be reloaded ({}); the keys read before stay", file, e.getMessage());
+    } catch (IllegalArgumentException e) {
+      report(e.getMessage());
     }
   }
 
-  private static String stamp(Path file) throws IOException {
-    return Files.getLastModifiedTime(file).toMillis() + "/" + Files.size(file);
+  /** Logs a failed read once until it changes; the keys read before stay. */
+  private void report(String why) {
+    if (!why.equals(failure)) {
+      failure = why;
+      LOG.warn("Credentials file {} could not be reloaded ({}); the keys read before stay", file, why);
+    }
   }
 }

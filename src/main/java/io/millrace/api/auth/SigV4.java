@@ -53,8 +53,15 @@ public final class SigV4 {
     /** Every value of a header (case-insensitive name), in order; empty if absent. */
     List<String> headers(String name);
 
+    /**
+     * The body the signature covers, or null when it is read only later (a gRPC call's message): the request must
+     * then declare its hash in a signed {@code X-Amz-Content-SHA256}, which the caller checks the body against.
+     */
     byte[] body();
   }
+
+  /** The largest {@code X-Amz-Expires} AWS accepts: a week. */
+  static final long MAX_EXPIRES_SECONDS = 604_800;
 
   /** The parts of an Authorization header or of a presigned query string. */
   public record Signed(String accessKeyId, String date, String region, String service, List<String> signedHeaders,
@@ -75,6 +82,13 @@ public final class SigV4 {
    * @throws KinesisException.Authentication InvalidSignatureException or UnrecognizedClientException in AWS's words
    */
   public void verify(Request request, Signed signed, CredentialsFile.Principal principal, String service) {
+    if (!signed.signedHeaders().contains("host")) {
+      throw invalid("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+    }
+    if (!request.headers("x-amz-content-sha256").isEmpty()
+        && !signed.signedHeaders().contains("x-amz-content-sha256")) {
+      throw invalid("'x-amz-content-sha256' must be a 'SignedHeader' in the AWS Authorization when it is sent.");
+    }
     if (!service.equals(signed.service())) {
       throw invalid("Credential should be scoped to correct service: '" + service + "'. ");
     }
@@ -86,7 +100,16 @@ public final class SigV4 {
     }
     long now = clock.millis();
     if (signed.presigned()) {
-      long expires = signed.expiresSeconds() == null ? 0 : signed.expiresSeconds();
+      Long expires = signed.expiresSeconds();
+      if (expires == null || expires < 1 || expires > MAX_EXPIRES_SECONDS) {
+        throw new KinesisException.Authentication(ErrorCode.INCOMPLETE_SIGNATURE, "X-Amz-Expires must be a number "
+            + "of seconds from 1 to " + MAX_EXPIRES_SECONDS + " (a week).");
+      }
+      if (at.toEpochMilli() > now + SKEW_MILLIS) {
+        throw invalid("Signature not yet current: " + signed.amzDate() + " is still later than " + AMZ_DATE.format(
+            Instant.ofEpochMilli(now + SKEW_MILLIS)) + " (" + AMZ_DATE.format(Instant.ofEpochMilli(now))
+            + " + 5 min.)");
+      }
       if (now > at.toEpochMilli() + expires * 1000) {
         throw invalid("Signature expired: " + signed.amzDate() + " is now earlier than "
             + AMZ_DATE.format(Instant.ofEpochMilli(now - expires * 1000)) + " (" + AMZ_DATE.format(
@@ -101,8 +124,9 @@ public final class SigV4 {
           Instant.ofEpochMilli(now + SKEW_MILLIS)) + " (" + AMZ_DATE.format(Instant.ofEpochMilli(now))
           + " + 5 min.)");
     }
-    if (principal.sessionToken() != null ? !principal.sessionToken().equals(signed.securityToken())
-        : signed.securityToken() != null) {
+    if (principal.sessionToken() == null ? signed.securityToken() != null : signed.securityToken() == null
+        || !MessageDigest.isEqual(principal.sessionToken().getBytes(StandardCharsets.UTF_8),
+            signed.securityToken().getBytes(StandardCharsets.UTF_8))) {
       throw unrecognized();
     }
     String scope = signed.date() + "/" + signed.region() + "/" + signed.service() + "/aws4_request";
@@ -152,7 +176,7 @@ public final class SigV4 {
         if (i > 0) {
           out.append(',');
         }
-        out.append(values.get(i).strip().replaceAll(" +", " "));
+        appendTrimmed(out, values.get(i));
       }
       out.append('\n');
     }
@@ -162,20 +186,55 @@ public final class SigV4 {
   }
 
   /**
-   * The payload's hash as the signature covers it: {@code X-Amz-Content-SHA256} when the client declared one (a
-   * hash, which must then be the body's, or {@code UNSIGNED-PAYLOAD}), else the body's SHA-256.
+   * The payload's hash as the signature covers it: the body's SHA-256, which a declared
+   * {@code X-Amz-Content-SHA256} must equal. Nothing else is taken (no {@code UNSIGNED-PAYLOAD}, no streaming
+   * signatures: over plain HTTP the body would not be covered). With the body still to come, the declared hash is
+   * required and returned; the caller checks the body against it.
    */
-  private static String payloadHash(Request request) {
-    String actual = HEX.formatHex(sha256(request.body()));
+  static String payloadHash(Request request) {
     List<String> declared = request.headers("x-amz-content-sha256");
-    if (declared.isEmpty()) {
-      return actual;
+    String value = declared.isEmpty() ? null : declared.get(0).strip().toLowerCase(Locale.ROOT);
+    boolean isHash = value != null && value.length() == 64 && value.chars().allMatch(
+        c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    if (value != null && !isHash) {
+      throw invalid("X-Amz-Content-SHA256 must be the SHA-256 of the payload in hex; '" + declared.get(0).strip()
+          + "' is not accepted.");
     }
-    String value = declared.get(0).strip();
-    if (value.length() == 64 && !value.equalsIgnoreCase(actual)) {
+    if (request.body() == null) {
+      if (value == null) {
+        throw new KinesisException.Authentication(ErrorCode.INCOMPLETE_SIGNATURE, "A signed X-Amz-Content-SHA256 "
+            + "header with the SHA-256 of the message is required.");
+      }
+      return value;
+    }
+    String actual = HEX.formatHex(sha256(request.body()));
+    if (value != null && !value.equals(actual)) {
       throw invalid("The provided 'x-amz-content-sha256' header does not match what was computed.");
     }
-    return value;
+    return actual;
+  }
+
+  /** The hex SHA-256 of {@code bytes}. */
+  public static String sha256Hex(byte[] bytes) {
+    return HEX.formatHex(sha256(bytes));
+  }
+
+  /** A header value as SigV4 canonicalizes it: trimmed, each run of whitespace one space. */
+  private static void appendTrimmed(StringBuilder out, String value) {
+    String v = value.strip();
+    boolean space = false;
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (Character.isWhitespace(c)) {
+        space = true;
+      } else {
+        if (space) {
+          out.append(' ');
+          space = false;
+        }
+        out.append(c);
+      }
+    }
   }
 
   /** Each segment of the (decoded) path encoded again, as the SDKs do for every service but S3. */
@@ -239,7 +298,7 @@ public final class SigV4 {
   }
 
   /** Percent-decoding; {@code +} stays a plus (it is not a space in SigV4's query). */
-  static String decode(String text) {
+  public static String decode(String text) {
     if (text.indexOf('%') < 0) {
       return text;
     }
@@ -267,7 +326,8 @@ public final class SigV4 {
   }
 
   private byte[] signingKey(String secret, Signed signed) {
-    String cacheKey = signed.date() + "/" + signed.region() + "/" + signed.service() + "/" + secret;
+    String cacheKey = signed.date() + "/" + signed.region() + "/" + signed.service() + "/"
+        + sha256Hex(secret.getBytes(StandardCharsets.UTF_8)); // the secret itself is kept nowhere else
     byte[] key = keys.get(cacheKey);
     if (key == null) {
       key = hmac(("AWS4" + secret).getBytes(StandardCharsets.UTF_8), signed.date());

@@ -1,6 +1,7 @@
 package io.millrace.api.grpc;
 
 import com.google.protobuf.ByteString;
+import io.millrace.api.auth.SigV4;
 import io.millrace.api.error.ErrorMapper;
 import io.millrace.api.model.Requests;
 import io.millrace.api.model.Responses;
@@ -8,6 +9,7 @@ import io.millrace.api.op.Operation;
 import io.millrace.api.op.RequestScope;
 import io.millrace.api.op.Service;
 import io.millrace.api.validate.Validated;
+import io.millrace.error.ErrorCode;
 import io.millrace.error.KinesisException;
 import io.millrace.grpc.v1.ChildShard;
 import io.millrace.grpc.v1.CreateStreamRequest;
@@ -41,6 +43,8 @@ import io.millrace.grpc.v1.UntagStreamRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.grpc.common.CodecException;
+import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.InvalidMessageException;
 import io.vertx.grpc.common.MessageSizeOverflowException;
@@ -79,8 +83,15 @@ public final class GrpcApi {
 
   private final Service kinesis;
   private final Function<HttpServerRequest, RequestScope> authenticate;
-  /** The scope of the call being dispatched: set by {@link #handle} around the server's synchronous dispatch. */
-  private RequestScope dispatching;
+  private final boolean verifying;
+  /** The call being dispatched: set by {@link #handle} around the server's synchronous dispatch. */
+  private Caller dispatching;
+
+  /**
+   * Who calls, and the SHA-256 (hex) its signature declared for its message, which the message must have; null
+   * when signatures are not verified.
+   */
+  private record Caller(RequestScope scope, String messageHash) {}
   private final GrpcServer server;
   private final GrpcSubscriptions subscriptions;
   private final long maxMessageBytes;
@@ -89,14 +100,17 @@ public final class GrpcApi {
    * @param kinesis          the Kinesis actions this face runs
    * @param authenticate     who calls: the account and region of a call, from its HTTP request (SigV4, as the
    *                         Kinesis face checks it), or a KinesisException saying why not
+   * @param verifying        whether signatures are verified: each call's message must then have the SHA-256 its
+   *                         signed {@code X-Amz-Content-SHA256} declares
    * @param maxMessageBytes  the largest request message, as the Kinesis face's largest body
    * @param subscriptions    Subscribe's push path, or null when subscriptions are not served
    */
   public GrpcApi(Vertx vertx, Service kinesis, Function<HttpServerRequest, RequestScope> authenticate,
-                 long maxMessageBytes,
+                 boolean verifying, long maxMessageBytes,
                  GrpcSubscriptions subscriptions) {
     this.kinesis = kinesis;
     this.authenticate = authenticate;
+    this.verifying = verifying;
     this.subscriptions = subscriptions;
     this.maxMessageBytes = Math.min(maxMessageBytes, MAX_MESSAGE_BYTES);
     this.server = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(this.maxMessageBytes));
@@ -142,7 +156,7 @@ public final class GrpcApi {
       refuse(request, GrpcErrors.status(error.code()), error.code().wireType(), error.message());
       return;
     }
-    dispatching = scope;
+    dispatching = new Caller(scope, verifying ? request.getHeader("x-amz-content-sha256") : null);
     try {
       server.handle(request);
     } finally {
@@ -162,8 +176,8 @@ public final class GrpcApi {
     request.response().end();
   }
 
-  /** The scope of the call Vert.x is dispatching now (call handlers run within {@link #handle}). */
-  private RequestScope callScope() {
+  /** The caller of the call Vert.x is dispatching now (call handlers run within {@link #handle}). */
+  private Caller caller() {
     if (dispatching == null) {
       throw new IllegalStateException("a gRPC call was dispatched outside GrpcApi.handle");
     }
@@ -180,8 +194,9 @@ public final class GrpcApi {
   private <Q, R> void unary(ServiceMethod<Q, R> method, String rpc,
                             BiFunction<Q, RequestScope, Future<R>> handler) {
     server.callHandler(method, call -> {
-      RequestScope scope = callScope();
-      single(call, rpc, message -> {
+      Caller caller = caller();
+      RequestScope scope = caller.scope();
+      single(call, method, caller, rpc, message -> {
         Future<R> answer;
         try {
           answer = handler.apply(message, scope);
@@ -196,34 +211,59 @@ public final class GrpcApi {
 
   /**
    * A call that takes exactly one request message (unary and server streaming): {@code onRequest} hears it once the
-   * client has half-closed; none or more than one is INVALID_ARGUMENT (messages after the first are not kept).
+   * client has half-closed (an answer before that would reset the call's stream, and the client would see
+   * CANCELLED). None, more than one (they are not kept), one that is not the RPC's protobuf message, one too large,
+   * or one whose SHA-256 is not the signed one: the AWS error, as a gRPC status.
    */
-  private <Q, R> void single(GrpcServerRequest<Q, R> call, String rpc, Consumer<Q> onRequest) {
-    List<Q> first = new ArrayList<>(1);
+  private <Q, R> void single(GrpcServerRequest<Q, R> call, ServiceMethod<Q, R> method, Caller caller, String rpc,
+                             Consumer<Q> onRequest) {
+    List<GrpcMessage> first = new ArrayList<>(1);
     boolean[] extra = {false};
-    boolean[] failed = {false};
-    call.handler(message -> {
+    KinesisException[] invalid = {null};
+    call.messageHandler(message -> {
       if (first.isEmpty()) {
         first.add(message);
       } else {
         extra[0] = true;
       }
     });
-    call.invalidMessageHandler(e -> {
-      failed[0] = true;
-      GrpcErrors.fail(call.response(), invalid(e, rpc), rpc, requestId());
-    });
+    call.invalidMessageHandler(e -> invalid[0] = invalid[0] != null ? invalid[0] : invalid(e, rpc));
     call.endHandler(v -> {
-      if (failed[0]) {
+      Q request;
+      try {
+        if (invalid[0] != null) {
+          throw invalid[0];
+        }
+        if (first.isEmpty() || extra[0]) {
+          throw new KinesisException.InvalidArgument(rpc + " takes exactly one request message; the call had "
+              + (first.isEmpty() ? "none." : "more than one."));
+        }
+        request = decode(method, first.get(0), caller, rpc);
+      } catch (KinesisException e) {
+        GrpcErrors.fail(call.response(), e, rpc, requestId());
         return;
       }
-      if (first.isEmpty() || extra[0]) {
-        GrpcErrors.fail(call.response(), new KinesisException.InvalidArgument(rpc + " takes exactly one request "
-            + "message; the call had " + (first.isEmpty() ? "none." : "more than one.")), rpc, requestId());
-        return;
-      }
-      onRequest.accept(first.get(0));
+      onRequest.accept(request);
     });
+  }
+
+  /** The request message of {@code method} in {@code message}, checked against the signed hash if there is one. */
+  private static <Q> Q decode(ServiceMethod<Q, ?> method, GrpcMessage message, Caller caller, String rpc) {
+    if (!"identity".equals(message.encoding())) {
+      throw new KinesisException.InvalidArgument("A " + rpc + " message arrived compressed; send it uncompressed "
+          + "(identity).");
+    }
+    if (caller.messageHash() != null
+        && !SigV4.sha256Hex(message.payload().getBytes()).equalsIgnoreCase(caller.messageHash())) {
+      throw new KinesisException.Authentication(ErrorCode.INVALID_SIGNATURE, "The provided "
+          + "'x-amz-content-sha256' header does not match what was computed.");
+    }
+    try {
+      return method.decoder().decode(message);
+    } catch (CodecException e) {
+      throw new KinesisException.Serialization("A " + rpc + " message could not be read as the request that "
+          + "millrace.proto defines for it.");
+    }
   }
 
   /** A message Vert.x could not take: too large for the limit, or not the request's protobuf message. */
@@ -274,7 +314,13 @@ public final class GrpcApi {
    * first batch that fails ends the call with its error, and batches after it are not acknowledged.
    */
   private void produceStream(GrpcServerRequest<ProduceRequest, ProduceResponse> call) {
-    new ProduceStream(call, callScope()).start();
+    Caller caller = caller();
+    if (caller.messageHash() != null) {
+      GrpcErrors.fail(call.response(), new KinesisException.InvalidArgument("ProduceStream's messages cannot each "
+          + "be signed; with signature verification on, use Produce."), "ProduceStream", requestId());
+      return;
+    }
+    new ProduceStream(call, caller.scope()).start();
   }
 
   /** One ProduceStream call: its acknowledgements chained in request order. On the call's event loop. */
@@ -396,8 +442,9 @@ public final class GrpcApi {
 
   private void subscribe(GrpcServerRequest<SubscribeRequest, io.millrace.grpc.v1.SubscribeEvent> call) {
     GrpcSubscriptions.Call state = new GrpcSubscriptions.Call(call); // hears a cancel from the first moment
-    RequestScope scope = callScope();
-    single(call, "Subscribe", r -> {
+    Caller caller = caller();
+    RequestScope scope = caller.scope();
+    single(call, MillraceGrpcService.Subscribe, caller, "Subscribe", r -> {
       String requestId = requestId();
       Future<Void> started;
       try {

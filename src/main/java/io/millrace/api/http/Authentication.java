@@ -145,6 +145,10 @@ final class Authentication {
           SigV4.signedHeaders(param(authorization, "SignedHeaders")), param(authorization, "Signature"), amzDate,
           false, null, request.header("X-Amz-Security-Token"));
     }
+    if (!"AWS4-HMAC-SHA256".equals(request.query("X-Amz-Algorithm"))) {
+      throw new KinesisException.Authentication(ErrorCode.INCOMPLETE_SIGNATURE, "Unsupported AWS 'algorithm': "
+          + request.query("X-Amz-Algorithm"));
+    }
     Long expires;
     try {
       expires = request.query("X-Amz-Expires") == null ? null : Long.parseLong(request.query("X-Amz-Expires"));
@@ -245,9 +249,9 @@ final class Authentication {
         }
         for (String pair : query.split("&")) {
           int eq = pair.indexOf('=');
-          String key = eq < 0 ? pair : pair.substring(0, eq);
+          String key = SigV4.decode(eq < 0 ? pair : pair.substring(0, eq));
           if (key.equals(name)) {
-            return eq < 0 ? "" : request.getParam(name, "");
+            return eq < 0 ? "" : SigV4.decode(pair.substring(eq + 1)); // as signed: a '+' stays a '+'
           }
         }
         return null;

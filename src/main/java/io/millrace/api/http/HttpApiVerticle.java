@@ -101,11 +101,11 @@ public final class HttpApiVerticle extends VerticleBase {
         .orElse(null);
     if (kinesis != null) {
       RequestScope defaults = new RequestScope(settings.defaultAccount(), settings.defaultRegion());
-      // With a credentials file, a call is signed as any request is (its headers, with an empty or unsigned body);
-      // without one, every call acts as the default account and region.
+      // With a credentials file, a call is signed as any request is, its message's SHA-256 in a signed
+      // X-Amz-Content-SHA256 (checked when the message arrives); without one, every call acts as the default account.
       grpc = new GrpcApi(vertx, kinesis, !authentication.verifies() ? request -> defaults
-          : request -> authentication.scope(Authentication.material(request, new byte[0]), kinesis.signingName()),
-          settings.maxRequestBytes(), fanout == null ? null : new GrpcSubscriptions(vertx, fanout.data(),
+          : request -> authentication.scope(Authentication.material(request, null), kinesis.signingName()),
+          authentication.verifies(), settings.maxRequestBytes(), fanout == null ? null : new GrpcSubscriptions(vertx, fanout.data(),
               fanout.controlPlane().streams(), fanout.timing(), fanout.stats()));
     }
     Router pages = Router.router(vertx);

@@ -166,4 +166,45 @@ class SigV4Test {
     assertEquals(ErrorCode.INVALID_SIGNATURE, expired.code());
     assertTrue(expired.getMessage().toLowerCase(Locale.ROOT).contains("expired"), expired.getMessage());
   }
+
+  @Test
+  void a_presigned_request_must_expire_within_a_week_and_not_start_in_the_future() {
+    Sent week = sign(post("/"), new byte[0], NOW, Duration.ofDays(7));
+    assertDoesNotThrow(() -> verify(week, NOW));
+    SigV4.Signed endless = parts(week);
+    for (Long expires : new Long[] {null, 0L, -5L, 604_801L, Long.MAX_VALUE}) {
+      SigV4.Signed bad = new SigV4.Signed(endless.accessKeyId(), endless.date(), endless.region(),
+          endless.service(), endless.signedHeaders(), endless.signature(), endless.amzDate(), true, expires, null);
+      KinesisException e = assertThrows(KinesisException.class,
+          () -> new SigV4(Clock.fixed(NOW, ZoneOffset.UTC)).verify(week, bad, ONE, "kinesis"));
+      assertEquals(ErrorCode.INCOMPLETE_SIGNATURE, e.code(), String.valueOf(expires));
+    }
+    Sent future = sign(post("/"), new byte[0], NOW.plus(Duration.ofHours(1)), Duration.ofDays(7));
+    assertTrue(assertThrows(KinesisException.class, () -> verify(future, NOW)).getMessage()
+        .startsWith("Signature not yet current"));
+  }
+
+  @Test
+  void the_host_must_be_signed_and_the_payload_hash_must_be_the_body_s() {
+    Sent sent = sign(post("/"), "{}".getBytes(StandardCharsets.UTF_8), NOW, null);
+    SigV4.Signed parts = parts(sent);
+    List<String> withoutHost = parts.signedHeaders().stream().filter(h -> !h.equals("host")).toList();
+    SigV4.Signed hostless = new SigV4.Signed(parts.accessKeyId(), parts.date(), parts.region(), parts.service(),
+        withoutHost, parts.signature(), parts.amzDate(), false, null, null);
+    assertThrows(KinesisException.class,
+        () -> new SigV4(Clock.fixed(NOW, ZoneOffset.UTC)).verify(sent, hostless, ONE, "kinesis"));
+
+    SdkHttpRequest unsigned = sent.request().toBuilder().putHeader("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
+        .build();
+    KinesisException e = assertThrows(KinesisException.class, () -> verify(new Sent(unsigned, sent.body()), NOW));
+    assertEquals("X-Amz-Content-SHA256 must be the SHA-256 of the payload in hex; 'UNSIGNED-PAYLOAD' is not "
+        + "accepted.", e.getMessage());
+  }
+
+  @Test
+  void whitespace_inside_a_signed_header_value_is_one_space_as_the_sdk_signs_it() {
+    SdkHttpFullRequest tabbed = post("/").toBuilder().putHeader("X-Custom", "a\t\t b \t c").build();
+    Sent sent = sign(tabbed, new byte[0], NOW, null);
+    assertDoesNotThrow(() -> verify(sent, NOW));
+  }
 }
