@@ -29,10 +29,14 @@ public final class ErrorMapper {
   /** What to put on the wire for a failure: the AWS type and the message (null for none). */
   public record WireError(ErrorCode code, String message) {}
 
-  /** The wire error for {@code failure}; an unexpected one is logged with {@code requestId} and {@code operation}. */
+  /**
+   * The wire error for {@code failure}; an unexpected one is logged with {@code requestId} and {@code operation}. A
+   * message that repeats what the client sent has any unpaired UTF-16 surrogate (a malformed string in the request)
+   * replaced by U+FFFD, so every encoder can write it.
+   */
   public static WireError map(Throwable failure, String operation, String requestId) {
     if (failure instanceof KinesisException k) {
-      return new WireError(k.code(), k.getMessage());
+      return new WireError(k.code(), wellFormed(k.getMessage()));
     }
     LOG.error("Internal failure in {} (request {})", operation, requestId, failure);
     return new WireError(ErrorCode.INTERNAL_FAILURE, "Internal service failure while running " + operation
@@ -86,6 +90,33 @@ public final class ErrorMapper {
     body.put("Output", output);
     body.put("Version", "1.0");
     return write(body, WireFormat.JSON);
+  }
+
+  /** {@code text} with each unpaired surrogate replaced by U+FFFD; null stays null. */
+  static String wellFormed(String text) {
+    if (text == null) {
+      return null;
+    }
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1));
+      if (paired) {
+        if (out != null) {
+          out.append(c).append(text.charAt(i + 1));
+        }
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        if (out == null) {
+          out = new StringBuilder(text.length()).append(text, 0, i);
+        }
+        out.append('\uFFFD');
+      } else if (out != null) {
+        out.append(c);
+      }
+    }
+    return out == null ? text : out.toString();
   }
 
   private static byte[] write(Map<String, Object> body, WireFormat format) {

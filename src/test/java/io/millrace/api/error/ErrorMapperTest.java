@@ -28,6 +28,17 @@ class ErrorMapperTest {
   }
 
   @Test
+  void a_message_that_repeats_a_malformed_string_of_the_request_is_still_written_in_every_format() throws Exception {
+    ErrorMapper.WireError e = ErrorMapper.map(new KinesisException.ResourceNotFound("Consumer arn:\uDC97x:\uD800 "
+        + "not found, \uD83D\uDE00 kept"), "SubscribeToShard", "req-2");
+    assertEquals("Consumer arn:\uFFFDx:\uFFFD not found, \uD83D\uDE00 kept", e.message());
+    for (WireFormat format : WireFormat.values()) {
+      JsonNode body = Mappers.of(format).readTree(ErrorMapper.body(e, format));
+      assertEquals(e.message(), body.path("message").asText(), format.toString());
+    }
+  }
+
+  @Test
   void an_unexpected_failure_is_logged_once_with_the_request_id_and_answered_internal_failure_without_internals() {
     try (LogCapture log = LogCapture.of(ErrorMapper.class)) {
       ErrorMapper.WireError e = ErrorMapper.map(new IllegalStateException("java.lang.Secret detail"), "PutRecord",
