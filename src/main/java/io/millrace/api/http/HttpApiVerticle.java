@@ -17,6 +17,7 @@ import io.millrace.stream.ControlPlane;
 import io.millrace.stream.DataPlane;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -40,6 +41,14 @@ import java.util.function.Supplier;
  * <p>Threading: everything runs on this verticle's event loop; operations return futures and never block.
  */
 public final class HttpApiVerticle extends VerticleBase {
+
+  /**
+   * The most bytes of request line and headers an HTTP/1.1 request, or of headers an HTTP/2 stream, may have (431
+   * beyond, or the stream refused): an AWS request needs about a kilobyte.
+   */
+  static final int MAX_HEADER_BYTES = 8192;
+  /** The most HTTP/2 streams (requests, subscriptions, gRPC calls) one connection may have open at once. */
+  static final int MAX_STREAMS_PER_CONNECTION = 100;
 
   /** The server's own pages, served on GET beside the API. */
   private static final java.util.Set<String> PAGES = java.util.Set.of("/health", "/metrics");
@@ -114,7 +123,10 @@ public final class HttpApiVerticle extends VerticleBase {
     pages.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", METRICS_CONTENT_TYPE)
         .end(metrics.get()));
     HttpServerOptions options = guard.apply(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
-        .setHttp2ClearTextEnabled(true).setCompressionSupported(false).setDecompressionSupported(true));
+        .setHttp2ClearTextEnabled(true).setCompressionSupported(false).setDecompressionSupported(true)
+        .setMaxHeaderSize(MAX_HEADER_BYTES).setMaxInitialLineLength(MAX_HEADER_BYTES / 2)
+        .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_STREAMS_PER_CONNECTION)
+            .setMaxHeaderListSize(MAX_HEADER_BYTES)));
     // The API (every POST) goes straight to the protocol; the router serves the server's own pages.
     return vertx.createHttpServer(options)
         .connectionHandler(guard::onConnection)
