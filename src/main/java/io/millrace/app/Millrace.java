@@ -7,6 +7,7 @@ import io.millrace.api.firehose.FirehoseOperations;
 import io.millrace.api.http.ConnectionGuard;
 import io.millrace.api.auth.Credentials;
 import io.millrace.api.http.HttpApiVerticle;
+import io.millrace.api.http.TlsFrontend;
 import io.millrace.api.op.Operations;
 import io.millrace.api.op.Service;
 import io.millrace.config.ConfigLoader;
@@ -72,6 +73,7 @@ public final class Millrace {
   private final DataDirectoryLock claim;
   private final List<String> apiDeployments = new ArrayList<>();
   private int port;
+  private TlsFrontend tls;
 
   private Millrace(MillraceConfig config, Vertx vertx, ControlPlane controlPlane, Firehose firehose,
                    Analytics analytics, ServerMetrics metrics, DataDirectoryLock claim) {
@@ -229,7 +231,16 @@ public final class Millrace {
       return Future.all(rest);
     }).recover(e -> Future.failedFuture(e instanceof java.net.BindException
         ? Startup.portInUse(config.host(), port, e) : e))
-        .mapEmpty();
+        .compose(v -> config.tlsPort() < 0 ? Future.<Void>succeededFuture()
+            : TlsFrontend.start(vertx, config.host(), config.tlsPort(), port, config.tlsCertFile(),
+                config.tlsKeyFile()).onSuccess(t -> tls = t).recover(e -> Future.failedFuture(
+                    e instanceof java.net.BindException ? Startup.portInUse(config.host(), config.tlsPort(), e) : e))
+                .mapEmpty());
+  }
+
+  /** The TLS port bound, or -1 when TLS is off. */
+  public int tlsPort() {
+    return tls == null ? -1 : tls.actualPort();
   }
 
   /** Where analytics applications' SQL and logs go: under the data directory, or a temporary one in memory. */

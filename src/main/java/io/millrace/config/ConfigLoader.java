@@ -88,7 +88,10 @@ public final class ConfigLoader {
       new Setting("hecAckTimeoutMaxMillis", "0", Check.NON_NEGATIVE_LONG),
       new Setting("analyticsClasspath", "target/analytics/classpath.txt", Check.TEXT),
       new Setting("analyticsFlinkRestUrl", "", Check.URL_OR_EMPTY),
-      new Setting("credentialsFile", "", Check.TEXT));
+      new Setting("credentialsFile", "", Check.TEXT),
+      new Setting("tlsPort", "-1", Check.TEXT),
+      new Setting("tlsCertFile", "", Check.TEXT),
+      new Setting("tlsKeyFile", "", Check.TEXT));
 
   /** kinesalite's flag names, for people moving over. */
   private static final Map<String, String> FLAG_ALIASES = Map.of(
@@ -201,7 +204,24 @@ public final class ConfigLoader {
             longOf(v, "hecAckTimeoutMaxMillis")),
         v.get("analyticsClasspath").trim(),
         v.get("analyticsFlinkRestUrl").trim(),
-        v.get("credentialsFile").trim());
+        v.get("credentialsFile").trim(),
+        tlsPort(v.get("tlsPort").trim()),
+        v.get("tlsCertFile").trim(),
+        v.get("tlsKeyFile").trim());
+  }
+
+  /** The TLS port: -1 (off), 0 (any free port) or a port number. */
+  private static int tlsPort(String value) {
+    try {
+      int port = Integer.parseInt(value);
+      if (port >= -1 && port <= 65535) {
+        return port;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ConfigException("Invalid value '" + value + "' for setting tlsPort: expected -1 (off) or a port "
+        + "number from 0 to 65535.");
   }
 
   /** {@code createStreamMillis} becomes {@code MILLRACE_CREATE_STREAM_MILLIS}. */

@@ -46,7 +46,10 @@ public record MillraceConfig(
     Firehose firehose,
     String analyticsClasspath,
     String analyticsFlinkRestUrl,
-    String credentialsFile) {
+    String credentialsFile,
+    int tlsPort,
+    String tlsCertFile,
+    String tlsKeyFile) {
 
   /**
    * The Firehose settings.

@@ -1,0 +1,84 @@
+package io.millrace.api.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.SelfSignedCertificate;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TLS port: terminates TLS (a configured PEM certificate, or a self-signed one made at start) and pipes each
+ * connection's bytes to the API's own listener on loopback, whose HTTP/2 preface detection then serves HTTP/2 or
+ * HTTP/1.1 as the client speaks it. So a client that negotiates {@code h2} or {@code http/1.1} by ALPN is served, and
+ * so is one that speaks HTTP/2 right after the handshake without ALPN (the AWS SDK for Java's default async client),
+ * which Vert.x's own TLS listener would answer as HTTP/1.1. Both directions are piped with back-pressure; either side
+ * closing closes the other.
+ */
+public final class TlsFrontend {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TlsFrontend.class);
+
+  private final NetServer server;
+  private final NetClient upstream;
+
+  private TlsFrontend(NetServer server, NetClient upstream) {
+    this.server = server;
+    this.upstream = upstream;
+  }
+
+  /**
+   * Listens on {@code host:port} and forwards to {@code 127.0.0.1:apiPort}.
+   *
+   * @param certFile a PEM certificate (chain), or empty for a self-signed one
+   * @param keyFile  its PEM private key, or empty
+   */
+  public static Future<TlsFrontend> start(Vertx vertx, String host, int port, int apiPort, String certFile,
+                                          String keyFile) {
+    // Making a key pair takes about a second: on a worker, never on an event loop.
+    return vertx.executeBlocking(() -> certFile.isEmpty()
+        ? SelfSignedCertificate.create("localhost").keyCertOptions()
+        : new PemKeyCertOptions().setCertPath(certFile).setKeyPath(keyFile)).compose(keyCert -> {
+          NetServerOptions options = new NetServerOptions().setHost(host).setPort(port).setSsl(true)
+              .setKeyCertOptions(keyCert).setUseAlpn(true);
+          options.getSslOptions().setApplicationLayerProtocols(List.of("h2", "http/1.1"));
+          NetClient upstream = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
+          NetServer server = vertx.createNetServer(options);
+          TlsFrontend frontend = new TlsFrontend(server, upstream);
+          server.connectHandler(client -> frontend.forward(client, apiPort));
+          return server.listen().map(s -> {
+            LOG.info("TLS on {}:{} ({})", host, s.actualPort(), certFile.isEmpty() ? "a self-signed certificate"
+                : certFile);
+            return frontend;
+          });
+        });
+  }
+
+  private void forward(NetSocket client, int apiPort) {
+    client.pause();
+    upstream.connect(apiPort, "127.0.0.1").onComplete(ar -> {
+      if (ar.failed()) {
+        client.close();
+        return;
+      }
+      NetSocket api = ar.result();
+      client.pipeTo(api).onComplete(done -> api.close());
+      api.pipeTo(client).onComplete(done -> client.close());
+    });
+  }
+
+  /** The port bound (useful when 0 was asked). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  public Future<Void> close() {
+    return server.close().eventually(() -> upstream.close());
+  }
+}

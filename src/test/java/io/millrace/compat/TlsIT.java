@@ -1,0 +1,90 @@
+package io.millrace.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.millrace.compat.FanOutIT.Counting;
+import io.millrace.testing.TestServer;
+import io.vertx.core.net.SelfSignedCertificate;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.SdkHttpConfigurationOption;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardRequest;
+import software.amazon.awssdk.utils.AttributeMap;
+
+/**
+ * The TLS port ({@code tlsPort}) with the self-signed certificate made at start: the AWS SDK for Java v2's default
+ * async client (HTTP/2 right after the handshake, no ALPN) including SubscribeToShard, and its synchronous client
+ * (HTTP/1.1), on the same server as the plain port.
+ */
+@Timeout(60)
+class TlsIT {
+
+  private static final AttributeMap TRUST_ALL = AttributeMap.builder()
+      .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, true).build();
+
+  private TestServer server;
+  private URI endpoint;
+
+  @BeforeEach
+  void start() {
+    server = TestServer.start(Map.of("createStreamMillis", "0", "consumerCreateMillis", "0", "tlsPort", "0"));
+    endpoint = URI.create("https://127.0.0.1:" + server.millrace().tlsPort());
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  @Test
+  void the_sdk_is_served_over_tls_by_its_http2_async_client_and_its_http1_sync_client() throws Exception {
+    StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b"));
+    try (KinesisClient sync = KinesisClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+        .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.builder().buildWithDefaults(TRUST_ALL))
+        .build();
+         KinesisAsyncClient async = KinesisAsyncClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1)
+             .credentialsProvider(credentials).httpClient(NettyNioAsyncHttpClient.builder()
+                 .readTimeout(Duration.ofSeconds(20)).buildWithDefaults(TRUST_ALL)).build()) {
+      sync.createStream(b -> b.streamName("secure").shardCount(1));
+      sync.putRecord(b -> b.streamName("secure").partitionKey("k").data(SdkBytes.fromUtf8String("over tls")));
+      assertEquals(1, async.listStreams().get(20, TimeUnit.SECONDS).streamNames().size());
+      String arn = async.describeStreamSummary(b -> b.streamName("secure")).get(20, TimeUnit.SECONDS)
+          .streamDescriptionSummary().streamARN();
+      String consumer = async.registerStreamConsumer(b -> b.streamARN(arn).consumerName("c"))
+          .get(20, TimeUnit.SECONDS).consumer().consumerARN();
+      Counting counting = new Counting(1);
+      async.subscribeToShard(SubscribeToShardRequest.builder().consumerARN(consumer).shardId("shardId-000000000000")
+          .startingPosition(p -> p.type(ShardIteratorType.TRIM_HORIZON)).build(), counting.handler());
+      counting.reachedTarget.get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void a_configured_pem_certificate_and_key_are_served() throws Exception {
+    server.close();
+    SelfSignedCertificate pem = SelfSignedCertificate.create("localhost"); // PEM files, as an operator would give
+    server = TestServer.start(Map.of("tlsPort", "0", "tlsCertFile", pem.certificatePath(), "tlsKeyFile",
+        pem.privateKeyPath()));
+    URI configured = URI.create("https://127.0.0.1:" + server.millrace().tlsPort());
+    try (KinesisClient sync = KinesisClient.builder().endpointOverride(configured).region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
+        .httpClient(UrlConnectionHttpClient.builder().buildWithDefaults(TRUST_ALL)).build()) {
+      assertEquals(0, sync.listStreams().streamNames().size());
+    }
+  }
+}
