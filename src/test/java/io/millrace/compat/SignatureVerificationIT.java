@@ -229,18 +229,8 @@ class SignatureVerificationIT {
     try (GrpcClients grpc = new GrpcClients(server.endpoint())) {
       return GrpcClients.await(grpc.client().request(grpc.server(), MillraceGrpcClient.ListStreams).compose(call -> {
         if (credentials != null) {
-          SdkHttpRequest signed = AwsV4HttpSigner.create().sign(r -> r
-              .identity(AwsCredentialsIdentity.create(credentials.accessKeyId(), credentials.secretAccessKey()))
-              .request(SdkHttpFullRequest.builder().method(SdkHttpMethod.POST)
-                  .uri(server.endpoint().resolve("/millrace.v1.Millrace/ListStreams")).build())
-              .payload(ContentStreamProvider.fromByteArray(request.toByteArray()))
-              .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "kinesis")
-              .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")).request();
-          signed.forEachHeader((name, values) -> {
-            if (!name.equalsIgnoreCase("host")) {
-              call.headers().add(name.toLowerCase(java.util.Locale.ROOT), values);
-            }
-          });
+          GrpcClients.sign(call, credentials, server.endpoint(), "/millrace.v1.Millrace/ListStreams",
+              request.toByteArray());
         }
         return call.end(sent).compose(v -> call.response())
             .compose(response -> response.last().transform(ar -> Future.succeededFuture(Map.of(

@@ -7,6 +7,13 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import java.net.URI;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
+import software.amazon.awssdk.http.SdkHttpMethod;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
+import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +65,25 @@ public final class GrpcClients implements AutoCloseable {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /**
+   * Adds to {@code call} the SigV4 headers the AWS SDK's signer gives a POST of {@code message} to {@code rpcPath}
+   * (e.g. {@code /millrace.v1.Millrace/ListStreams}) on {@code endpoint}, for Kinesis in us-east-1.
+   */
+  public static void sign(io.vertx.grpc.client.GrpcClientRequest<?, ?> call, AwsCredentials credentials,
+                          URI endpoint, String rpcPath, byte[] message) {
+    SdkHttpRequest signed = AwsV4HttpSigner.create().sign(r -> r
+        .identity(AwsCredentialsIdentity.create(credentials.accessKeyId(), credentials.secretAccessKey()))
+        .request(SdkHttpFullRequest.builder().method(SdkHttpMethod.POST).uri(endpoint.resolve(rpcPath)).build())
+        .payload(ContentStreamProvider.fromByteArray(message))
+        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, "kinesis")
+        .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")).request();
+    signed.forEachHeader((name, values) -> {
+      if (!name.equalsIgnoreCase("host")) {
+        call.headers().add(name.toLowerCase(java.util.Locale.ROOT), values);
+      }
+    });
   }
 
   /** The future's value, or its failure thrown, within 30 seconds. */

@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The key pairs from the credentials file ({@link CredentialsFile}), kept current: the file is read on a worker every
- * few seconds (it is small) and taken again when its content changed, so keys rotate without a restart, whatever
- * happens to its time and size. A file that has become unreadable or malformed (say, caught half written) is
+ * few seconds (it is small, as are the policy files its profiles name) and taken again when what it says changed,
+ * so keys and policies change without a restart, whatever happens to the files' times and sizes. A file that has become unreadable or malformed (say, caught half written) is
  * reported in the log once and the last good keys stay; the next read tries again.
  *
  * <p>Thread-safe: the event loops read the current keys; a worker replaces them.
@@ -24,17 +24,13 @@ public final class Credentials {
   private final Path file;
   private final String defaultAccount;
   private volatile Map<String, CredentialsFile.Principal> byKey;
-  /** The text the current keys were read from (compared, not hashed: the file is small). */
-  private String content;
   /** The last reload failure reported, so that it is reported once. */
   private String failure;
 
-  private Credentials(Path file, String defaultAccount, Map<String, CredentialsFile.Principal> byKey,
-                      String content) {
+  private Credentials(Path file, String defaultAccount, Map<String, CredentialsFile.Principal> byKey) {
     this.file = file;
     this.defaultAccount = defaultAccount;
     this.byKey = byKey;
-    this.content = content;
   }
 
   /**
@@ -45,7 +41,7 @@ public final class Credentials {
   public static Credentials load(Path file, String defaultAccount) {
     try {
       String text = Files.readString(file, StandardCharsets.UTF_8);
-      return new Credentials(file, defaultAccount, parse(file, text, defaultAccount), text);
+      return new Credentials(file, defaultAccount, parse(file, text, defaultAccount));
     } catch (IOException e) {
       throw new IllegalArgumentException("credentials file " + file + " cannot be read: " + e.getMessage(), e);
     }
@@ -53,7 +49,8 @@ public final class Credentials {
 
   private static Map<String, CredentialsFile.Principal> parse(Path file, String text, String defaultAccount) {
     try {
-      Map<String, CredentialsFile.Principal> keys = CredentialsFile.parse(text, defaultAccount);
+      Map<String, CredentialsFile.Principal> keys = CredentialsFile.parse(text, defaultAccount,
+          file.toAbsolutePath().getParent());
       if (keys.isEmpty()) {
         throw new IllegalArgumentException("no profile with both aws_access_key_id and aws_secret_access_key");
       }
@@ -76,7 +73,7 @@ public final class Credentials {
     }, true));
   }
 
-  /** Reads the file and takes its keys if its content changed since the last good read. Blocking. */
+  /** Reads the file (and its policy files) and takes them if they changed since the last good read. Blocking. */
   synchronized void reloadIfChanged() {
     String text;
     try {
@@ -85,14 +82,13 @@ public final class Credentials {
       report("cannot be read: " + e.getMessage());
       return;
     }
-    if (text.equals(content)) {
-      failure = null;
-      return;
-    }
     try {
-      byKey = parse(file, text, defaultAccount);
-      content = text;
+      Map<String, CredentialsFile.Principal> read = parse(file, text, defaultAccount);
       failure = null;
+      if (read.equals(byKey)) {
+        return;
+      }
+      byKey = read;
       LOG.info("Credentials reloaded from {}: {} key pairs", file, byKey.size());
     } catch (IllegalArgumentException e) {
       report(e.getMessage());

@@ -1,5 +1,9 @@
 package io.millrace.api.auth;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -11,6 +15,11 @@ import java.util.Map;
  * optional {@code aws_session_token} (temporary credentials: requests must carry it) and an optional
  * {@code aws_account_id} (the account the caller acts in; the server's default account otherwise). Comments start
  * with {@code #} or {@code ;}. Profiles without both keys are skipped.
+ *
+ * <p>A profile may also carry an identity policy ({@link Policy}), inline as {@code millrace_policy = {...}} or as
+ * {@code millrace_policy_file = PATH} (relative to the credentials file's directory); the AWS CLI and SDKs ignore
+ * both settings. A profile with a policy is the IAM user {@code arn:aws:iam::<account>:user/<profile>}, allowed
+ * what its policy allows; one without is its account's root, allowed everything in its account.
  */
 public final class CredentialsFile {
 
@@ -18,7 +27,17 @@ public final class CredentialsFile {
 
   /** One accepted key pair and who uses it. */
   public record Principal(String profile, String accessKeyId, String secretKey, String sessionToken,
-                          String account) {
+                          String account, Policy policy) {
+
+    public Principal(String profile, String accessKeyId, String secretKey, String sessionToken, String account) {
+      this(profile, accessKeyId, secretKey, sessionToken, account, null);
+    }
+
+    /** The principal's ARN, as policies and AccessDeniedException name it. */
+    public String arn() {
+      return "arn:aws:iam::" + account + (policy == null ? ":root" : ":user/" + profile);
+    }
+
     @Override
     public String toString() {
       return "Principal[" + profile + ", " + accessKeyId + "]"; // never the secret
@@ -32,6 +51,16 @@ public final class CredentialsFile {
    *                                  comment, or for an access key id given in two profiles
    */
   public static Map<String, Principal> parse(String text, String defaultAccount) {
+    return parse(text, defaultAccount, Path.of(""));
+  }
+
+  /**
+   * As {@link #parse(String, String)}, reading policy files relative to {@code directory}. Blocking when a profile
+   * names a policy file.
+   *
+   * @throws IllegalArgumentException also for a policy that cannot be read or is not one {@link Policy} evaluates
+   */
+  public static Map<String, Principal> parse(String text, String defaultAccount, Path directory) {
     Map<String, Map<String, String>> profiles = new LinkedHashMap<>();
     Map<String, String> current = null;
     String[] lines = text.split("\r?\n", -1);
@@ -66,12 +95,35 @@ public final class CredentialsFile {
             + account);
       }
       Principal before = byKey.put(key, new Principal(name, key, secret, token == null || token.isEmpty() ? null
-          : token, account));
+          : token, account, policy(name, settings, directory)));
       if (before != null) {
         throw new IllegalArgumentException("access key " + key + " is in profiles " + before.profile() + " and "
             + name);
       }
     });
     return byKey;
+  }
+
+  private static Policy policy(String profile, Map<String, String> settings, Path directory) {
+    String inline = settings.get("millrace_policy");
+    String file = settings.get("millrace_policy_file");
+    if (inline != null && file != null) {
+      throw new IllegalArgumentException("profile " + profile + " has both millrace_policy and millrace_policy_file");
+    }
+    String text = inline;
+    if (file != null) {
+      Path path = directory.resolve(file);
+      try {
+        text = Files.readString(path, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("profile " + profile + ": policy file " + path + " cannot be read: "
+            + e.getMessage());
+      }
+    }
+    try {
+      return text == null ? null : Policy.parse(text, Policy.Kind.IDENTITY);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("profile " + profile + ": " + e.getMessage());
+    }
   }
 }

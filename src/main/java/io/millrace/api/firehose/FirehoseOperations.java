@@ -17,6 +17,7 @@ import io.millrace.api.op.Operation;
 import io.millrace.api.op.OperationTable;
 import io.millrace.api.op.RequestScope;
 import io.millrace.api.op.Service;
+import io.millrace.api.validate.Validated;
 import io.millrace.api.validate.Validator;
 import io.millrace.error.KinesisException;
 import io.millrace.firehose.DeliveryHandle;
@@ -88,6 +89,13 @@ public final class FirehoseOperations implements Service {
   @Override
   public String signingName() {
     return "firehose";
+  }
+
+  /** The delivery stream a request names; {@code *} for ListDeliveryStreams. */
+  @Override
+  public String resourceOf(String action, Validated request, RequestScope scope) {
+    return request instanceof FirehoseRequests.DeliveryStreamScoped r
+        ? new DeliveryStreamKey(scope.account(), scope.region(), r.deliveryStreamName()).arn() : "*";
   }
 
   @Override

@@ -43,6 +43,12 @@ import java.util.List;
  */
 public final class FirehoseRequests {
 
+  /** A request about one delivery stream, named by its DeliveryStreamName. */
+  public interface DeliveryStreamScoped {
+    String deliveryStreamName();
+  }
+
+
   private FirehoseRequests() {}
 
   static final String NAME_PATTERN = "[a-zA-Z0-9_.-]+";
@@ -443,7 +449,7 @@ public final class FirehoseRequests {
                                             JsonNode snowflakeDestinationConfiguration,
                                             JsonNode icebergDestinationConfiguration,
                                             JsonNode databaseSourceConfiguration, List<Tag> tags)
-      implements Validated {
+      implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
@@ -486,7 +492,7 @@ public final class FirehoseRequests {
   }
 
   public record DeleteDeliveryStreamRequest(String deliveryStreamName, Boolean allowForceDelete)
-      implements Validated {
+      implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
@@ -494,7 +500,7 @@ public final class FirehoseRequests {
   }
 
   public record DescribeDeliveryStreamRequest(String deliveryStreamName, Integer limit,
-                                              String exclusiveStartDestinationId) implements Validated {
+                                              String exclusiveStartDestinationId) implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
@@ -523,7 +529,7 @@ public final class FirehoseRequests {
   /** The most data a record may hold, in bytes. */
   static final int MAX_RECORD_BYTES = 1_024_000;
 
-  public record PutRecordRequest(String deliveryStreamName, Record record) implements Validated {
+  public record PutRecordRequest(String deliveryStreamName, Record record) implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
@@ -533,7 +539,7 @@ public final class FirehoseRequests {
     }
   }
 
-  public record PutRecordBatchRequest(String deliveryStreamName, List<Record> records) implements Validated {
+  public record PutRecordBatchRequest(String deliveryStreamName, List<Record> records) implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
@@ -563,7 +569,7 @@ public final class FirehoseRequests {
                                          @JsonProperty("AmazonOpenSearchServerlessDestinationUpdate")
                                          JsonNode amazonOpenSearchServerlessDestinationUpdate,
                                          JsonNode snowflakeDestinationUpdate, JsonNode icebergDestinationUpdate)
-      implements Validated {
+      implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
@@ -582,7 +588,7 @@ public final class FirehoseRequests {
   public record StartDeliveryStreamEncryptionRequest(String deliveryStreamName,
                                                      DeliveryStreamEncryptionConfigurationInput
                                                          deliveryStreamEncryptionConfigurationInput)
-      implements Validated {
+      implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
@@ -590,14 +596,14 @@ public final class FirehoseRequests {
     }
   }
 
-  public record StopDeliveryStreamEncryptionRequest(String deliveryStreamName) implements Validated {
+  public record StopDeliveryStreamEncryptionRequest(String deliveryStreamName) implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
     }
   }
 
-  public record TagDeliveryStreamRequest(String deliveryStreamName, List<Tag> tags) implements Validated {
+  public record TagDeliveryStreamRequest(String deliveryStreamName, List<Tag> tags) implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
@@ -607,7 +613,7 @@ public final class FirehoseRequests {
     }
   }
 
-  public record UntagDeliveryStreamRequest(String deliveryStreamName, List<String> tagKeys) implements Validated {
+  public record UntagDeliveryStreamRequest(String deliveryStreamName, List<String> tagKeys) implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
@@ -621,7 +627,7 @@ public final class FirehoseRequests {
   }
 
   public record ListTagsForDeliveryStreamRequest(String deliveryStreamName, String exclusiveStartTagKey,
-                                                 Integer limit) implements Validated {
+                                                 Integer limit) implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);

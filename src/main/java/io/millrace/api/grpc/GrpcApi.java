@@ -461,11 +461,14 @@ public final class GrpcApi {
     });
   }
 
-  /** An operation that only lets {@link Service#call} check a request shape. */
+  /**
+   * An operation that only lets {@link Service#call} check a request shape and that its caller may subscribe (as
+   * kinesis:SubscribeToShard, on the stream).
+   */
   private static final class CheckOnly<Q extends Validated> implements Operation<Q, Void> {
     @Override
     public String name() {
-      return "Subscribe";
+      return "SubscribeToShard";
     }
 
     @Override

@@ -122,7 +122,7 @@ final class Authentication {
         throw SigV4.unrecognized();
       }
       sigV4.verify(request, signed(request, authorization, credential), principal, service);
-      account = principal.account();
+      return new RequestScope(principal.account(), region, principal);
     }
     return new RequestScope(account, region);
   }

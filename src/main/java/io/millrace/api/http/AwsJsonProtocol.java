@@ -197,7 +197,7 @@ final class AwsJsonProtocol {
       return;
     }
     if (op == null) {
-      subscribe(request, requestId, format, body);
+      subscribe(request, requestId, format, body, service, scope);
       return;
     }
     runOperation(service, op, scope, body, request, format, requestId);
@@ -228,10 +228,12 @@ final class AwsJsonProtocol {
   }
 
   /** SubscribeToShard: checked like any request, then answered with an event stream (or a plain AWS error). */
-  private void subscribe(HttpServerRequest request, String requestId, WireFormat format, byte[] body) {
+  private void subscribe(HttpServerRequest request, String requestId, WireFormat format, byte[] body,
+                         Service service, RequestScope scope) {
     try {
       SubscribeToShardRequest parsed = ShapeReader.read(body, format, SubscribeToShardRequest.class);
       validate(parsed, new Validator());
+      service.authorize("SubscribeToShard", parsed, scope);
       subscribeToShard.handle(request, parsed, requestId)
           .onFailure(e -> error(request, format, requestId, e, "SubscribeToShard"));
     } catch (RuntimeException e) {

@@ -1,8 +1,7 @@
 package io.millrace.api.op;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.millrace.api.model.Requests.EmptyRequest;
+import io.millrace.api.auth.Policy;
 import io.millrace.api.model.Requests.ResourcePolicyRequest;
 import io.millrace.api.model.Requests.UpdateAccountSettingsRequest;
 import io.millrace.api.model.Responses;
@@ -96,7 +95,6 @@ final class AccountOps {
   }
 
   static final class PutResourcePolicy extends BaseOperation<ResourcePolicyRequest, Responses.Empty> {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final StreamRegistry registry;
 
     PutResourcePolicy(StreamRegistry registry) {
@@ -110,11 +108,10 @@ final class AccountOps {
         throw new KinesisException.InvalidArgument("Policy is required and must be a JSON policy document.");
       }
       try {
-        if (!JSON.readTree(r.policy()).isObject()) {
-          throw new KinesisException.InvalidArgument("Policy must be a JSON object.");
-        }
-      } catch (JsonProcessingException e) {
-        throw new KinesisException.InvalidArgument("Policy is not valid JSON: " + e.getOriginalMessage());
+        Policy.parse(r.policy(), Policy.Kind.RESOURCE);
+      } catch (IllegalArgumentException e) {
+        throw new KinesisException.InvalidArgument("Policy is not a resource policy Millrace can enforce: "
+            + e.getMessage() + ".");
       }
       requireResource(registry, r.resourceARN());
       return registry.putPolicy(r.resourceARN(), r.policy()).map(Responses.Empty.INSTANCE);

@@ -1,5 +1,6 @@
 package io.millrace.api.op;
 
+import io.millrace.api.auth.CredentialsFile;
 import io.millrace.api.model.Requests.StreamScoped;
 import io.millrace.error.KinesisException;
 import io.millrace.stream.StreamKey;
@@ -7,10 +8,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Who is calling: the account and region from the request's SigV4 credential scope (or the configured defaults).
- * Streams are namespaced by both.
+ * Who is calling: the account and region from the request's SigV4 credential scope (or the configured defaults),
+ * and, when signatures are verified, the principal whose key signed it (null otherwise: nothing is authorized then).
+ * Streams are namespaced by account and region.
  */
-public record RequestScope(String account, String region) {
+public record RequestScope(String account, String region, CredentialsFile.Principal principal) {
+
+  public RequestScope(String account, String region) {
+    this(account, region, null);
+  }
 
   private static final Pattern STREAM_ARN =
       Pattern.compile("arn:aws[a-z-]*:kinesis:([a-z0-9-]+):(\\d{12}):stream/([a-zA-Z0-9_.-]+)");

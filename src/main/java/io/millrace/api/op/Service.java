@@ -1,5 +1,6 @@
 package io.millrace.api.op;
 
+import io.millrace.api.auth.Authorizer;
 import io.millrace.api.validate.Validated;
 import io.millrace.api.validate.Validator;
 import io.vertx.core.Future;
@@ -30,15 +31,37 @@ public interface Service {
     return new Validator();
   }
 
+  /** What verified callers may do: their identity policies, and the resource policies this service keeps. */
+  default Authorizer authorizer() {
+    return Authorizer.IDENTITY_ONLY;
+  }
+
+  /** The ARN of what a valid request to {@code action} acts on, as IAM policies name it; {@code *} for none. */
+  default String resourceOf(String action, Validated request, RequestScope scope) {
+    return "*";
+  }
+
+  /**
+   * Refuses a valid request to {@code action} that its verified caller may not make (AccessDeniedException);
+   * without verification everything is allowed.
+   */
+  default void authorize(String action, Validated request, RequestScope scope) {
+    if (scope.principal() != null) {
+      authorizer().check(scope.principal(), signingName() + ":" + action, resourceOf(action, request, scope));
+    }
+  }
+
   /**
    * Runs {@code op} on a request shape, whichever face decoded it: every constraint violation first (in this
-   * service's words), then the action itself. Failures come back as a failed future, never thrown.
+   * service's words), then whether the caller may ({@link #authorize}), then the action itself. Failures come back as
+   * a failed future, never thrown.
    */
   default <Q extends Validated, R> Future<R> call(Operation<Q, R> op, Q request, RequestScope scope) {
     try {
       Validator validator = validator();
       request.validate(validator);
       validator.throwIfInvalid();
+      authorize(op.name(), request, scope);
       return op.handle(request, scope);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);

@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CredentialsFileTest {
 
@@ -45,6 +48,29 @@ class CredentialsFileTest {
     assertEquals("profile a: aws_account_id must be 12 digits, not 12", assertThrows(IllegalArgumentException.class,
         () -> CredentialsFile.parse("[a]\naws_access_key_id=K\naws_secret_access_key=1\naws_account_id=12\n",
             "000000000000")).getMessage());
+  }
+
+  @Test
+  void a_profile_takes_an_identity_policy_inline_or_from_a_file_beside_the_credentials(@TempDir Path dir)
+      throws Exception {
+    String policy = "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"kinesis:Get*\",\"Resource\":\"*\"}}";
+    Files.writeString(dir.resolve("reader.json"), policy);
+    Map<String, CredentialsFile.Principal> keys = CredentialsFile.parse("[inline]\naws_access_key_id=K1\n"
+        + "aws_secret_access_key=1\nmillrace_policy = " + policy + "\n[file]\naws_access_key_id=K2\n"
+        + "aws_secret_access_key=2\nmillrace_policy_file = reader.json\n", "000000000000", dir);
+    assertEquals(Policy.parse(policy, Policy.Kind.IDENTITY), keys.get("K1").policy());
+    assertEquals(Policy.parse(policy, Policy.Kind.IDENTITY), keys.get("K2").policy());
+    assertEquals("arn:aws:iam::000000000000:user/file", keys.get("K2").arn());
+
+    assertEquals("profile p: policy file " + dir.resolve("none.json") + " cannot be read: " + dir.resolve(
+        "none.json"), assertThrows(IllegalArgumentException.class, () -> CredentialsFile.parse("[p]\n"
+        + "aws_access_key_id=K\naws_secret_access_key=1\nmillrace_policy_file=none.json\n", "000000000000", dir))
+        .getMessage());
+    assertEquals("profile p: statement 1 has a Principal, which an identity policy does not have: its principal "
+        + "is the profile it belongs to", assertThrows(IllegalArgumentException.class, () -> CredentialsFile.parse(
+        "[p]\naws_access_key_id=K\naws_secret_access_key=1\nmillrace_policy={\"Statement\":{\"Effect\":"
+        + "\"Allow\",\"Principal\":\"*\",\"Action\":\"*\",\"Resource\":\"*\"}}\n", "000000000000", dir))
+        .getMessage());
   }
 
   @Test

@@ -1,0 +1,89 @@
+package io.millrace.api.auth;
+
+import io.millrace.error.KinesisException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Decides whether a verified caller may perform an action on a resource, in IAM's order: an explicit deny in the
+ * caller's identity policy or in the resource's policy wins; then, within one account, an allow in either suffices
+ * (a resource policy naming only the account delegates to identity policies), while across accounts both must allow.
+ * A caller without an identity policy is its account's root: everything in its account is allowed.
+ *
+ * <p>Thread-safe. Resource policies are parsed once per distinct text (a bounded cache).
+ */
+public final class Authorizer {
+
+  /** Callers are only checked against their identity policies: the service keeps no resource policies. */
+  public static final Authorizer IDENTITY_ONLY = new Authorizer(arn -> Optional.empty());
+
+  private static final int PARSED_POLICIES = 1024;
+
+  private final Function<String, Optional<String>> resourcePolicies;
+  private final Map<String, Optional<Policy>> parsed = new ConcurrentHashMap<>();
+
+  /** @param resourcePolicies the resource policy document stored for an ARN, if any */
+  public Authorizer(Function<String, Optional<String>> resourcePolicies) {
+    this.resourcePolicies = resourcePolicies;
+  }
+
+  /**
+   * Returns if {@code caller} may perform {@code action} (e.g. {@code kinesis:PutRecord}) on {@code resource} (an
+   * ARN, or {@code *} for actions on no resource).
+   *
+   * @throws KinesisException.AccessDenied in IAM's words otherwise
+   */
+  public void check(CredentialsFile.Principal caller, String action, String resource) {
+    Policy.Effect identity = caller.policy() == null ? Policy.Effect.ALLOW
+        : caller.policy().evaluate(caller, action, resource);
+    Policy.Effect byResource = resource.equals("*") ? Policy.Effect.NONE : resourcePolicy(resource)
+        .map(p -> p.evaluate(caller, action, resource)).orElse(Policy.Effect.NONE);
+    if (identity == Policy.Effect.DENY) {
+      throw denied(caller, action, resource, "with an explicit deny in an identity-based policy");
+    }
+    if (byResource == Policy.Effect.DENY) {
+      throw denied(caller, action, resource, "with an explicit deny in a resource-based policy");
+    }
+    if (accountOf(resource, caller.account()).equals(caller.account())) {
+      if (identity != Policy.Effect.ALLOW && byResource != Policy.Effect.ALLOW) {
+        throw denied(caller, action, resource, "because no identity-based policy allows the " + action + " action");
+      }
+    } else if (byResource == Policy.Effect.NONE) {
+      throw denied(caller, action, resource, "because no resource-based policy allows the " + action + " action");
+    } else if (identity != Policy.Effect.ALLOW) {
+      throw denied(caller, action, resource, "because no identity-based policy allows the " + action + " action");
+    }
+  }
+
+  private Optional<Policy> resourcePolicy(String arn) {
+    Optional<String> text = resourcePolicies.apply(arn);
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    if (parsed.size() >= PARSED_POLICIES) {
+      parsed.clear();
+    }
+    return parsed.computeIfAbsent(text.get(), t -> {
+      try {
+        return Optional.of(Policy.parse(t, Policy.Kind.RESOURCE));
+      } catch (IllegalArgumentException e) {
+        // Stored before policies were checked at PutResourcePolicy: it allows nothing (and denies nothing).
+        return Optional.empty();
+      }
+    });
+  }
+
+  /** The account of an ARN ({@code arn:partition:service:region:account:...}), or {@code otherwise}. */
+  static String accountOf(String arn, String otherwise) {
+    String[] parts = arn.split(":", 6);
+    return parts.length == 6 && parts[4].matches("\\d{12}") ? parts[4] : otherwise;
+  }
+
+  private static KinesisException.AccessDenied denied(CredentialsFile.Principal caller, String action,
+                                                      String resource, String because) {
+    return new KinesisException.AccessDenied("User: " + caller.arn() + " is not authorized to perform: " + action
+        + (resource.equals("*") ? "" : " on resource: " + resource) + " " + because);
+  }
+}
