@@ -40,6 +40,7 @@ import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -73,6 +74,10 @@ public final class Millrace {
   private final DataDirectoryLock claim;
   private final List<String> apiDeployments = new ArrayList<>();
   private int port;
+  /** Where the API listens: the plain port, or a domain socket only the TLS port reaches when that is off. */
+  private SocketAddress apiAddress;
+  /** The domain socket's directory, removed at close; null when the API listens on a port. */
+  private Path socketDir;
   private TlsFrontend tls;
 
   private Millrace(MillraceConfig config, Vertx vertx, ControlPlane controlPlane, Firehose firehose,
@@ -215,13 +220,29 @@ public final class Millrace {
   }
 
   private HttpApiVerticle.Settings apiSettings() {
-    return new HttpApiVerticle.Settings(config.host(), port, config.maxRequestBytes(), config.defaultAccountId(),
+    return new HttpApiVerticle.Settings(apiAddress, config.maxRequestBytes(), config.defaultAccountId(),
         config.defaultRegion());
   }
 
-  /** One API verticle per event loop. The first binds the port alone, so a port in use fails once and plainly. */
+  /**
+   * One API verticle per event loop. The first binds the port alone, so a port in use fails once and plainly. With
+   * the plain port off ({@code port: -1}), they listen on a Unix domain socket in a directory only this user may
+   * enter, which only the TLS port forwards to.
+   */
   private Future<Void> deployApi(java.util.function.Supplier<HttpApiVerticle> verticles) {
     port = config.port() == 0 ? Startup.freePort() : config.port();
+    Future<SocketAddress> address = port >= 0 ? Future.succeededFuture(SocketAddress.inetSocketAddress(port,
+        config.host())) : vertx.executeBlocking(() -> {
+          socketDir = java.nio.file.Files.createTempDirectory("millrace-api"); // rwx------
+          return SocketAddress.domainSocketAddress(socketDir.resolve("api.sock").toString());
+        });
+    return address.compose(bound -> {
+      apiAddress = bound;
+      return deployApi(verticles, bound);
+    });
+  }
+
+  private Future<Void> deployApi(java.util.function.Supplier<HttpApiVerticle> verticles, SocketAddress bound) {
     DeploymentOptions onEventLoop = new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP);
     return vertx.deployVerticle(verticles.get(), onEventLoop).onSuccess(apiDeployments::add).compose(first -> {
       List<Future<String>> rest = new ArrayList<>();
@@ -232,7 +253,8 @@ public final class Millrace {
     }).recover(e -> Future.failedFuture(e instanceof java.net.BindException
         ? Startup.portInUse(config.host(), port, e) : e))
         .compose(v -> config.tlsPort() < 0 ? Future.<Void>succeededFuture()
-            : TlsFrontend.start(vertx, config.host(), config.tlsPort(), port, config.tlsCertFile(),
+            : TlsFrontend.start(vertx, config.host(), config.tlsPort(), bound.isDomainSocket() ? bound
+                : SocketAddress.inetSocketAddress(port, "127.0.0.1"), config.tlsCertFile(),
                 config.tlsKeyFile()).onSuccess(t -> tls = t).recover(e -> Future.failedFuture(
                     e instanceof java.net.BindException ? Startup.portInUse(config.host(), config.tlsPort(), e) : e))
                 .mapEmpty());
@@ -275,6 +297,7 @@ public final class Millrace {
     }
   }
 
+  /** The plain port bound, or -1 when it is off. */
   public int port() {
     return port;
   }
@@ -318,6 +341,18 @@ public final class Millrace {
       analytics.close(); // the applications' JVMs stop; their status stays for the next start
       return null;
     })).transform(v -> vertx.close()).andThen(ar -> firehose.close())
-        .andThen(ar -> release(claim));
+        .andThen(ar -> removeSocketDir()).andThen(ar -> release(claim));
+  }
+
+  /** Removes the domain socket and its directory (after Vert.x has closed: blocking is fine then). */
+  private void removeSocketDir() {
+    if (socketDir != null) {
+      try {
+        java.nio.file.Files.deleteIfExists(socketDir.resolve("api.sock"));
+        java.nio.file.Files.deleteIfExists(socketDir);
+      } catch (IOException e) {
+        LOG.warn("Could not remove the API's socket directory {}: {}", socketDir, e.getMessage());
+      }
+    }
   }
 }

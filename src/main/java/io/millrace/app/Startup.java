@@ -45,7 +45,7 @@ final class Startup {
    * bind later still reports a port taken meanwhile.
    */
   static void requirePortFree(MillraceConfig config) {
-    if (config.port() == 0) {
+    if (config.port() <= 0) {
       return;
     }
     try (ServerSocket probe = new ServerSocket()) {

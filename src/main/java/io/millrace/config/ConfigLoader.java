@@ -151,6 +151,10 @@ public final class ConfigLoader {
     for (Setting s : SETTINGS) {
       check(s, v.get(s.name()).trim());
     }
+    if (v.get("port").trim().equals("-1") && v.get("tlsPort").trim().equals("-1")) {
+      throw new ConfigException("Setting port is -1 (no plain port) and tlsPort is -1 (no TLS port): the server "
+          + "would listen nowhere. Give a tlsPort (e.g. --tls-port 4568) or a port.");
+    }
     return new MillraceConfig(
         v.get("host").trim(),
         Integer.parseInt(v.get("port").trim()),
@@ -311,7 +315,9 @@ public final class ConfigLoader {
       case HOST -> { if (value.isEmpty()) problems.add("must not be empty"); }
       case PORT -> {
         long p = parse(s, value);
-        if (p < 0 || p > 65535) problems.add("must be a port number between 0 and 65535 (0 picks a free port)");
+        if (p < -1 || p > 65535) {
+          problems.add("must be a port number between 0 and 65535 (0 picks a free port), or -1 for none");
+        }
       }
       case PATH -> { if (value.isEmpty()) problems.add("must be a directory path"); }
       case BOOL -> {

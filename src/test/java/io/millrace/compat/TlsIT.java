@@ -3,10 +3,14 @@ package io.millrace.compat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.millrace.compat.FanOutIT.Counting;
+import io.millrace.grpc.v1.CreateStreamRequest;
+import io.millrace.grpc.v1.ListStreamsRequest;
+import io.millrace.testing.GrpcClients;
 import io.millrace.testing.TestServer;
 import io.vertx.core.net.SelfSignedCertificate;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -29,7 +33,7 @@ import software.amazon.awssdk.utils.AttributeMap;
 /**
  * The TLS port ({@code tlsPort}) with the self-signed certificate made at start: the AWS SDK for Java v2's default
  * async client (HTTP/2 right after the handshake, no ALPN) including SubscribeToShard, and its synchronous client
- * (HTTP/1.1), on the same server as the plain port.
+ * (HTTP/1.1), on the same server as the plain port; gRPC over TLS; and a server whose plain port is off.
  */
 @Timeout(60)
 class TlsIT {
@@ -85,6 +89,30 @@ class TlsIT {
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
         .httpClient(UrlConnectionHttpClient.builder().buildWithDefaults(TRUST_ALL)).build()) {
       assertEquals(0, sync.listStreams().streamNames().size());
+    }
+  }
+
+  @Test
+  void grpc_is_served_over_tls_negotiated_by_alpn() {
+    try (GrpcClients grpc = GrpcClients.overTls(endpoint)) {
+      GrpcClients.await(grpc.millrace().createStream(CreateStreamRequest.newBuilder().setName("grpc-tls")
+          .setShardCount(1).build()));
+      assertEquals(List.of("grpc-tls"), GrpcClients.await(grpc.millrace().listStreams(
+          ListStreamsRequest.getDefaultInstance())).getStreamsList().stream().map(s -> s.getName()).toList());
+    }
+  }
+
+  @Test
+  void with_the_plain_port_off_the_api_is_served_over_tls_only() {
+    server.close();
+    server = TestServer.start(Map.of("port", "-1", "tlsPort", "0"));
+    assertEquals(-1, server.millrace().port());
+    URI tlsOnly = URI.create("https://127.0.0.1:" + server.millrace().tlsPort());
+    try (KinesisClient sync = KinesisClient.builder().endpointOverride(tlsOnly).region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
+        .httpClient(UrlConnectionHttpClient.builder().buildWithDefaults(TRUST_ALL)).build()) {
+      sync.createStream(b -> b.streamName("tls-only").shardCount(1));
+      assertEquals(List.of("tls-only"), sync.listStreams().streamNames());
     }
   }
 }

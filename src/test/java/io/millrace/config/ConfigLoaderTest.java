@@ -94,6 +94,15 @@ class ConfigLoaderTest {
     assertRefused("shardLimit", "0", "between 1 and");
     assertRefused("inMemory", "yes", "true or false");
     assertRefused("tailCacheBytesPerShard", "-1", "0 or more");
+    assertRefused("port", "-2", "or -1 for none");
+  }
+
+  @Test
+  void the_plain_port_may_be_off_only_when_the_tls_port_is_on() {
+    assertEquals(-1, ConfigLoader.fromValues(Map.of("port", "-1", "tlsPort", "4568")).port());
+    assertEquals("Setting port is -1 (no plain port) and tlsPort is -1 (no TLS port): the server would listen "
+        + "nowhere. Give a tlsPort (e.g. --tls-port 4568) or a port.", assertThrows(ConfigException.class,
+        () -> ConfigLoader.fromValues(Map.of("port", "-1"))).getMessage());
   }
 
   @Test

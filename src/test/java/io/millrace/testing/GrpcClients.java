@@ -38,6 +38,17 @@ public final class GrpcClients implements AutoCloseable {
     this.server = SocketAddress.inetSocketAddress(endpoint.getPort(), endpoint.getHost());
   }
 
+  private GrpcClients(URI endpoint, io.vertx.core.http.HttpClientOptions http) {
+    this.client = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(MAX_MESSAGE_BYTES), http);
+    this.server = SocketAddress.inetSocketAddress(endpoint.getPort(), endpoint.getHost());
+  }
+
+  /** Clients of a TLS port ({@code https://...}), trusting any certificate, HTTP/2 negotiated by ALPN. */
+  public static GrpcClients overTls(URI endpoint) {
+    return new GrpcClients(endpoint, new io.vertx.core.http.HttpClientOptions().setSsl(true).setTrustAll(true)
+        .setVerifyHost(false).setUseAlpn(true).setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2));
+  }
+
   /** The generated stub. */
   public MillraceGrpcClient millrace() {
     return MillraceGrpcClient.create(client, server);

@@ -21,6 +21,7 @@ import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
@@ -69,7 +70,7 @@ public final class HttpApiVerticle extends VerticleBase {
    * Where to listen and what a request may be: host and port, the largest body, and the account and region used
    * when a request's credential scope does not give them.
    */
-  public record Settings(String host, int port, long maxRequestBytes, String defaultAccount, String defaultRegion) {}
+  public record Settings(SocketAddress address, long maxRequestBytes, String defaultAccount, String defaultRegion) {}
 
   /** What SubscribeToShard needs: the control plane and data plane, the shared leases, timing and statistics. */
   public record Fanout(ControlPlane controlPlane, DataPlane data, SubscriptionLeases leases,
@@ -122,8 +123,7 @@ public final class HttpApiVerticle extends VerticleBase {
         .end("{\"status\":\"UP\"}"));
     pages.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", METRICS_CONTENT_TYPE)
         .end(metrics.get()));
-    HttpServerOptions options = guard.apply(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
-        .setHttp2ClearTextEnabled(true).setCompressionSupported(false).setDecompressionSupported(true)
+    HttpServerOptions options = guard.apply(new HttpServerOptions().setHttp2ClearTextEnabled(true).setCompressionSupported(false).setDecompressionSupported(true)
         .setMaxHeaderSize(MAX_HEADER_BYTES).setMaxInitialLineLength(MAX_HEADER_BYTES / 2)
         .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_STREAMS_PER_CONNECTION)
             .setMaxHeaderListSize(MAX_HEADER_BYTES)));
@@ -142,7 +142,7 @@ public final class HttpApiVerticle extends VerticleBase {
             protocol.handle(request);
           }
         })
-        .listen().onSuccess(s -> server = s);
+        .listen(settings.address()).onSuccess(s -> server = s);
   }
 
   @Override

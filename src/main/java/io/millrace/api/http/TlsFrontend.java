@@ -9,6 +9,7 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SelfSignedCertificate;
+import io.vertx.core.net.SocketAddress;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,12 +35,13 @@ public final class TlsFrontend {
   }
 
   /**
-   * Listens on {@code host:port} and forwards to {@code 127.0.0.1:apiPort}.
+   * Listens on {@code host:port} and forwards to the API's listener at {@code api} (its port on loopback, or its
+   * domain socket when the plain port is off).
    *
    * @param certFile a PEM certificate (chain), or empty for a self-signed one
    * @param keyFile  its PEM private key, or empty
    */
-  public static Future<TlsFrontend> start(Vertx vertx, String host, int port, int apiPort, String certFile,
+  public static Future<TlsFrontend> start(Vertx vertx, String host, int port, SocketAddress api, String certFile,
                                           String keyFile) {
     // Making a key pair takes about a second: on a worker, never on an event loop.
     return vertx.executeBlocking(() -> certFile.isEmpty()
@@ -51,7 +53,7 @@ public final class TlsFrontend {
           NetClient upstream = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
           NetServer server = vertx.createNetServer(options);
           TlsFrontend frontend = new TlsFrontend(server, upstream);
-          server.connectHandler(client -> frontend.forward(client, apiPort));
+          server.connectHandler(client -> frontend.forward(client, api));
           return server.listen().map(s -> {
             LOG.info("TLS on {}:{} ({})", host, s.actualPort(), certFile.isEmpty() ? "a self-signed certificate"
                 : certFile);
@@ -60,16 +62,16 @@ public final class TlsFrontend {
         });
   }
 
-  private void forward(NetSocket client, int apiPort) {
+  private void forward(NetSocket client, SocketAddress api) {
     client.pause();
-    upstream.connect(apiPort, "127.0.0.1").onComplete(ar -> {
+    upstream.connect(api).onComplete(ar -> {
       if (ar.failed()) {
         client.close();
         return;
       }
-      NetSocket api = ar.result();
-      client.pipeTo(api).onComplete(done -> api.close());
-      api.pipeTo(client).onComplete(done -> client.close());
+      NetSocket listener = ar.result();
+      client.pipeTo(listener).onComplete(done -> listener.close());
+      listener.pipeTo(client).onComplete(done -> client.close());
     });
   }
 
