@@ -255,7 +255,7 @@ public final class Millrace {
         .compose(v -> config.tlsPort() < 0 ? Future.<Void>succeededFuture()
             : TlsFrontend.start(vertx, config.host(), config.tlsPort(), bound.isDomainSocket() ? bound
                 : SocketAddress.inetSocketAddress(port, "127.0.0.1"), config.tlsCertFile(),
-                config.tlsKeyFile()).onSuccess(t -> tls = t).recover(e -> Future.failedFuture(
+                config.tlsKeyFile(), config.tlsHandshakeTimeoutMillis()).onSuccess(t -> tls = t).recover(e -> Future.failedFuture(
                     e instanceof java.net.BindException ? Startup.portInUse(config.host(), config.tlsPort(), e) : e))
                 .mapEmpty());
   }

@@ -91,7 +91,8 @@ public final class ConfigLoader {
       new Setting("credentialsFile", "", Check.TEXT),
       new Setting("tlsPort", "-1", Check.TEXT),
       new Setting("tlsCertFile", "", Check.TEXT),
-      new Setting("tlsKeyFile", "", Check.TEXT));
+      new Setting("tlsKeyFile", "", Check.TEXT),
+      new Setting("tlsHandshakeTimeoutMillis", "10000", Check.POSITIVE_LONG));
 
   /** kinesalite's flag names, for people moving over. */
   private static final Map<String, String> FLAG_ALIASES = Map.of(
@@ -211,7 +212,8 @@ public final class ConfigLoader {
         v.get("credentialsFile").trim(),
         tlsPort(v.get("tlsPort").trim()),
         v.get("tlsCertFile").trim(),
-        v.get("tlsKeyFile").trim());
+        v.get("tlsKeyFile").trim(),
+        longOf(v, "tlsHandshakeTimeoutMillis"));
   }
 
   /** The TLS port: -1 (off), 0 (any free port) or a port number. */

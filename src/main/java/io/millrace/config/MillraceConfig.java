@@ -49,7 +49,8 @@ public record MillraceConfig(
     String credentialsFile,
     int tlsPort,
     String tlsCertFile,
-    String tlsKeyFile) {
+    String tlsKeyFile,
+    long tlsHandshakeTimeoutMillis) {
 
   /**
    * The Firehose settings.

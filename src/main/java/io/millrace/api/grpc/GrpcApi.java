@@ -136,6 +136,11 @@ public final class GrpcApi {
     return type != null && type.startsWith("application/grpc");
   }
 
+  /** Whether {@code request} is a call whose request is a stream of messages by design (ProduceStream). */
+  public static boolean streamsRequest(HttpServerRequest request) {
+    return accepts(request) && request.path().equals("/millrace.v1.Millrace/ProduceStream");
+  }
+
   /**
    * Serves a call. Compressed messages are refused before Vert.x reads any (it would inflate them without a bound):
    * UNIMPLEMENTED, with {@code grpc-accept-encoding: identity} telling the client to send them as they are.

@@ -63,6 +63,12 @@ final class AcceptHookTransport implements Transport {
     @Override
     public void configure(NetServerOptions options, boolean domainSocket, ServerBootstrap bootstrap) {
       base.configure(options, domainSocket, bootstrap);
+      if (options.isSsl()) {
+        // The TLS port's connections are guarded where their bytes arrive decrypted: TlsFrontend pipes each to the
+        // API's own listener, which counts it and times its requests (hooked here too, they would count twice and
+        // their encrypted bytes would be timed as requests).
+        return;
+      }
       // The listening channel's own handler runs before the bootstrap's acceptor, which registers each accepted
       // channel and adds the server's initialiser after whatever the hook added.
       bootstrap.handler(new ChannelInboundHandlerAdapter() {

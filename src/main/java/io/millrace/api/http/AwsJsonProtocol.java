@@ -292,10 +292,15 @@ final class AwsJsonProtocol {
    * Buffers the body into one array (sized by its Content-Length when given, so that it is copied once, from the
    * connection's chunks), refusing (and answering 413) as soon as it grows past the limit. Null when refused.
    */
+  /** The most a request body's buffer starts with, whatever length it declares; it grows as bytes arrive. */
+  private static final int INITIAL_BODY_BYTES = 64 * 1024;
+
   private Future<byte[]> collectBody(HttpServerRequest request, long declaredLength, WireFormat answerFormat,
                                      String requestId, String action) {
     return Future.future(promise -> {
-      Body body = new Body(declaredLength > 0 ? (int) declaredLength : 1024);
+      // Sized by the declared length only up to a bound: a declaration is a claim, and buffers sized by claims
+      // alone would let clients that send little make the server allocate much.
+      Body body = new Body(declaredLength > 0 ? (int) Math.min(declaredLength, INITIAL_BODY_BYTES) : 1024);
       boolean[] refused = {false};
       request.handler(chunk -> {
         if (refused[0]) {

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.impl.Http1xServerConnection;
@@ -36,6 +37,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       byte now and then cannot keep a connection forever. A request whose headers are still incomplete gets
  *       {@code 408 Request Timeout}; one whose body is late is cut off. The time a keep-alive connection waits
  *       between requests is not counted (the idle timeout covers it).</li>
+ *   <li><b>Request read deadline, HTTP/2</b>: the same deadline per stream, from its headers to the end of its
+ *       body ({@link #bodyDeadline}); a late stream is reset. A gRPC ProduceStream call, whose request is a stream
+ *       by design, is exempt (the idle timeout still applies).</li>
  *   <li><b>Cap</b> ({@code maxConnections}): every accepted connection counts, from its accept to its close. One
  *       beyond the cap is answered, on its first request, {@code 503 ServiceUnavailable} (which the AWS SDKs retry)
  *       and closed; it must send that request within the read deadline.</li>
@@ -133,6 +137,21 @@ public final class ConnectionGuard {
     answer.run();
     return true;
   }
+
+  /**
+   * Resets HTTP/2 stream {@code request} (CANCEL) unless its body has arrived within the request read deadline.
+   * Runs on the request's event loop.
+   */
+  void bodyDeadline(Vertx vertx, HttpServerRequest request) {
+    long timer = vertx.setTimer(limits.requestReadTimeoutMillis(), id -> {
+      timedOut.incrementAndGet();
+      request.response().reset(CANCEL);
+    });
+    request.end().onComplete(ar -> vertx.cancelTimer(timer));
+  }
+
+  /** HTTP/2's CANCEL error code. */
+  private static final long CANCEL = 0x8;
 
   /** The message of a refused request. */
   String overCapMessage() {

@@ -134,6 +134,9 @@ public final class HttpApiVerticle extends VerticleBase {
           if (guard.refused(request, () -> refuseOverCap(request))) {
             return;
           }
+          if (request.version() == HttpVersion.HTTP_2 && !GrpcApi.streamsRequest(request)) {
+            guard.bodyDeadline(vertx, request);
+          }
           if (request.method() == HttpMethod.GET && PAGES.contains(request.path())) {
             pages.handle(request);
           } else if (grpc != null && GrpcApi.accepts(request)) {

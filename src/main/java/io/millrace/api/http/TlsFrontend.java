@@ -11,6 +11,7 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.core.net.SocketAddress;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,15 +41,17 @@ public final class TlsFrontend {
    *
    * @param certFile a PEM certificate (chain), or empty for a self-signed one
    * @param keyFile  its PEM private key, or empty
+   * @param handshakeTimeoutMillis how long a connection may take to finish its handshake before it is closed
    */
   public static Future<TlsFrontend> start(Vertx vertx, String host, int port, SocketAddress api, String certFile,
-                                          String keyFile) {
+                                          String keyFile, long handshakeTimeoutMillis) {
     // Making a key pair takes about a second: on a worker, never on an event loop.
     return vertx.executeBlocking(() -> certFile.isEmpty()
         ? SelfSignedCertificate.create("localhost").keyCertOptions()
         : new PemKeyCertOptions().setCertPath(certFile).setKeyPath(keyFile)).compose(keyCert -> {
           NetServerOptions options = new NetServerOptions().setHost(host).setPort(port).setSsl(true)
-              .setKeyCertOptions(keyCert).setUseAlpn(true);
+              .setKeyCertOptions(keyCert).setUseAlpn(true)
+              .setSslHandshakeTimeout(handshakeTimeoutMillis).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
           options.getSslOptions().setApplicationLayerProtocols(List.of("h2", "http/1.1"));
           NetClient upstream = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
           NetServer server = vertx.createNetServer(options);

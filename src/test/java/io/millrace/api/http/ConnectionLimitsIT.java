@@ -200,7 +200,103 @@ class ConnectionLimitsIT {
     assertTrue(served.startsWith("HTTP/1.1 200"), served);
   }
 
+  @Test
+  @Timeout(30)
+  void a_kept_alive_tls_connection_may_wait_between_requests_longer_than_the_read_deadline() throws Exception {
+    start("requestReadTimeoutMillis", "300", "connectionIdleTimeoutMillis", "60000", "tlsPort", "0");
+    Socket s = connectTls();
+    send(s, HEALTH);
+    assertTrue(readResponseHead(s.getInputStream()).startsWith("HTTP/1.1 200"));
+    Thread.sleep(1_000); // the condition under test: time passing between two requests
+    send(s, HEALTH);
+    assertTrue(readResponseHead(s.getInputStream()).startsWith("HTTP/1.1 200"));
+  }
+
+  @Test
+  @Timeout(30)
+  void a_tls_client_that_sends_one_byte_and_stops_is_answered_408_through_tls() throws Exception {
+    start("requestReadTimeoutMillis", "500", "connectionIdleTimeoutMillis", "60000", "tlsPort", "0");
+    Socket s = connectTls();
+    send(s, "P");
+    String answer = readAll(s.getInputStream());
+    assertTrue(answer.startsWith("HTTP/1.1 408 Request Timeout"), answer);
+  }
+
+  @Test
+  @Timeout(30)
+  void a_tls_handshake_that_does_not_finish_in_time_is_cut_off() throws Exception {
+    start("tlsHandshakeTimeoutMillis", "500", "connectionIdleTimeoutMillis", "60000", "tlsPort", "0");
+    Socket s = new Socket();
+    s.setSoTimeout(15_000);
+    s.connect(new InetSocketAddress("127.0.0.1", server.millrace().tlsPort()), 5_000);
+    sockets.add(s);
+    send(s, "\u0016\u0003\u0001"); // the start of a ClientHello, and then nothing
+    assertClosedByServer(s);
+  }
+
+  @Test
+  @Timeout(30)
+  void tls_connections_count_once_toward_the_cap() throws Exception {
+    start("maxConnections", "2", "tlsPort", "0");
+    for (int i = 0; i < 2; i++) {
+      Socket s = connectTls();
+      send(s, HEALTH);
+      assertTrue(readResponseHead(s.getInputStream()).startsWith("HTTP/1.1 200"), "connection " + (i + 1));
+    }
+    Socket third = connectTls();
+    send(third, HEALTH);
+    String answer = readAll(third.getInputStream());
+    assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+  }
+
+  @Test
+  @Timeout(30)
+  void an_http2_request_whose_body_does_not_arrive_in_time_is_reset() throws Exception {
+    start("requestReadTimeoutMillis", "500", "connectionIdleTimeoutMillis", "60000");
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+          .setHttp2ClearTextUpgrade(false));
+      CompletableFuture<Throwable> reset = new CompletableFuture<>();
+      client.request(HttpMethod.POST, server.port(), "127.0.0.1", "/").onSuccess(request -> {
+        request.exceptionHandler(reset::complete);
+        request.putHeader("X-Amz-Target", "Kinesis_20131202.ListStreams")
+            .putHeader("Content-Type", "application/x-amz-json-1.1").putHeader("Content-Length", "100")
+            .write("{\"Limit\":"); // and the rest never comes
+        request.response().onFailure(reset::complete);
+      }).onFailure(reset::complete);
+      assertTrue(reset.get(10, TimeUnit.SECONDS) instanceof io.vertx.core.http.StreamResetException,
+          "the stream is reset");
+      assertEquals(1.0, metric("millrace_requests_timed_out_total"));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
   // ---- helpers ----
+
+  /** A TLS connection to the TLS port, trusting its self-signed certificate, handshake done. */
+  private Socket connectTls() throws Exception {
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+      @Override
+      public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+      @Override
+      public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+      @Override
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    }}, null);
+    javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket();
+    s.setSoTimeout(15_000);
+    s.connect(new InetSocketAddress("127.0.0.1", server.millrace().tlsPort()), 5_000);
+    sockets.add(s);
+    s.startHandshake();
+    return s;
+  }
 
   private Socket connect() throws IOException {
     Socket s = new Socket();
