@@ -25,6 +25,11 @@ public record ApplicationMeta(String account, String region, String name, String
   public static final String STOPPING = "STOPPING";
 
   public String arn() {
+    return arn(account, region, name);
+  }
+
+  /** The ARN of application {@code name} of {@code account} in {@code region}. */
+  public static String arn(String account, String region, String name) {
     return "arn:aws:kinesisanalytics:" + region + ":" + account + ":application/" + name;
   }
 

@@ -48,8 +48,11 @@ public final class Main {
       return;
     }
     Millrace millrace = server[0];
-    LOG.info("Millrace listening on http://{}:{} (HTTP/1.1 and h2c); data {} (durability {})", config.host(),
-        millrace.port(), config.inMemory() ? "in memory only" : config.dataDir().toAbsolutePath(),
+    String where = (millrace.port() < 0 ? "" : "http://" + config.host() + ":" + millrace.port()
+        + " (HTTP/1.1 and h2c)") + (millrace.port() >= 0 && millrace.tlsPort() >= 0 ? " and " : "")
+        + (millrace.tlsPort() < 0 ? "" : "https://" + config.host() + ":" + millrace.tlsPort() + " (TLS)");
+    LOG.info("Millrace listening on {}; data {} (durability {})", where,
+        config.inMemory() ? "in memory only" : config.dataDir().toAbsolutePath(),
         config.durability().name().toLowerCase(java.util.Locale.ROOT));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("Shutting down: finishing requests in flight, flushing and closing shard logs");

@@ -143,7 +143,8 @@ public final class Millrace {
           .resolve("analytics.json"), segmentIo, new FlinkRunner(Path.of(config.analyticsClasspath()),
           config.analyticsFlinkRestUrl(), analyticsWorkDir(dataDir)), clock);
       Millrace millrace = new Millrace(config, vertx, controlPlane, firehose, analytics, metrics, claim[0]);
-      List<Service> services = List.of(new Operations(controlPlane, data, signer), new FirehoseOperations(firehose),
+      Operations kinesis = new Operations(controlPlane, data, signer);
+      List<Service> services = List.of(kinesis, new FirehoseOperations(firehose, kinesis.authorizer()),
           new AnalyticsOperations(analytics));
       return controlPlane.start()
           .compose(v -> firehose.start())
@@ -156,7 +157,8 @@ public final class Millrace {
             }
           })
           .onSuccess(v -> scaler.start())
-          .compose(v -> millrace.describeClaim()).map(millrace);
+          .compose(v -> millrace.describeClaim()).map(millrace)
+          .onFailure(e -> millrace.removeSocketDir());
     }).onFailure(e -> vertx.close().onComplete(v -> release(claim[0])));
   }
 
@@ -250,8 +252,11 @@ public final class Millrace {
         rest.add(vertx.deployVerticle(verticles.get(), onEventLoop).onSuccess(apiDeployments::add));
       }
       return Future.all(rest);
-    }).recover(e -> Future.failedFuture(e instanceof java.net.BindException
-        ? Startup.portInUse(config.host(), port, e) : e))
+    }).recover(e -> Future.failedFuture(e instanceof java.net.BindException && bound.isInetSocket()
+        ? Startup.portInUse(config.host(), port, e) : e instanceof java.net.BindException
+        ? new StartRefusedException("Cannot listen on the API's socket " + bound.path() + " (" + e.getMessage()
+        + "); with port -1 it is made under java.io.tmpdir, whose path must be short (about 100 characters).")
+        : e))
         .compose(v -> config.tlsPort() < 0 ? Future.<Void>succeededFuture()
             : TlsFrontend.start(vertx, config.host(), config.tlsPort(), bound.isDomainSocket() ? bound
                 : SocketAddress.inetSocketAddress(port, "127.0.0.1"), config.tlsCertFile(),
@@ -344,7 +349,10 @@ public final class Millrace {
         .andThen(ar -> removeSocketDir()).andThen(ar -> release(claim));
   }
 
-  /** Removes the domain socket and its directory (after Vert.x has closed: blocking is fine then). */
+  /**
+   * Removes the domain socket and its directory. Blocking, but brief and only at a stop or a failed start (after
+   * Vert.x has closed, or as the start gives up).
+   */
   private void removeSocketDir() {
     if (socketDir != null) {
       try {

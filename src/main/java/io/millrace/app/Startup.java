@@ -29,7 +29,8 @@ final class Startup {
   /** How this server describes itself in the lock file. */
   static String holder(int port) {
     return "pid " + ProcessHandle.current().pid() + " on " + hostName() + ", port "
-        + (port == 0 ? "not yet bound" : String.valueOf(port)) + ", started " + Instant.now();
+        + (port == 0 ? "not yet bound" : port < 0 ? "none (TLS only)" : String.valueOf(port)) + ", started "
+        + Instant.now();
   }
 
   private static String hostName() {

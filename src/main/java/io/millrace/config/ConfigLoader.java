@@ -152,7 +152,7 @@ public final class ConfigLoader {
     for (Setting s : SETTINGS) {
       check(s, v.get(s.name()).trim());
     }
-    if (v.get("port").trim().equals("-1") && v.get("tlsPort").trim().equals("-1")) {
+    if (Integer.parseInt(v.get("port").trim()) == -1 && tlsPort(v.get("tlsPort").trim()) == -1) {
       throw new ConfigException("Setting port is -1 (no plain port) and tlsPort is -1 (no TLS port): the server "
           + "would listen nowhere. Give a tlsPort (e.g. --tls-port 4568) or a port.");
     }

@@ -114,8 +114,10 @@ public final class Metadata {
       changed = true;
     }
 
+    /** Removes a consumer, and its resource policy with it. */
     public void removeConsumer(String arn) {
       changed |= consumers.remove(arn) != null;
+      changed |= policies.remove(arn) != null;
     }
 
     public void putPolicy(String arn, String policy) {

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.millrace.compat.FanOutIT.Counting;
 import io.millrace.grpc.v1.ListStreamsRequest;
 import io.millrace.grpc.v1.MillraceGrpcClient;
+import io.millrace.grpc.v1.StreamRef;
+import io.millrace.grpc.v1.TagStreamRequest;
 import io.millrace.testing.GrpcClients;
 import io.millrace.testing.KinesisClients;
 import io.millrace.testing.Poll;
@@ -29,7 +31,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.firehose.FirehoseClient;
+import software.amazon.awssdk.services.firehose.model.DeliveryStreamType;
+import software.amazon.awssdk.services.firehose.model.FirehoseException;
+import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.KinesisException;
@@ -51,6 +60,7 @@ class AuthorizationIT {
   private static final AwsCredentials WRITER = AwsBasicCredentials.create("AKIDWRITER", "secret-writer");
   private static final AwsCredentials READER = AwsBasicCredentials.create("AKIDREADER", "secret-reader");
   private static final AwsCredentials OUTSIDER = AwsBasicCredentials.create("AKIDOUTSIDER", "secret-outsider");
+  private static final AwsCredentials SCOPED = AwsBasicCredentials.create("AKIDSCOPED", "secret-scoped");
   private static final String ORDERS = "arn:aws:kinesis:us-east-1:" + ACCOUNT + ":stream/orders";
   private static final String AUDIT = "arn:aws:kinesis:us-east-1:" + ACCOUNT + ":stream/audit";
   private static final String WRITES_ORDERS = """
@@ -89,6 +99,14 @@ class AuthorizationIT {
         millrace_policy = {"Statement": [{"Effect": "Allow", "Action": "kinesis:*", "Resource": "*"}, \
         {"Effect": "Deny", "Action": "kinesis:SubscribeToShard", \
         "Resource": "arn:aws:kinesis:*:*:stream/*/consumer/blocked:*"}]}
+
+        [scoped]
+        aws_access_key_id = AKIDSCOPED
+        aws_secret_access_key = secret-scoped
+        aws_account_id = 123456789012
+        millrace_policy = {"Statement": [{"Effect": "Allow", "Action": ["kinesis:ListShards", "kinesis:CreateStream", \
+        "kinesis:ListTagsForResource", "kinesis:AddTagsToStream", "firehose:*"], \
+        "Resource": ["arn:aws:kinesis:*:123456789012:stream/orders*", "arn:aws:firehose:*:*:*"]}]}
 
         [outsider]
         aws_access_key_id = AKIDOUTSIDER
@@ -276,5 +294,67 @@ class AuthorizationIT {
     assertEquals(254, cli.exitValue(), err);
     assertTrue(err.contains("An error occurred (AccessDeniedException) when calling the ListStreams operation: User: "
         + "arn:aws:iam::123456789012:user/writer is not authorized to perform: kinesis:ListStreams"), err);
+  }
+
+  @Test
+  void every_action_is_checked_against_the_stream_it_touches_however_the_request_names_it() {
+    KinesisClient admin = kinesis(ADMIN);
+    KinesisClient scoped = kinesis(SCOPED);
+    admin.createStream(b -> b.streamName("orders-wide").shardCount(3));
+    ListShardsResponse first = scoped.listShards(b -> b.streamName("orders-wide").maxResults(1));
+    assertEquals("shardId-000000000001", scoped.listShards(b -> b.nextToken(first.nextToken())).shards().get(0)
+        .shardId(), "a NextToken continues on the stream it came from, which the policy allows");
+    admin.createStream(b -> b.streamName("audit-wide").shardCount(3));
+    String auditToken = admin.listShards(b -> b.streamName("audit-wide").maxResults(1)).nextToken();
+    assertTrue(denied(() -> scoped.listShards(b -> b.nextToken(auditToken))).contains(
+        "kinesis:ListShards on resource: arn:aws:kinesis:us-east-1:123456789012:stream/audit-wide "));
+
+    scoped.createStream(b -> b.streamName("orders-more").shardCount(1));
+    assertTrue(denied(() -> scoped.createStream(b -> b.streamName("elsewhere").shardCount(1))).contains(
+        "kinesis:CreateStream on resource: arn:aws:kinesis:us-east-1:123456789012:stream/elsewhere "));
+    scoped.listTagsForResource(b -> b.resourceARN(ORDERS));
+    denied(() -> scoped.listTagsForResource(b -> b.resourceARN(AUDIT)));
+    assertTrue(denied(() -> kinesis(OUTSIDER).tagResource(b -> b.resourceARN(ORDERS).tags(Map.of("by", "outsider"))))
+        .endsWith("because no resource-based policy allows the kinesis:TagResource action"));
+    assertEquals(Map.of(), admin.listTagsForResource(b -> b.resourceARN(ORDERS)).tags().stream()
+        .collect(java.util.stream.Collectors.toMap(t -> t.key(), t -> t.value())));
+  }
+
+  @Test
+  void a_delivery_stream_may_read_only_a_source_stream_its_creator_may_read() {
+    try (FirehoseClient firehose = FirehoseClient.builder().endpointOverride(server.endpoint())
+        .region(Region.US_EAST_1).credentialsProvider(StaticCredentialsProvider.create(SCOPED))
+        .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())).build()) {
+      FirehoseException e = assertThrows(FirehoseException.class, () -> firehose.createDeliveryStream(b -> b
+          .deliveryStreamName("copy-of-orders").deliveryStreamType(DeliveryStreamType.KINESIS_STREAM_AS_SOURCE)
+          .kinesisStreamSourceConfiguration(k -> k.kinesisStreamARN(ORDERS)
+              .roleARN("arn:aws:iam::123456789012:role/firehose"))
+          .extendedS3DestinationConfiguration(d -> d.bucketARN("arn:aws:s3:::copies")
+              .roleARN("arn:aws:iam::123456789012:role/firehose"))));
+      assertEquals("AccessDeniedException", e.awsErrorDetails().errorCode());
+      assertEquals("User: arn:aws:iam::123456789012:user/scoped is not authorized to perform: kinesis:DescribeStream "
+          + "on resource: " + ORDERS + " because no identity-based policy allows the kinesis:DescribeStream action",
+          e.awsErrorDetails().errorMessage());
+      assertThrows(software.amazon.awssdk.services.firehose.model.ResourceNotFoundException.class,
+          () -> firehose.describeDeliveryStream(b -> b.deliveryStreamName("copy-of-orders")), "nothing was created");
+    }
+  }
+
+  @Test
+  void a_grpc_tag_stream_the_caller_may_not_answer_leaves_the_tags_unchanged() {
+    TagStreamRequest request = TagStreamRequest.newBuilder().setStream(StreamRef.newBuilder().setName("orders"))
+        .putTags("team", "scoped").build();
+    try (GrpcClients grpc = new GrpcClients(server.endpoint())) {
+      String status = GrpcClients.await(grpc.client().request(grpc.server(), MillraceGrpcClient.TagStream)
+          .compose(call -> {
+            GrpcClients.sign(call, SCOPED, server.endpoint(), "/millrace.v1.Millrace/TagStream",
+                request.toByteArray());
+            return call.end(request).compose(v -> call.response())
+                .compose(response -> response.last().transform(ar -> Future.succeededFuture(
+                    response.status().name())));
+          }));
+      assertEquals("PERMISSION_DENIED", status);
+    }
+    assertEquals(List.of(), kinesis(ADMIN).listTagsForStream(b -> b.streamName("orders")).tags());
   }
 }

@@ -62,6 +62,18 @@ public final class AnalyticsOperations implements Service {
     return "kinesisanalytics";
   }
 
+  /** The application a request names; {@code *} for ListApplications. */
+  @Override
+  public String resourceOf(String action, Validated request, RequestScope scope) {
+    String name = request instanceof ApplicationScoped r ? r.applicationName() : null;
+    return name == null ? "*" : ApplicationMeta.arn(scope.account(), scope.region(), name);
+  }
+
+  /** A request about one application, named by its ApplicationName. */
+  public interface ApplicationScoped {
+    String applicationName();
+  }
+
   @Override
   public Operation<?, ?> find(String action) {
     return operations.find(action);
@@ -120,7 +132,7 @@ public final class AnalyticsOperations implements Service {
                                          String runtimeEnvironment, String serviceExecutionRole,
                                          ApplicationConfiguration applicationConfiguration,
                                          JsonNode cloudWatchLoggingOptions, JsonNode tags, String applicationMode)
-      implements Validated {
+      implements Validated, ApplicationScoped {
     @Override
     public void validate(Validator v) {
       name(v, applicationName);
@@ -145,28 +157,28 @@ public final class AnalyticsOperations implements Service {
   }
 
   public record ApplicationNameRequest(String applicationName, Boolean includeAdditionalDetails)
-      implements Validated {
+      implements Validated, ApplicationScoped {
     @Override
     public void validate(Validator v) {
       name(v, applicationName);
     }
   }
 
-  public record StartApplicationRequest(String applicationName, JsonNode runConfiguration) implements Validated {
+  public record StartApplicationRequest(String applicationName, JsonNode runConfiguration) implements Validated, ApplicationScoped {
     @Override
     public void validate(Validator v) {
       name(v, applicationName);
     }
   }
 
-  public record StopApplicationRequest(String applicationName, Boolean force) implements Validated {
+  public record StopApplicationRequest(String applicationName, Boolean force) implements Validated, ApplicationScoped {
     @Override
     public void validate(Validator v) {
       name(v, applicationName);
     }
   }
 
-  public record DeleteApplicationRequest(String applicationName, Instant createTimestamp) implements Validated {
+  public record DeleteApplicationRequest(String applicationName, Instant createTimestamp) implements Validated, ApplicationScoped {
     @Override
     public void validate(Validator v) {
       name(v, applicationName);

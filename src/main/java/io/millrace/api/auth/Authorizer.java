@@ -5,6 +5,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides whether a verified caller may perform an action on a resource, in IAM's order: an explicit deny in the
@@ -19,9 +21,11 @@ public final class Authorizer {
   /** Callers are only checked against their identity policies: the service keeps no resource policies. */
   public static final Authorizer IDENTITY_ONLY = new Authorizer(arn -> Optional.empty());
 
+  private static final Logger LOG = LoggerFactory.getLogger(Authorizer.class);
   private static final int PARSED_POLICIES = 1024;
 
   private final Function<String, Optional<String>> resourcePolicies;
+  /** Stored resource policies by text: the policy, or null for one that no longer reads as a policy. */
   private final Map<String, Optional<Policy>> parsed = new ConcurrentHashMap<>();
 
   /** @param resourcePolicies the resource policy document stored for an ARN, if any */
@@ -38,8 +42,7 @@ public final class Authorizer {
   public void check(CredentialsFile.Principal caller, String action, String resource) {
     Policy.Effect identity = caller.policy() == null ? Policy.Effect.ALLOW
         : caller.policy().evaluate(caller, action, resource);
-    Policy.Effect byResource = resource.equals("*") ? Policy.Effect.NONE : resourcePolicy(resource)
-        .map(p -> p.evaluate(caller, action, resource)).orElse(Policy.Effect.NONE);
+    Policy.Effect byResource = resource.equals("*") ? Policy.Effect.NONE : byResourcePolicy(caller, action, resource);
     if (identity == Policy.Effect.DENY) {
       throw denied(caller, action, resource, "with an explicit deny in an identity-based policy");
     }
@@ -57,22 +60,33 @@ public final class Authorizer {
     }
   }
 
-  private Optional<Policy> resourcePolicy(String arn) {
-    Optional<String> text = resourcePolicies.apply(arn);
+  /**
+   * What the resource's stored policy says. One that no longer reads as a policy (stored before policies were checked
+   * at PutResourcePolicy, e.g. with a Condition) denies everyone but the resource account's root, who may replace or
+   * delete it: it may have held denies, and dropping them silently would let in whom they kept out.
+   */
+  private Policy.Effect byResourcePolicy(CredentialsFile.Principal caller, String action, String resource) {
+    Optional<String> text = resourcePolicies.apply(resource);
     if (text.isEmpty()) {
-      return Optional.empty();
+      return Policy.Effect.NONE;
     }
     if (parsed.size() >= PARSED_POLICIES) {
       parsed.clear();
     }
-    return parsed.computeIfAbsent(text.get(), t -> {
+    Optional<Policy> policy = parsed.computeIfAbsent(text.get(), t -> {
       try {
         return Optional.of(Policy.parse(t, Policy.Kind.RESOURCE));
       } catch (IllegalArgumentException e) {
-        // Stored before policies were checked at PutResourcePolicy: it allows nothing (and denies nothing).
+        LOG.warn("The resource policy of {} cannot be enforced ({}); it denies every caller but the account's root "
+            + "until it is replaced or deleted", resource, e.getMessage());
         return Optional.empty();
       }
     });
+    if (policy.isPresent()) {
+      return policy.get().evaluate(caller, action, resource);
+    }
+    boolean owner = caller.policy() == null && caller.account().equals(accountOf(resource, caller.account()));
+    return owner ? Policy.Effect.NONE : Policy.Effect.DENY;
   }
 
   /** The account of an ARN ({@code arn:partition:service:region:account:...}), or {@code otherwise}. */

@@ -105,6 +105,13 @@ public final class CredentialsFile {
   }
 
   private static Policy policy(String profile, Map<String, String> settings, Path directory) {
+    for (String key : settings.keySet()) {
+      if (key.startsWith("millrace_") && !key.equals("millrace_policy") && !key.equals("millrace_policy_file")) {
+        // a misspelt policy setting would otherwise make the profile its account's root
+        throw new IllegalArgumentException("profile " + profile + ": " + key + " is not a setting; Millrace's are "
+            + "millrace_policy and millrace_policy_file");
+      }
+    }
     String inline = settings.get("millrace_policy");
     String file = settings.get("millrace_policy_file");
     if (inline != null && file != null) {

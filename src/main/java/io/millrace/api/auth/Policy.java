@@ -1,14 +1,18 @@
 package io.millrace.api.auth;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * An IAM policy document: an identity policy (what a configured principal may do) or a resource policy (who may act
@@ -36,7 +40,12 @@ public final class Policy {
     NONE
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Strict: a second document after the first, or a key given twice, would be read as something not written. */
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  /** The principals a statement may name: anyone, an account (its id or root), or an IAM user. */
+  private static final Pattern PRINCIPAL = Pattern.compile("\\*|\\d{12}|arn:aws:iam::\\d{12}:(root|user/[\\w+=,.@-]+)");
   private static final Set<String> DOCUMENT_KEYS = Set.of("Version", "Id", "Statement");
   private static final Set<String> VERSIONS = Set.of("2012-10-17", "2008-10-17");
 
@@ -162,7 +171,15 @@ public final class Policy {
       throw new IllegalArgumentException(where + ": Principal must be \"*\" or {\"AWS\": ...} naming IAM users, "
           + "account ids or account root ARNs");
     }
-    return strings(principal.get("AWS"), where);
+    List<String> named = strings(principal.get("AWS"), where);
+    for (String p : named) {
+      if (!PRINCIPAL.matcher(p).matches()) {
+        throw new IllegalArgumentException(where + ": principal " + p + " is not \"*\", a 12-digit account id, "
+            + "arn:aws:iam::<account>:root or arn:aws:iam::<account>:user/<name> (no wildcards; roles are not "
+            + "principals here)");
+      }
+    }
+    return named;
   }
 
   /** Whether the statement uses {@code not} rather than {@code key}; exactly one must be there. */

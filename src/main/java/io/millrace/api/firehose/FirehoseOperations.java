@@ -12,6 +12,7 @@ import io.millrace.api.firehose.FirehoseRequests.StopDeliveryStreamEncryptionReq
 import io.millrace.api.firehose.FirehoseRequests.TagDeliveryStreamRequest;
 import io.millrace.api.firehose.FirehoseRequests.UntagDeliveryStreamRequest;
 import io.millrace.api.firehose.FirehoseRequests.UpdateDestinationRequest;
+import io.millrace.api.auth.Authorizer;
 import io.millrace.api.model.Responses;
 import io.millrace.api.op.Operation;
 import io.millrace.api.op.OperationTable;
@@ -47,11 +48,18 @@ public final class FirehoseOperations implements Service {
   /** PutRecordBatch's limit on the data of one call, checked after the shapes' (Firehose's order). */
   static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
 
+  /** What a KinesisStreamAsSource delivery stream does to its source stream, each authorized for its creator. */
+  private static final List<String> SOURCE_READS = List.of("kinesis:DescribeStream", "kinesis:ListShards",
+      "kinesis:GetShardIterator", "kinesis:GetRecords");
+
   private final Firehose firehose;
+  private final Authorizer kinesis;
   private final OperationTable operations = new OperationTable();
 
-  public FirehoseOperations(Firehose firehose) {
+  /** @param kinesis what verified callers may do to Kinesis streams (a delivery stream reads one as its source) */
+  public FirehoseOperations(Firehose firehose, Authorizer kinesis) {
     this.firehose = firehose;
+    this.kinesis = kinesis;
     operations.add("CreateDeliveryStream", CreateDeliveryStreamRequest.class, this::create);
     operations.add("DeleteDeliveryStream", DeleteDeliveryStreamRequest.class, (r, s) ->
         firehose.registry().delete(key(s, r.deliveryStreamName())).map(Responses.Empty.INSTANCE));
@@ -163,7 +171,13 @@ public final class FirehoseOperations implements Service {
     long now = firehose.registry().clock().millis();
     KinesisSource source = kinesisSource ? new KinesisSource(r.kinesisStreamSourceConfiguration(), now) : null;
     if (source != null) {
-      firehose.requireSourceStream(source.configuration().kinesisStreamArn());
+      String sourceArn = source.configuration().kinesisStreamArn();
+      firehose.requireSourceStream(sourceArn);
+      if (scope.principal() != null) { // the delivery stream reads the source on its creator's authority
+        for (String read : SOURCE_READS) {
+          kinesis.check(scope.principal(), read, RequestScope.parseStreamArn(sourceArn).arn());
+        }
+      }
     }
     List<Tag> tags = r.tags() == null ? List.of() : r.tags();
     DeliveryStreamMeta proposed = new DeliveryStreamMeta(key, DeliveryStreamStatus.CREATING, type, now, 0, 1,

@@ -591,14 +591,29 @@ public final class GrpcApi {
   }
 
   private Future<TagsResponse> tagStream(TagStreamRequest r, RequestScope scope) {
-    return this.<Requests.AddTagsToStreamRequest, Object>call("AddTagsToStream", new Requests.AddTagsToStreamRequest(
-        name(r.getStream()), r.getTagsMap(), arn(r.getStream())), scope).compose(v -> tags(r.getStream(), scope));
+    return mayListTags(r.getStream(), scope).compose(v -> this.<Requests.AddTagsToStreamRequest, Object>call(
+        "AddTagsToStream", new Requests.AddTagsToStreamRequest(name(r.getStream()), r.getTagsMap(),
+            arn(r.getStream())), scope)).compose(v -> tags(r.getStream(), scope));
   }
 
   private Future<TagsResponse> untagStream(UntagStreamRequest r, RequestScope scope) {
-    return this.<Requests.RemoveTagsFromStreamRequest, Object>call("RemoveTagsFromStream",
-        new Requests.RemoveTagsFromStreamRequest(name(r.getStream()), List.copyOf(r.getKeysList()),
-            arn(r.getStream())), scope).compose(v -> tags(r.getStream(), scope));
+    return mayListTags(r.getStream(), scope).compose(v -> this.<Requests.RemoveTagsFromStreamRequest, Object>call(
+        "RemoveTagsFromStream", new Requests.RemoveTagsFromStreamRequest(name(r.getStream()),
+            List.copyOf(r.getKeysList()), arn(r.getStream())), scope)).compose(v -> tags(r.getStream(), scope));
+  }
+
+  /**
+   * Whether the caller may list the stream's tags, which TagStream and UntagStream answer with: asked before they
+   * change anything, so a caller who may not gets AccessDenied with the tags unchanged.
+   */
+  private Future<Void> mayListTags(StreamRef stream, RequestScope scope) {
+    try {
+      kinesis.authorize("ListTagsForStream", new Requests.ListTagsForStreamRequest(name(stream), null, null,
+          arn(stream)), scope);
+      return Future.succeededFuture();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private Future<TagsResponse> listTags(ListTagsRequest r, RequestScope scope) {

@@ -67,8 +67,9 @@ public final class HttpApiVerticle extends VerticleBase {
   private HttpServer server;
 
   /**
-   * Where to listen and what a request may be: host and port, the largest body, and the account and region used
-   * when a request's credential scope does not give them.
+   * Where to listen and what a request may be: the address (the plain port, or the domain socket the TLS port forwards
+   * to when the plain port is off), the largest body, and the account and region used when a request's credential
+   * scope does not give them.
    */
   public record Settings(SocketAddress address, long maxRequestBytes, String defaultAccount, String defaultRegion) {}
 

@@ -7,6 +7,7 @@ import io.millrace.api.model.Requests.UpdateAccountSettingsRequest;
 import io.millrace.api.model.Responses;
 import io.millrace.error.KinesisException;
 import io.millrace.stream.AccountSettings;
+import io.millrace.stream.ConsumerRegistry;
 import io.millrace.stream.StreamRegistry;
 import io.vertx.core.Future;
 import java.time.Instant;
@@ -90,16 +91,24 @@ final class AccountOps {
   }
 
   /** A resource policy names an existing stream (consumers come with enhanced fan-out). */
-  private static void requireResource(StreamRegistry registry, String arn) {
-    registry.require(TagOps.streamOf(arn));
+  /** The stream or registered consumer {@code arn} names must exist. */
+  private static void requireResource(StreamRegistry registry, ConsumerRegistry consumers, String arn) {
+    if (TagOps.isConsumer(arn)) {
+      consumers.consumer(arn).orElseThrow(() -> ConsumerRegistry.notFound(arn));
+    } else {
+      registry.require(TagOps.streamOf(arn));
+    }
   }
 
   static final class PutResourcePolicy extends BaseOperation<ResourcePolicyRequest, Responses.Empty> {
     private final StreamRegistry registry;
 
-    PutResourcePolicy(StreamRegistry registry) {
+    private final ConsumerRegistry consumers;
+
+    PutResourcePolicy(StreamRegistry registry, ConsumerRegistry consumers) {
       super("PutResourcePolicy", ResourcePolicyRequest.class);
       this.registry = registry;
+      this.consumers = consumers;
     }
 
     @Override
@@ -113,7 +122,7 @@ final class AccountOps {
         throw new KinesisException.InvalidArgument("Policy is not a resource policy Millrace can enforce: "
             + e.getMessage() + ".");
       }
-      requireResource(registry, r.resourceARN());
+      requireResource(registry, consumers, r.resourceARN());
       return registry.putPolicy(r.resourceARN(), r.policy()).map(Responses.Empty.INSTANCE);
     }
   }
@@ -122,14 +131,17 @@ final class AccountOps {
       extends BaseOperation<ResourcePolicyRequest, Responses.GetResourcePolicyResponse> {
     private final StreamRegistry registry;
 
-    GetResourcePolicy(StreamRegistry registry) {
+    private final ConsumerRegistry consumers;
+
+    GetResourcePolicy(StreamRegistry registry, ConsumerRegistry consumers) {
       super("GetResourcePolicy", ResourcePolicyRequest.class);
       this.registry = registry;
+      this.consumers = consumers;
     }
 
     @Override
     public Future<Responses.GetResourcePolicyResponse> handle(ResourcePolicyRequest r, RequestScope scope) {
-      requireResource(registry, r.resourceARN());
+      requireResource(registry, consumers, r.resourceARN());
       return Future.succeededFuture(new Responses.GetResourcePolicyResponse(
           registry.policy(r.resourceARN()).orElse("{}")));
     }
@@ -138,14 +150,17 @@ final class AccountOps {
   static final class DeleteResourcePolicy extends BaseOperation<ResourcePolicyRequest, Responses.Empty> {
     private final StreamRegistry registry;
 
-    DeleteResourcePolicy(StreamRegistry registry) {
+    private final ConsumerRegistry consumers;
+
+    DeleteResourcePolicy(StreamRegistry registry, ConsumerRegistry consumers) {
       super("DeleteResourcePolicy", ResourcePolicyRequest.class);
       this.registry = registry;
+      this.consumers = consumers;
     }
 
     @Override
     public Future<Responses.Empty> handle(ResourcePolicyRequest r, RequestScope scope) {
-      requireResource(registry, r.resourceARN());
+      requireResource(registry, consumers, r.resourceARN());
       if (registry.policy(r.resourceARN()).isEmpty()) {
         throw new KinesisException.ResourceNotFound("No resource policy found for resource " + r.resourceARN()
             + ".");
@@ -154,9 +169,9 @@ final class AccountOps {
     }
   }
 
-  static List<Operation<?, ?>> all(StreamRegistry registry) {
+  static List<Operation<?, ?>> all(StreamRegistry registry, ConsumerRegistry consumers) {
     return List.of(new DescribeLimits(registry), new DescribeAccountSettings(registry),
-        new UpdateAccountSettings(registry), new PutResourcePolicy(registry), new GetResourcePolicy(registry),
-        new DeleteResourcePolicy(registry));
+        new UpdateAccountSettings(registry), new PutResourcePolicy(registry, consumers),
+        new GetResourcePolicy(registry, consumers), new DeleteResourcePolicy(registry, consumers));
   }
 }

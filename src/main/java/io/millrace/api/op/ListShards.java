@@ -12,6 +12,7 @@ import io.millrace.stream.StreamMeta;
 import io.millrace.stream.StreamRegistry;
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
@@ -31,6 +32,20 @@ final class ListShards extends BaseOperation<ListShardsRequest, Responses.ListSh
     this.signer = signer;
   }
 
+  private static Optional<PageToken> shardsToken(String nextToken, TokenSigner signer) {
+    return PageToken.decode(nextToken, signer).filter(t -> t.scope().startsWith("shards|"));
+  }
+
+  private static StreamKey streamOf(PageToken token) {
+    String[] parts = token.scope().split("\\|", -1);
+    return new StreamKey(parts[1], parts[2], parts[3]);
+  }
+
+  /** The stream a ListShards NextToken continues the listing of, if it is one this server signed. */
+  static Optional<StreamKey> streamOf(String nextToken, TokenSigner signer) {
+    return shardsToken(nextToken, signer).map(ListShards::streamOf);
+  }
+
   @Override
   public Future<Responses.ListShardsResponse> handle(ListShardsRequest r, RequestScope scope) {
     long now = registry.clock().millis();
@@ -46,15 +61,14 @@ final class ListShards extends BaseOperation<ListShardsRequest, Responses.ListSh
           || r.streamCreationTimestamp() != null) {
         throw new KinesisException.InvalidArgument("NextToken and StreamName cannot be provided together.");
       }
-      PageToken token = PageToken.decode(r.nextToken(), signer)
-          .filter(t -> t.scope().startsWith("shards|"))
+      PageToken token = shardsToken(r.nextToken(), signer)
           .orElseThrow(() -> new KinesisException.InvalidArgument("Invalid NextToken."));
       if (now - token.issuedMillis() > PageToken.TTL_MILLIS) {
         throw new KinesisException.ExpiredNextToken("The NextToken has expired: it was issued more than "
             + PageToken.TTL_MILLIS / 1000 + " seconds ago. Call ListShards again with the stream name.");
       }
       String[] parts = token.scope().split("\\|", -1);
-      key = new StreamKey(parts[1], parts[2], parts[3]);
+      key = streamOf(token);
       long created = Long.parseLong(parts[4]);
       filterType = parts[5];
       filterShardId = parts[6].isEmpty() ? null : parts[6];

@@ -39,7 +39,7 @@ public final class Operations implements Service {
     this.authorizer = new Authorizer(streams::policy);
     List<List<Operation<?, ?>>> families = List.of(StreamOps.all(plane, signer),
         List.of(new ListShards(streams, signer)), RecordOps.all(data), TagOps.all(plane),
-        StreamSettingsOps.all(streams), ReshardOps.all(plane.resharder()), AccountOps.all(streams),
+        StreamSettingsOps.all(streams), ReshardOps.all(plane.resharder()), AccountOps.all(streams, plane.consumers()),
         ConsumerOps.all(plane, signer));
     for (List<Operation<?, ?>> family : families) {
       for (Operation<?, ?> op : family) {
@@ -77,9 +77,10 @@ public final class Operations implements Service {
 
   /**
    * The stream or consumer a request acts on, as IAM's Kinesis resource types name them: the consumer for
-   * SubscribeToShard and the consumer actions that name one, the policy's resource for the resource policy actions,
-   * the stream otherwise (a GetRecords's from its iterator); {@code *} for ListStreams and the account actions, and
-   * for a ListShards continued by NextToken alone.
+   * SubscribeToShard and the consumer actions that name one, the ARN a tag or resource policy action names, the
+   * stream otherwise (a GetRecords's from its iterator, a continued ListShards's from its NextToken); {@code *} for
+   * ListStreams and the account actions. Stream ARNs are given as the server writes them, so a policy names what the
+   * action touches.
    */
   @Override
   public String resourceOf(String action, Validated request, RequestScope scope) {
@@ -87,29 +88,51 @@ public final class Operations implements Service {
       return r.consumerARN();
     }
     if (request instanceof Requests.ResourcePolicyRequest r) {
-      return r.resourceARN();
+      return resourceArn(r.resourceARN());
+    }
+    if (request instanceof Requests.TagResourceRequest r) {
+      return resourceArn(r.resourceARN());
+    }
+    if (request instanceof Requests.UntagResourceRequest r) {
+      return resourceArn(r.resourceARN());
+    }
+    if (request instanceof Requests.ListTagsForResourceRequest r) {
+      return resourceArn(r.resourceARN());
     }
     if (request instanceof Requests.StreamConsumerRequest r) {
       if (r.consumerARN() != null || r.streamARN() == null) {
         return r.consumerARN() != null ? r.consumerARN() : "*";
       }
       StreamKey stream = RequestScope.parseStreamArn(r.streamARN());
-      return plane.consumers().consumer(stream, r.consumerName()).map(ConsumerMeta::arn).orElse(r.streamARN());
+      return plane.consumers().consumer(stream, r.consumerName()).map(ConsumerMeta::arn).orElse(stream.arn());
     }
     if (request instanceof Requests.RegisterStreamConsumerRequest r) {
-      return r.streamARN();
+      return RequestScope.parseStreamArn(r.streamARN()).arn();
     }
     if (request instanceof Requests.ListStreamConsumersRequest r) {
-      return r.streamARN();
+      return RequestScope.parseStreamArn(r.streamARN()).arn();
+    }
+    if (request instanceof Requests.CreateStreamRequest r) {
+      return new StreamKey(scope.account(), scope.region(), r.streamName()).arn();
     }
     if (request instanceof Requests.GetRecordsRequest r) {
-      return r.streamARN() != null ? r.streamARN() : ShardIterator.decode(r.shardIterator(), signer)
-          .map(it -> new StreamKey(it.account(), it.region(), it.streamName()).arn()).orElse("*");
+      return r.streamARN() != null ? RequestScope.parseStreamArn(r.streamARN()).arn()
+          : ShardIterator.decode(r.shardIterator(), signer)
+              .map(it -> new StreamKey(it.account(), it.region(), it.streamName()).arn()).orElse("*");
+    }
+    if (request instanceof Requests.ListShardsRequest r && r.nextToken() != null && r.streamName() == null
+        && r.streamARN() == null) {
+      return ListShards.streamOf(r.nextToken(), signer).map(StreamKey::arn).orElse("*");
     }
     if (request instanceof Requests.StreamScoped r && (r.streamName() != null || r.streamARN() != null)) {
       return scope.streamKey(r).arn();
     }
     return "*";
+  }
+
+  /** A stream ARN as the server writes it; a consumer's (or anything else) as given. */
+  private static String resourceArn(String arn) {
+    return TagOps.isConsumer(arn) ? arn : RequestScope.parseStreamArn(arn).arn();
   }
 
   public Set<String> names() {

@@ -19,7 +19,7 @@ public record RequestScope(String account, String region, CredentialsFile.Princi
   }
 
   private static final Pattern STREAM_ARN =
-      Pattern.compile("arn:aws[a-z-]*:kinesis:([a-z0-9-]+):(\\d{12}):stream/([a-zA-Z0-9_.-]+)");
+      Pattern.compile("arn:aws:kinesis:([a-z0-9-]+):(\\d{12}):stream/([a-zA-Z0-9_.-]+)");
 
   /**
    * The stream a request names by StreamName and/or StreamARN. With both, they must agree; an ARN may name another

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.millrace.error.KinesisException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -134,6 +135,30 @@ class AuthorizerTest {
         Policy.Kind.RESOURCE));
     assertThrows(IllegalArgumentException.class, () -> Policy.parse("[]", Policy.Kind.IDENTITY));
     assertThrows(IllegalArgumentException.class, () -> Policy.parse("{\"Statement\":[]}", Policy.Kind.IDENTITY));
+  }
+
+  @Test
+  void principals_and_documents_that_would_be_read_as_something_not_written_are_refused() {
+    for (String principal : List.of("arn:aws:iam::123456789012:user/*", "arn:aws:iam::*:root",
+        "arn:aws:iam::123456789012:role/app", "12345")) {
+      assertThrows(IllegalArgumentException.class, () -> Policy.parse(policy("{\"Effect\":\"Deny\","
+          + "\"Principal\":{\"AWS\":\"" + principal + "\"},\"Action\":\"*\",\"Resource\":\"*\"}"),
+          Policy.Kind.RESOURCE), principal);
+    }
+    String allowAll = policy(statement("Allow", "\"*\"", "*"));
+    assertThrows(IllegalArgumentException.class, () -> Policy.parse(allowAll + policy(statement("Deny", "\"*\"",
+        "*")), Policy.Kind.IDENTITY), "a second document");
+    assertThrows(IllegalArgumentException.class, () -> Policy.parse("{\"Statement\":" + statement("Deny", "\"*\"",
+        "*") + ",\"Statement\":" + statement("Allow", "\"*\"", "*") + "}", Policy.Kind.IDENTITY), "a key twice");
+  }
+
+  @Test
+  void a_stored_resource_policy_that_no_longer_reads_denies_everyone_but_the_accounts_root() {
+    resourcePolicies.put(A, "{\"Statement\":{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"*\","
+        + "\"Resource\":\"*\",\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}}");
+    CredentialsFile.Principal all = user("all", ACCOUNT, policy(statement("Allow", "\"kinesis:*\"", "*")));
+    assertTrue(refusal(all, "kinesis:GetRecords", A).endsWith(" with an explicit deny in a resource-based policy"));
+    assertDoesNotThrow(() -> authorizer.check(user("admin", ACCOUNT, null), "kinesis:DeleteResourcePolicy", A));
   }
 
   @Test

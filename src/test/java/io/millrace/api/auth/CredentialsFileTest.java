@@ -71,6 +71,10 @@ class CredentialsFileTest {
         "[p]\naws_access_key_id=K\naws_secret_access_key=1\nmillrace_policy={\"Statement\":{\"Effect\":"
         + "\"Allow\",\"Principal\":\"*\",\"Action\":\"*\",\"Resource\":\"*\"}}\n", "000000000000", dir))
         .getMessage());
+    assertEquals("profile p: millrace_polcy is not a setting; Millrace's are millrace_policy and "
+        + "millrace_policy_file", assertThrows(IllegalArgumentException.class, () -> CredentialsFile.parse(
+        "[p]\naws_access_key_id=K\naws_secret_access_key=1\nmillrace_polcy={}\n", "000000000000", dir))
+        .getMessage());
   }
 
   @Test
