@@ -50,7 +50,11 @@ public record PageToken(long issuedMillis, String scope, String position, int li
   }
 
   private static String text(ByteBuffer buf) {
-    byte[] b = new byte[buf.getShort() & 0xFFFF];
+    int length = buf.getShort() & 0xFFFF;
+    if (length > buf.remaining()) {
+      throw new BufferUnderflowException(); // allocate for what is there, not for what a length claims
+    }
+    byte[] b = new byte[length];
     buf.get(b);
     return new String(b, StandardCharsets.UTF_8);
   }

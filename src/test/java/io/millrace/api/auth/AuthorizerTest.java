@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.millrace.error.KinesisException;
+import io.millrace.testing.Property;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -159,6 +160,33 @@ class AuthorizerTest {
     CredentialsFile.Principal all = user("all", ACCOUNT, policy(statement("Allow", "\"kinesis:*\"", "*")));
     assertTrue(refusal(all, "kinesis:GetRecords", A).endsWith(" with an explicit deny in a resource-based policy"));
     assertDoesNotThrow(() -> authorizer.check(user("admin", ACCOUNT, null), "kinesis:DeleteResourcePolicy", A));
+  }
+
+  @Test
+  void a_mangled_policy_is_refused_with_a_reason_and_never_an_exception_of_another_kind() {
+    String valid = policy("{\"Sid\":\"s\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"" + ACCOUNT + "\"]},"
+        + "\"Action\":[\"kinesis:Get*\"],\"NotResource\":\"" + B + "\"}");
+    String alphabet = "{}[]\":,*? aAzZ09-/";
+    Property.forAll(g -> {
+      StringBuilder text = new StringBuilder(valid);
+      for (int i = g.intIn(1, 4); i > 0 && text.length() > 0; i--) {
+        int at = g.intIn(0, text.length() - 1);
+        if (g.bool()) {
+          text.deleteCharAt(at);
+        } else {
+          text.insert(at, alphabet.charAt(g.intIn(0, alphabet.length() - 1)));
+        }
+      }
+      return text.toString();
+    }, text -> {
+      for (Policy.Kind kind : Policy.Kind.values()) {
+        try {
+          Policy.parse(text, kind).evaluate(user("u", ACCOUNT, null), "kinesis:GetRecords", A);
+        } catch (IllegalArgumentException refused) {
+          assertFalse(refused.getMessage().isBlank());
+        }
+      }
+    });
   }
 
   @Test
