@@ -51,13 +51,19 @@ public final class ReadmeShell {
 
   /** The {@code n}th (0-based) ```bash block after {@code heading}. */
   public static String block(String readme, String heading, int n) {
+    return fenced(readme, heading, "bash", n);
+  }
+
+  /** The {@code n}th (0-based) fenced block of {@code language} (```ini, ```json, ...) after {@code heading}. */
+  public static String fenced(String readme, String heading, String language, int n) {
     int at = readme.indexOf(heading);
     assertTrue(at >= 0, "README has no " + heading);
+    String fence = "```" + language + "\n";
     int open = at;
     for (int i = 0; i <= n; i++) {
-      open = readme.indexOf("```bash\n", open);
-      assertTrue(open >= 0, "README has no bash block " + n + " after " + heading);
-      open += "```bash\n".length();
+      open = readme.indexOf(fence, open);
+      assertTrue(open >= 0, "README has no " + language + " block " + n + " after " + heading);
+      open += fence.length();
     }
     return readme.substring(open, readme.indexOf("```", open));
   }
