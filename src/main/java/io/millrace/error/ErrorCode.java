@@ -22,6 +22,8 @@ public enum ErrorCode {
   INCOMPLETE_SIGNATURE("IncompleteSignatureException", 400, false),
   INVALID_SIGNATURE("InvalidSignatureException", 400, false),
   UNRECOGNIZED_CLIENT("UnrecognizedClientException", 400, false),
+  /** Temporary credentials past their expiry (the credentials file's x_security_token_expires). */
+  EXPIRED_TOKEN("ExpiredTokenException", 400, false),
   REQUEST_ENTITY_TOO_LARGE("RequestEntityTooLargeException", 413, false),
   /** AWS's common error for a temporary refusal; the SDKs retry a 503. */
   SERVICE_UNAVAILABLE("ServiceUnavailable", 503, true),

@@ -108,7 +108,8 @@ public sealed class KinesisException extends RuntimeException
     public Authentication(ErrorCode code, String message) {
       super(code, message);
       if (code != ErrorCode.MISSING_AUTHENTICATION_TOKEN && code != ErrorCode.INCOMPLETE_SIGNATURE
-          && code != ErrorCode.INVALID_SIGNATURE && code != ErrorCode.UNRECOGNIZED_CLIENT) {
+          && code != ErrorCode.INVALID_SIGNATURE && code != ErrorCode.UNRECOGNIZED_CLIENT
+          && code != ErrorCode.EXPIRED_TOKEN) {
         throw new IllegalArgumentException("not an authentication error: " + code);
       }
     }

@@ -87,6 +87,12 @@ class SignatureVerificationIT {
         aws_access_key_id = ASIAMILLRACETMP
         aws_secret_access_key = secret-tmp
         aws_session_token = token-tmp
+
+        [expired]
+        aws_access_key_id = ASIAMILLRACEOLD
+        aws_secret_access_key = secret-old
+        aws_session_token = token-old
+        x_security_token_expires = 2020-01-01T00:00:00Z
         """);
     server = TestServer.start(Map.of("credentialsFile", file.toString(), "createStreamMillis", "0",
         "consumerCreateMillis", "0"));
@@ -163,6 +169,16 @@ class SignatureVerificationIT {
         () -> kinesis(AwsBasicCredentials.create("ASIAMILLRACETMP", "secret-tmp")).listStreams());
     refused("UnrecognizedClientException", "The security token included in the request is invalid.",
         () -> kinesis(AwsSessionCredentials.create("ASIAMILLRACETMP", "secret-tmp", "stolen")).listStreams());
+  }
+
+  @Test
+  void temporary_credentials_past_their_expiry_are_refused_as_expired() {
+    refused("ExpiredTokenException", "The security token included in the request is expired",
+        () -> kinesis(AwsSessionCredentials.create("ASIAMILLRACEOLD", "secret-old", "token-old")).listStreams());
+    refused("InvalidSignatureException", "The request signature we calculated does not match the signature you "
+        + "provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for "
+        + "details.", () -> kinesis(AwsSessionCredentials.create("ASIAMILLRACEOLD", "guessed", "token-old"))
+        .listStreams());
   }
 
   /** ListStreams signed by the AWS SDK's own signer with {@code clock}, in the header or in the query string. */

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -13,7 +16,9 @@ import java.util.Map;
  * The key pairs a server accepts, read from a file in the AWS shared-credentials format that users already keep
  * ({@code ~/.aws/credentials}): INI profiles with {@code aws_access_key_id}, {@code aws_secret_access_key}, an
  * optional {@code aws_session_token} (temporary credentials: requests must carry it) and an optional
- * {@code aws_account_id} (the account the caller acts in; the server's default account otherwise). Comments start
+ * {@code aws_account_id} (the account the caller acts in; the server's default account otherwise), and for temporary
+ * credentials an optional {@code x_security_token_expires} (ISO-8601, as saml2aws and similar tools write it), after
+ * which requests with the key answer ExpiredTokenException. Comments start
  * with {@code #} or {@code ;}. Profiles without both keys are skipped.
  *
  * <p>A profile may also carry an identity policy ({@link Policy}), inline as {@code millrace_policy = {...}} or as
@@ -27,10 +32,15 @@ public final class CredentialsFile {
 
   /** One accepted key pair and who uses it. */
   public record Principal(String profile, String accessKeyId, String secretKey, String sessionToken,
-                          String account, Policy policy) {
+                          String account, Policy policy, Instant expires) {
 
     public Principal(String profile, String accessKeyId, String secretKey, String sessionToken, String account) {
-      this(profile, accessKeyId, secretKey, sessionToken, account, null);
+      this(profile, accessKeyId, secretKey, sessionToken, account, null, null);
+    }
+
+    public Principal(String profile, String accessKeyId, String secretKey, String sessionToken, String account,
+                     Policy policy) {
+      this(profile, accessKeyId, secretKey, sessionToken, account, policy, null);
     }
 
     /** The principal's ARN, as policies and AccessDeniedException name it. */
@@ -95,13 +105,23 @@ public final class CredentialsFile {
             + account);
       }
       Principal before = byKey.put(key, new Principal(name, key, secret, token == null || token.isEmpty() ? null
-          : token, account, policy(name, settings, directory)));
+          : token, account, policy(name, settings, directory), expires(name, settings)));
       if (before != null) {
         throw new IllegalArgumentException("access key " + key + " is in profiles " + before.profile() + " and "
             + name);
       }
     });
     return byKey;
+  }
+
+  private static Instant expires(String profile, Map<String, String> settings) {
+    String value = settings.get("x_security_token_expires");
+    try {
+      return value == null || value.isEmpty() ? null : OffsetDateTime.parse(value).toInstant();
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("profile " + profile + ": x_security_token_expires must be an ISO-8601 "
+          + "time such as 2026-12-01T18:00:00Z, not " + value);
+    }
   }
 
   private static Policy policy(String profile, Map<String, String> settings, Path directory) {

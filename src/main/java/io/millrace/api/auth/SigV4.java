@@ -143,6 +143,10 @@ public final class SigV4 {
       throw invalid("The request signature we calculated does not match the signature you provided. Check your "
           + "AWS Secret Access Key and signing method. Consult the service documentation for details.");
     }
+    if (principal.expires() != null && now >= principal.expires().toEpochMilli()) {
+      throw new KinesisException.Authentication(ErrorCode.EXPIRED_TOKEN, "The security token included in the "
+          + "request is expired");
+    }
   }
 
   /** UnrecognizedClientException: the access key (or its session token) is not one the server knows. */
