@@ -74,8 +74,8 @@ public final class Millrace {
   private final DataDirectoryLock claim;
   private final List<String> apiDeployments = new ArrayList<>();
   private int port;
-  /** Where the API listens: the plain port, or a domain socket only the TLS port reaches when that is off. */
-  private SocketAddress apiAddress;
+  /** Where the API listens: the plain port (unless it is off) and the TLS port's private domain socket (if on). */
+  private List<SocketAddress> apiAddresses;
   /** The domain socket's directory, removed at close; null when the API listens on a port. */
   private Path socketDir;
   private TlsFrontend tls;
@@ -102,7 +102,7 @@ public final class Millrace {
    */
   public static Future<Millrace> start(MillraceConfig config, Clock clock, SegmentIo segmentIo) {
     ConnectionGuard connections = new ConnectionGuard(new ConnectionGuard.Limits(config.maxConnections(),
-        config.connectionIdleTimeoutMillis(), config.requestReadTimeoutMillis()));
+        config.connectionIdleTimeoutMillis(), config.requestReadTimeoutMillis(), config.maxReceivingBytes()));
     Vertx vertx = Vertx.builder().with(vertxOptions(config)).withTransport(connections.transport()).build();
     Path dataDir = config.inMemory() ? null : config.dataDir().toAbsolutePath();
     DataDirectoryLock[] claim = new DataDirectoryLock[1];
@@ -217,34 +217,48 @@ public final class Millrace {
     metrics.gauge("millrace.connections", "Open client connections", guard::openConnections);
     metrics.counter("millrace.connections.refused", "Requests answered 503 because their connection was beyond "
         + "maxConnections", guard::refusedRequests);
-    metrics.counter("millrace.requests.timed.out", "Connections cut off because a request was not read within "
-        + "requestReadTimeoutMillis", guard::timedOutRequests);
+    metrics.counter("millrace.requests.timed.out", "Connections cut off, and HTTP/2 streams reset, because a request "
+        + "was not read within requestReadTimeoutMillis", guard::timedOutRequests);
+    metrics.gauge("millrace.tls.connections", "Open connections to the TLS port (included in "
+        + "millrace_connections)", guard::openTlsConnections);
+    metrics.gauge("millrace.receiving.bytes", "Bytes of request bodies being received", guard::receivingBytes);
+    metrics.counter("millrace.requests.over.receiving.budget", "Requests answered 503 because the server was "
+        + "receiving maxReceivingBytes of requests already", guard::overBudgetRequests);
   }
 
   private HttpApiVerticle.Settings apiSettings() {
-    return new HttpApiVerticle.Settings(apiAddress, config.maxRequestBytes(), config.defaultAccountId(),
+    return new HttpApiVerticle.Settings(apiAddresses, config.maxRequestBytes(), config.defaultAccountId(),
         config.defaultRegion());
   }
 
   /**
    * One API verticle per event loop. The first binds the port alone, so a port in use fails once and plainly. With
-   * the plain port off ({@code port: -1}), they listen on a Unix domain socket in a directory only this user may
-   * enter, which only the TLS port forwards to.
+   * TLS on, they also listen on the TLS port's private socket (alone, when the plain port is off).
    */
   private Future<Void> deployApi(java.util.function.Supplier<HttpApiVerticle> verticles) {
     port = config.port() == 0 ? Startup.freePort() : config.port();
-    Future<SocketAddress> address = port >= 0 ? Future.succeededFuture(SocketAddress.inetSocketAddress(port,
-        config.host())) : vertx.executeBlocking(() -> {
-          socketDir = java.nio.file.Files.createTempDirectory("millrace-api"); // rwx------
-          return SocketAddress.domainSocketAddress(socketDir.resolve("api.sock").toString());
-        });
-    return address.compose(bound -> {
-      apiAddress = bound;
-      return deployApi(verticles, bound);
+    apiAddresses = new ArrayList<>();
+    if (port >= 0) {
+      apiAddresses.add(SocketAddress.inetSocketAddress(port, config.host()));
+    }
+    Future<SocketAddress> frontend = config.tlsPort() < 0 ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      socketDir = java.nio.file.Files.createTempDirectory("millrace-api"); // rwx------
+      return SocketAddress.domainSocketAddress(socketDir.resolve("api.sock").toString());
+    });
+    return frontend.compose(socket -> {
+      if (socket != null) {
+        apiAddresses.add(socket);
+      }
+      return deployApi(verticles, socket);
     });
   }
 
-  private Future<Void> deployApi(java.util.function.Supplier<HttpApiVerticle> verticles, SocketAddress bound) {
+  /**
+   * Deploys the API verticles on {@link #apiAddresses}, then the TLS port, which forwards to {@code socket}: a Unix
+   * domain socket in a directory only this user may enter, so the connections that arrive there are the TLS port's
+   * (the connection guard counts each once, as the TLS connection it carries).
+   */
+  private Future<Void> deployApi(java.util.function.Supplier<HttpApiVerticle> verticles, SocketAddress socket) {
     DeploymentOptions onEventLoop = new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP);
     return vertx.deployVerticle(verticles.get(), onEventLoop).onSuccess(apiDeployments::add).compose(first -> {
       List<Future<String>> rest = new ArrayList<>();
@@ -252,15 +266,15 @@ public final class Millrace {
         rest.add(vertx.deployVerticle(verticles.get(), onEventLoop).onSuccess(apiDeployments::add));
       }
       return Future.all(rest);
-    }).recover(e -> Future.failedFuture(e instanceof java.net.BindException && bound.isInetSocket()
-        ? Startup.portInUse(config.host(), port, e) : e instanceof java.net.BindException
-        ? new StartRefusedException("Cannot listen on the API's socket " + bound.path() + " (" + e.getMessage()
-        + "); with port -1 it is made under java.io.tmpdir, whose path must be short (about 100 characters).")
-        : e))
-        .compose(v -> config.tlsPort() < 0 ? Future.<Void>succeededFuture()
-            : TlsFrontend.start(vertx, config.host(), config.tlsPort(), bound.isDomainSocket() ? bound
-                : SocketAddress.inetSocketAddress(port, "127.0.0.1"), config.tlsCertFile(),
-                config.tlsKeyFile(), config.tlsHandshakeTimeoutMillis()).onSuccess(t -> tls = t).recover(e -> Future.failedFuture(
+    }).recover(e -> Future.failedFuture(!(e instanceof java.net.BindException) ? e : socket == null
+        ? Startup.portInUse(config.host(), port, e)
+        : new StartRefusedException("Cannot listen on " + (port >= 0 ? config.host() + ":" + port + " or " : "")
+            + "the TLS port's socket " + socket.path() + " (" + e.getMessage() + "). The socket is made under "
+            + "java.io.tmpdir, whose path must be short (about 100 characters).")))
+        .compose(v -> socket == null ? Future.<Void>succeededFuture()
+            : TlsFrontend.start(vertx, new TlsFrontend.Settings(config.host(), config.tlsPort(), socket,
+                config.tlsCertFile(), config.tlsKeyFile(), config.tlsHandshakeTimeoutMillis(),
+                config.connectionIdleTimeoutMillis())).onSuccess(t -> tls = t).recover(e -> Future.failedFuture(
                     e instanceof java.net.BindException ? Startup.portInUse(config.host(), config.tlsPort(), e) : e))
                 .mapEmpty());
   }

@@ -21,6 +21,7 @@ public record MillraceConfig(
     int maxConnections,
     long connectionIdleTimeoutMillis,
     long requestReadTimeoutMillis,
+    long maxReceivingBytes,
     String defaultAccountId,
     String defaultRegion,
     int shardLimit,

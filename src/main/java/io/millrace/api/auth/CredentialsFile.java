@@ -116,6 +116,10 @@ public final class CredentialsFile {
 
   private static Instant expires(String profile, Map<String, String> settings) {
     String value = settings.get("x_security_token_expires");
+    if (value != null && !value.isEmpty() && settings.get("aws_session_token") == null) {
+      throw new IllegalArgumentException("profile " + profile + " has x_security_token_expires but no "
+          + "aws_session_token: only temporary credentials expire");
+    }
     try {
       return value == null || value.isEmpty() ? null : OffsetDateTime.parse(value).toInstant();
     } catch (DateTimeParseException e) {

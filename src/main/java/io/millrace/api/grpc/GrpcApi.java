@@ -153,6 +153,11 @@ public final class GrpcApi {
           + "uncompressed (identity).");
       return;
     }
+    if (encoding == null) {
+      // Said outright: without it, Vert.x's reader stalls on a message flagged compressed and keeps buffering what
+      // follows; with it, such a message is read as it is (and refused as not a protobuf message, or decoded).
+      request.headers().set("grpc-encoding", "identity");
+    }
     RequestScope scope;
     try {
       scope = authenticate.apply(request);

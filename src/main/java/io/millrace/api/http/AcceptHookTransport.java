@@ -16,12 +16,13 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.transport.Transport;
 import java.net.SocketAddress;
 import java.util.concurrent.ThreadFactory;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * A Vert.x transport that is another one in every respect but one: each server it binds hands every accepted
- * connection to {@code onAccept} before the connection is registered and initialised, so the caller can put a first
- * handler in its pipeline. Used by {@link ConnectionGuard}; see its design note.
+ * connection to {@code onAccept} (with whether the server is a TLS one) before the connection is registered and
+ * initialised, so the caller can put a first handler in its pipeline. Used by {@link ConnectionGuard}; see its design
+ * note.
  *
  * <p>Threading: {@code onAccept} runs on the listening channel's event loop, once per accepted connection; it must be
  * quick and thread-safe.
@@ -31,7 +32,7 @@ final class AcceptHookTransport implements Transport {
   private final Transport base;
   private final io.vertx.core.spi.transport.Transport implementation;
 
-  AcceptHookTransport(Transport base, Consumer<Channel> onAccept) {
+  AcceptHookTransport(Transport base, BiConsumer<Channel, Boolean> onAccept) {
     this.base = base;
     this.implementation = new Hooked(base.implementation(), onAccept);
   }
@@ -57,25 +58,20 @@ final class AcceptHookTransport implements Transport {
   }
 
   /** The base SPI transport, with the accept hook added to each server bootstrap. */
-  private record Hooked(io.vertx.core.spi.transport.Transport base, Consumer<Channel> onAccept)
+  private record Hooked(io.vertx.core.spi.transport.Transport base, BiConsumer<Channel, Boolean> onAccept)
       implements io.vertx.core.spi.transport.Transport {
 
     @Override
     public void configure(NetServerOptions options, boolean domainSocket, ServerBootstrap bootstrap) {
       base.configure(options, domainSocket, bootstrap);
-      if (options.isSsl()) {
-        // The TLS port's connections are guarded where their bytes arrive decrypted: TlsFrontend pipes each to the
-        // API's own listener, which counts it and times its requests (hooked here too, they would count twice and
-        // their encrypted bytes would be timed as requests).
-        return;
-      }
+      boolean tls = options.isSsl();
       // The listening channel's own handler runs before the bootstrap's acceptor, which registers each accepted
       // channel and adds the server's initialiser after whatever the hook added.
       bootstrap.handler(new ChannelInboundHandlerAdapter() {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object accepted) {
           if (accepted instanceof Channel child) {
-            onAccept.accept(child);
+            onAccept.accept(child, tls);
           }
           ctx.fireChannelRead(accepted);
         }

@@ -59,13 +59,16 @@ final class AwsJsonProtocol {
   private static final String ACCESS_DENIED = "Unable to determine service/operation name to be authorized";
 
   private final Map<String, Service> services = new HashMap<>();
+  /** The server-wide budget of request body bytes being received. */
+  private final ConnectionGuard budget;
   private final Authentication authentication;
   private final long maxRequestBytes;
   private final SubscribeToShardHandler subscribeToShard;
 
   /** @param subscribeToShard serves Kinesis's SubscribeToShard, or null when the action is not served */
   AwsJsonProtocol(List<Service> services, Authentication authentication, long maxRequestBytes,
-                  SubscribeToShardHandler subscribeToShard) {
+                  SubscribeToShardHandler subscribeToShard, ConnectionGuard budget) {
+    this.budget = budget;
     services.forEach(s -> this.services.put(s.targetPrefix(), s));
     this.authentication = authentication;
     this.maxRequestBytes = maxRequestBytes;
@@ -302,6 +305,7 @@ final class AwsJsonProtocol {
       // alone would let clients that send little make the server allocate much.
       Body body = new Body(declaredLength > 0 ? (int) Math.min(declaredLength, INITIAL_BODY_BYTES) : 1024);
       boolean[] refused = {false};
+      long[] taken = {0};
       request.handler(chunk -> {
         if (refused[0]) {
           return;
@@ -313,10 +317,20 @@ final class AwsJsonProtocol {
           promise.tryComplete(null);
           return;
         }
+        if (!budget.receive(chunk.length())) {
+          refused[0] = true;
+          drainAndClose(request);
+          Answers.error(request, answerFormat, requestId, new WireError(ErrorCode.SERVICE_UNAVAILABLE,
+              budget.overBudgetMessage()));
+          promise.tryComplete(null);
+          return;
+        }
+        taken[0] += chunk.length();
         body.append(chunk);
       });
       request.endHandler(v -> promise.tryComplete(refused[0] ? null : body.bytes()));
       request.exceptionHandler(e -> promise.tryComplete(null));
+      promise.future().onComplete(done -> budget.received(taken[0]));
       request.resume();
     });
   }

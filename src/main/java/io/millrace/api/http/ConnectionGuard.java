@@ -11,13 +11,14 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.impl.Http1xServerConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.transport.Transport;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,7 +62,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ConnectionGuard {
 
   /** The limits, each configurable (see {@code conf/millrace.yaml}). */
-  public record Limits(int maxConnections, long idleTimeoutMillis, long requestReadTimeoutMillis) {}
+  public record Limits(int maxConnections, long idleTimeoutMillis, long requestReadTimeoutMillis,
+                       long maxReceivingBytes) {}
 
   private static final AttributeKey<Boolean> OVER_CAP = AttributeKey.valueOf("millrace.connectionOverCap");
   private static final AttributeKey<RequestDeadline> DEADLINE = AttributeKey.valueOf("millrace.requestDeadline");
@@ -71,8 +73,12 @@ public final class ConnectionGuard {
 
   private final Limits limits;
   private final AtomicInteger open = new AtomicInteger();
+  private final AtomicInteger tlsOpen = new AtomicInteger();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong timedOut = new AtomicLong();
+  /** Bytes of request bodies being received, all connections together. */
+  private final AtomicLong receiving = new AtomicLong();
+  private final AtomicLong overBudget = new AtomicLong();
 
   public ConnectionGuard(Limits limits) {
     this.limits = limits;
@@ -83,7 +89,36 @@ public final class ConnectionGuard {
    * {@link #accepted}.
    */
   public Transport transport() {
-    return new AcceptHookTransport(Transport.NIO, this::accepted);
+    return new AcceptHookTransport(Transport.NIO, (channel, tls) -> {
+      if (tls) {
+        acceptedTls(channel);
+      } else {
+        accepted(channel);
+      }
+    });
+  }
+
+  /**
+   * A connection to the TLS port was accepted: it counts for its whole life, and beyond the cap it is closed at once
+   * (before its handshake nothing can be answered; the SDKs retry a connection that closes). Its requests are timed
+   * where they arrive decrypted, on the API's private socket ({@link #accepted}).
+   */
+  private void acceptedTls(Channel channel) {
+    boolean overCap = open.incrementAndGet() > limits.maxConnections();
+    tlsOpen.incrementAndGet();
+    channel.closeFuture().addListener(f -> {
+      open.decrementAndGet();
+      tlsOpen.decrementAndGet();
+    });
+    if (overCap) {
+      refused.incrementAndGet();
+      channel.pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+          ctx.close(); // not before: the channel is not registered yet
+        }
+      });
+    }
   }
 
   /** {@code options} with the idle timeout set. */
@@ -94,11 +129,14 @@ public final class ConnectionGuard {
 
   /** A connection was accepted (before any byte is read): count it and give it a request read deadline. */
   private void accepted(Channel channel) {
-    boolean overCap = open.incrementAndGet() > limits.maxConnections();
-    channel.closeFuture().addListener(f -> open.decrementAndGet());
     RequestDeadline deadline = new RequestDeadline(limits.requestReadTimeoutMillis(), timedOut);
     channel.attr(DEADLINE).set(deadline);
     channel.pipeline().addFirst(START, deadline.start);
+    if (!(channel.localAddress() instanceof InetSocketAddress)) {
+      return; // the TLS port's connection, piped to the API's private socket: counted as the TLS one
+    }
+    boolean overCap = open.incrementAndGet() > limits.maxConnections();
+    channel.closeFuture().addListener(f -> open.decrementAndGet());
     if (overCap) {
       channel.attr(OVER_CAP).set(Boolean.TRUE);
       deadline.armAtAccept = true; // it must say what it wants, and hear 503, within the deadline
@@ -119,7 +157,10 @@ public final class ConnectionGuard {
       deadline.headersRead = true;
       channel.pipeline().addAfter(DECODER, END, deadline.end);
     } else {
-      deadline.cancel();
+      deadline.http2 = true;
+      if (!Boolean.TRUE.equals(channel.attr(OVER_CAP).get())) {
+        deadline.cancel(); // one over the cap keeps it: it must open a stream (and hear 503) in time, or go
+      }
       channel.pipeline().remove(START);
     }
   }
@@ -153,6 +194,41 @@ public final class ConnectionGuard {
   /** HTTP/2's CANCEL error code. */
   private static final long CANCEL = 0x8;
 
+  /**
+   * Takes {@code bytes} more of a request body being received into the server-wide budget; false (nothing taken) if
+   * that would go beyond {@code maxReceivingBytes}. What is taken is given back with {@link #received}.
+   */
+  boolean receive(long bytes) {
+    long now = receiving.addAndGet(bytes);
+    if (now > limits.maxReceivingBytes()) {
+      receiving.addAndGet(-bytes);
+      overBudget.incrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  /** Gives back {@code bytes} taken by {@link #receive} (the body was read, or given up). */
+  void received(long bytes) {
+    receiving.addAndGet(-bytes);
+  }
+
+  /** Bytes of request bodies being received now. */
+  public long receivingBytes() {
+    return receiving.get();
+  }
+
+  /** Requests refused because the server was receiving maxReceivingBytes already, since the start. */
+  public long overBudgetRequests() {
+    return overBudget.get();
+  }
+
+  /** The message of a request refused for the receiving budget. */
+  String overBudgetMessage() {
+    return "The server is receiving " + limits.maxReceivingBytes() + " bytes of requests already (setting "
+        + "maxReceivingBytes); retry shortly.";
+  }
+
   /** The message of a refused request. */
   String overCapMessage() {
     return "The server has reached its limit of " + limits.maxConnections() + " open connections (setting "
@@ -163,12 +239,17 @@ public final class ConnectionGuard {
     return open.get();
   }
 
+  /** Open connections to the TLS port (included in {@link #openConnections()}). */
+  public int openTlsConnections() {
+    return tlsOpen.get();
+  }
+
   /** Requests refused because their connection was over the cap, since the start. */
   public long refusedRequests() {
     return refused.get();
   }
 
-  /** Connections closed because a request was not read in time, since the start. */
+  /** Connections closed, and HTTP/2 streams reset, because a request was not read in time, since the start. */
   public long timedOutRequests() {
     return timedOut.get();
   }
@@ -183,6 +264,8 @@ public final class ConnectionGuard {
     private ScheduledFuture<?> timer;
     boolean headersRead;
     boolean armAtAccept;
+    /** An HTTP/2 connection: nothing can be answered in HTTP/1.1's words, it is just closed. */
+    boolean http2;
 
     final ChannelHandler start = new ChannelInboundHandlerAdapter() {
       @Override
@@ -234,7 +317,7 @@ public final class ConnectionGuard {
     private void expire(ChannelHandlerContext ctx) {
       timer = null;
       timedOut.incrementAndGet();
-      if (headersRead) {
+      if (headersRead || http2) {
         ctx.channel().close(); // the body is late and the server may be answering already: just cut it off
       } else {
         // Written from the head of the pipeline, as raw bytes: no request exists yet to answer through Vert.x.

@@ -26,6 +26,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -64,14 +65,15 @@ public final class HttpApiVerticle extends VerticleBase {
   private SubscribeToShardHandler subscribeToShard;
   private AwsJsonProtocol protocol;
   private GrpcApi grpc;
-  private HttpServer server;
+  private final List<HttpServer> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
-   * Where to listen and what a request may be: the address (the plain port, or the domain socket the TLS port forwards
-   * to when the plain port is off), the largest body, and the account and region used when a request's credential
-   * scope does not give them.
+   * Where to listen and what a request may be: the addresses (the plain port, unless it is off, and the private domain
+   * socket the TLS port forwards to, when it is on), the largest body, and the account and region used when a
+   * request's credential scope does not give them.
    */
-  public record Settings(SocketAddress address, long maxRequestBytes, String defaultAccount, String defaultRegion) {}
+  public record Settings(List<SocketAddress> addresses, long maxRequestBytes, String defaultAccount,
+                         String defaultRegion) {}
 
   /** What SubscribeToShard needs: the control plane and data plane, the shared leases, timing and statistics. */
   public record Fanout(ControlPlane controlPlane, DataPlane data, SubscriptionLeases leases,
@@ -107,7 +109,7 @@ public final class HttpApiVerticle extends VerticleBase {
   public Future<?> start() {
     SubscribeToShardHandler subscriptions = fanout == null ? null : new SubscribeToShardHandler(vertx, fanout);
     subscribeToShard = subscriptions;
-    protocol = new AwsJsonProtocol(services, authentication, settings.maxRequestBytes(), subscriptions);
+    protocol = new AwsJsonProtocol(services, authentication, settings.maxRequestBytes(), subscriptions, guard);
     Service kinesis = services.stream().filter(s -> s.targetPrefix().equals(Operations.TARGET_PREFIX)).findFirst()
         .orElse(null);
     if (kinesis != null) {
@@ -128,14 +130,25 @@ public final class HttpApiVerticle extends VerticleBase {
         .setMaxHeaderSize(MAX_HEADER_BYTES).setMaxInitialLineLength(MAX_HEADER_BYTES / 2)
         .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_STREAMS_PER_CONNECTION)
             .setMaxHeaderListSize(MAX_HEADER_BYTES)));
-    // The API (every POST) goes straight to the protocol; the router serves the server's own pages.
+    List<Future<HttpServer>> listening = new ArrayList<>();
+    for (SocketAddress address : settings.addresses()) {
+      listening.add(serve(options, pages).listen(address).onSuccess(servers::add));
+    }
+    return Future.all(listening);
+  }
+
+  /** A server of the API (every POST goes straight to the protocol) and the server's own pages. */
+  private HttpServer serve(HttpServerOptions options, Router pages) {
     return vertx.createHttpServer(options)
         .connectionHandler(guard::onConnection)
         .requestHandler(request -> {
           if (guard.refused(request, () -> refuseOverCap(request))) {
             return;
           }
-          if (request.version() == HttpVersion.HTTP_2 && !GrpcApi.streamsRequest(request)) {
+          // A ProduceStream call's request is a stream by design; with signatures verified it is refused anyway,
+          // so it is exempt only when it can be served.
+          if (request.version() == HttpVersion.HTTP_2 && (!GrpcApi.streamsRequest(request)
+              || authentication.verifies())) {
             guard.bodyDeadline(vertx, request);
           }
           if (request.method() == HttpMethod.GET && PAGES.contains(request.path())) {
@@ -145,8 +158,7 @@ public final class HttpApiVerticle extends VerticleBase {
           } else {
             protocol.handle(request);
           }
-        })
-        .listen(settings.address()).onSuccess(s -> server = s);
+        });
   }
 
   @Override
@@ -158,7 +170,9 @@ public final class HttpApiVerticle extends VerticleBase {
     if (grpc != null) {
       grpc.finishAll();
     }
-    return server == null ? Future.succeededFuture() : server.shutdown(10, TimeUnit.SECONDS);
+    List<Future<Void>> stopped = new ArrayList<>();
+    servers.forEach(s -> stopped.add(s.shutdown(10, TimeUnit.SECONDS)));
+    return Future.join(stopped);
   }
 
   /** Answers a request whose connection is beyond the cap: 503 ServiceUnavailable, then the connection closes. */
@@ -173,8 +187,5 @@ public final class HttpApiVerticle extends VerticleBase {
         guard.overCapMessage()));
   }
 
-  /** The port actually bound (useful when 0 was asked). */
-  public int actualPort() {
-    return server.actualPort();
-  }
+
 }

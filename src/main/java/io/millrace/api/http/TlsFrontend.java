@@ -36,35 +36,49 @@ public final class TlsFrontend {
   }
 
   /**
-   * Listens on {@code host:port} and forwards to the API's listener at {@code api} (its port on loopback, or its
-   * domain socket when the plain port is off).
+   * What the TLS port is.
    *
-   * @param certFile a PEM certificate (chain), or empty for a self-signed one
-   * @param keyFile  its PEM private key, or empty
+   * @param host, port             where it listens
+   * @param api                    the API's listener it forwards to (its private domain socket)
+   * @param certFile               a PEM certificate (chain), or empty for a self-signed one
+   * @param keyFile                its PEM private key, or empty
    * @param handshakeTimeoutMillis how long a connection may take to finish its handshake before it is closed
+   * @param idleTimeoutMillis      how long a connection may pass nothing either way before it is closed
    */
-  public static Future<TlsFrontend> start(Vertx vertx, String host, int port, SocketAddress api, String certFile,
-                                          String keyFile, long handshakeTimeoutMillis) {
+  public record Settings(String host, int port, SocketAddress api, String certFile, String keyFile,
+                         long handshakeTimeoutMillis, long idleTimeoutMillis) {}
+
+  /** Listens as {@code settings} say and forwards each connection to the API's listener. */
+  public static Future<TlsFrontend> start(Vertx vertx, Settings settings) {
     // Making a key pair takes about a second: on a worker, never on an event loop.
-    return vertx.executeBlocking(() -> certFile.isEmpty()
+    return vertx.executeBlocking(() -> settings.certFile().isEmpty()
         ? SelfSignedCertificate.create("localhost").keyCertOptions()
-        : new PemKeyCertOptions().setCertPath(certFile).setKeyPath(keyFile)).compose(keyCert -> {
-          NetServerOptions options = new NetServerOptions().setHost(host).setPort(port).setSsl(true)
-              .setKeyCertOptions(keyCert).setUseAlpn(true)
-              .setSslHandshakeTimeout(handshakeTimeoutMillis).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
+        : new PemKeyCertOptions().setCertPath(settings.certFile()).setKeyPath(settings.keyFile())).compose(keyCert -> {
+          int idle = (int) Math.min(Integer.MAX_VALUE, settings.idleTimeoutMillis());
+          NetServerOptions options = new NetServerOptions().setHost(settings.host()).setPort(settings.port())
+              .setSsl(true).setKeyCertOptions(keyCert).setUseAlpn(true)
+              .setSslHandshakeTimeout(settings.handshakeTimeoutMillis())
+              .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS)
+              .setIdleTimeout(idle).setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
           options.getSslOptions().setApplicationLayerProtocols(List.of("h2", "http/1.1"));
-          NetClient upstream = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
+          NetClient upstream = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true)
+              .setIdleTimeout(idle).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
           NetServer server = vertx.createNetServer(options);
           TlsFrontend frontend = new TlsFrontend(server, upstream);
-          server.connectHandler(client -> frontend.forward(client, api));
+          server.connectHandler(client -> frontend.forward(client, settings.api()));
           return server.listen().map(s -> {
-            LOG.info("TLS on {}:{} ({})", host, s.actualPort(), certFile.isEmpty() ? "a self-signed certificate"
-                : certFile);
+            LOG.info("TLS on {}:{} ({})", settings.host(), s.actualPort(), settings.certFile().isEmpty()
+                ? "a self-signed certificate" : settings.certFile());
             return frontend;
           });
         });
   }
 
+  /**
+   * Pipes {@code client} to a new connection to the API's listener, both ways with back-pressure. Either side closing
+   * (or going idle) closes the other at once, whatever data is still queued: a client that stopped reading must not
+   * keep its pair open.
+   */
   private void forward(NetSocket client, SocketAddress api) {
     client.pause();
     upstream.connect(api).onComplete(ar -> {
@@ -73,8 +87,10 @@ public final class TlsFrontend {
         return;
       }
       NetSocket listener = ar.result();
-      client.pipeTo(listener).onComplete(done -> listener.close());
-      listener.pipeTo(client).onComplete(done -> client.close());
+      client.closeHandler(v -> listener.close());
+      listener.closeHandler(v -> client.close());
+      client.pipeTo(listener);
+      listener.pipeTo(client);
     });
   }
 

@@ -236,17 +236,91 @@ class ConnectionLimitsIT {
 
   @Test
   @Timeout(30)
-  void tls_connections_count_once_toward_the_cap() throws Exception {
+  void tls_connections_count_once_toward_the_cap_and_one_beyond_it_is_closed_at_once() throws Exception {
     start("maxConnections", "2", "tlsPort", "0");
     for (int i = 0; i < 2; i++) {
       Socket s = connectTls();
       send(s, HEALTH);
       assertTrue(readResponseHead(s.getInputStream()).startsWith("HTTP/1.1 200"), "connection " + (i + 1));
     }
-    Socket third = connectTls();
-    send(third, HEALTH);
-    String answer = readAll(third.getInputStream());
-    assertTrue(answer.startsWith("HTTP/1.1 503"), answer);
+    Socket third = new Socket();
+    sockets.add(third);
+    third.setSoTimeout(15_000);
+    third.connect(new InetSocketAddress("127.0.0.1", server.millrace().tlsPort()), 5_000);
+    assertClosedByServer(third); // before any handshake: nothing to answer with
+  }
+
+  @Test
+  @Timeout(30)
+  void a_tls_client_that_stops_reading_is_closed_when_the_connection_goes_idle() throws Exception {
+    start("connectionIdleTimeoutMillis", "500", "tlsPort", "0");
+    javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) trustingAll().getSocketFactory().createSocket();
+    sockets.add(s);
+    s.setReceiveBufferSize(4096);
+    s.connect(new InetSocketAddress("127.0.0.1", server.millrace().tlsPort()), 5_000);
+    s.startHandshake();
+    String metrics = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    send(s, metrics.repeat(2_000)); // megabytes of answers that are never read
+    io.millrace.testing.Poll.until("the stalled TLS connection is closed",
+        () -> metric("millrace_tls_connections") == 0.0);
+  }
+
+  @Test
+  @Timeout(30)
+  void an_http2_connection_that_opens_no_stream_is_closed_however_often_it_pings() throws Exception {
+    start("connectionIdleTimeoutMillis", "500");
+    Socket s = connect();
+    byte[] settings = {0, 0, 0, 4, 0, 0, 0, 0, 0};
+    byte[] settingsAck = {0, 0, 0, 4, 1, 0, 0, 0, 0};
+    byte[] ping = {0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+    send(s, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    s.getOutputStream().write(settings);
+    s.getOutputStream().write(settingsAck); // of the server's, which it sends first: a well-behaved client
+    CompletableFuture<Void> closed = CompletableFuture.runAsync(() -> {
+      try {
+        assertClosedByServer(s);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    for (int i = 0; i < 100 && !closed.isDone(); i++) {
+      try {
+        s.getOutputStream().write(ping);
+      } catch (IOException gone) {
+        break; // closed under the write
+      }
+      Thread.sleep(100); // the condition under test: a client that keeps pinging
+    }
+    closed.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @Timeout(30)
+  void a_grpc_message_flagged_compressed_without_an_encoding_is_answered_not_buffered() throws Exception {
+    start("connectionIdleTimeoutMillis", "60000");
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+          .setHttp2ClearTextUpgrade(false));
+      CompletableFuture<String> answer = new CompletableFuture<>();
+      // ProduceStream: a stream by design, read as it comes (and exempt from the body deadline)
+      client.request(HttpMethod.POST, server.port(), "127.0.0.1", "/millrace.v1.Millrace/ProduceStream")
+          .onSuccess(request -> {
+            request.putHeader("Content-Type", "application/grpc").putHeader("te", "trailers")
+                .setChunked(true)
+                .write(io.vertx.core.buffer.Buffer.buffer(new byte[] {1, 0, 0, 0, 6, 1, 2, 3, 4, 5, 6}));
+            // and the call stays open, more bytes to come
+            // the call ends at once: with an error status, or reset (the client has not finished sending)
+            request.response().onSuccess(response -> answer.complete(response.getHeader("grpc-status")))
+                .onFailure(e -> answer.complete(e instanceof io.vertx.core.http.StreamResetException ? "reset"
+                    : "failed: " + e));
+          }).onFailure(answer::completeExceptionally);
+      String status = answer.get(10, TimeUnit.SECONDS);
+      assertTrue(status != null && (status.equals("reset") || !status.equals("0") && !status.startsWith("failed")),
+          "an error status or a reset, not " + status);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
@@ -273,10 +347,46 @@ class ConnectionLimitsIT {
     }
   }
 
+  @Test
+  @Timeout(30)
+  void request_bodies_beyond_the_servers_receiving_budget_are_answered_503_and_the_budget_comes_back()
+      throws Exception {
+    start("maxReceivingBytes", "1000", "connectionIdleTimeoutMillis", "60000");
+    Socket slow = connect();
+    send(slow, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n"
+        + "Content-Type: application/x-amz-json-1.1\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/20261201/"
+        + "us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=00\r\nX-Amz-Date: 20261201T000000Z\r\n"
+        + "Content-Length: 951\r\n\r\n"
+        + "{\"Limit\":1" + " ".repeat(900)); // most of the budget, held: the rest of its body is late
+    io.millrace.testing.Poll.until("the slow body is being received", () -> metric("millrace_receiving_bytes") >= 900);
+
+    Socket other = connect();
+    String body = "{\"Limit\":1" + " ".repeat(190) + "}";
+    send(other, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n"
+        + "Content-Type: application/x-amz-json-1.1\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+    String refused = readAll(other.getInputStream());
+    assertTrue(refused.startsWith("HTTP/1.1 503"), refused);
+    assertTrue(refused.contains("receiving 1000 bytes of requests already (setting maxReceivingBytes)"), refused);
+
+    send(slow, " ".repeat(40) + "}");
+    assertTrue(readResponseHead(slow.getInputStream()).startsWith("HTTP/1.1 200"));
+    assertEquals(0.0, metric("millrace_receiving_bytes"), "the budget is given back");
+    assertEquals(1.0, metric("millrace_requests_over_receiving_budget_total"));
+  }
+
   // ---- helpers ----
 
   /** A TLS connection to the TLS port, trusting its self-signed certificate, handshake done. */
   private Socket connectTls() throws Exception {
+    javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) trustingAll().getSocketFactory().createSocket();
+    s.setSoTimeout(15_000);
+    s.connect(new InetSocketAddress("127.0.0.1", server.millrace().tlsPort()), 5_000);
+    sockets.add(s);
+    s.startHandshake();
+    return s;
+  }
+
+  private static javax.net.ssl.SSLContext trustingAll() throws Exception {
     javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
     context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
       @Override
@@ -290,12 +400,7 @@ class ConnectionLimitsIT {
         return new java.security.cert.X509Certificate[0];
       }
     }}, null);
-    javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket();
-    s.setSoTimeout(15_000);
-    s.connect(new InetSocketAddress("127.0.0.1", server.millrace().tlsPort()), 5_000);
-    sockets.add(s);
-    s.startHandshake();
-    return s;
+    return context;
   }
 
   private Socket connect() throws IOException {
