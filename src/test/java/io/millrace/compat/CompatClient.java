@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkRequest;
@@ -23,6 +24,7 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.SdkHttpConfigurationOption;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -32,6 +34,7 @@ import software.amazon.awssdk.services.kinesis.model.ListStreamsRequest;
 import software.amazon.awssdk.services.kinesis.model.ListStreamsResponse;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.kinesis.model.StreamStatus;
+import software.amazon.awssdk.utils.AttributeMap;
 
 /**
  * One AWS SDK v2 Kinesis client in a given {@link Flavor}, seen through the blocking {@link KinesisClient} interface
@@ -66,7 +69,17 @@ public final class CompatClient implements AutoCloseable {
    * built, so the property is set (or cleared) around the build and restored afterwards.
    */
   public static CompatClient connect(URI endpoint, Flavor flavor) {
+    return connect(endpoint, flavor, AwsBasicCredentials.create("AKIDCOMPAT", "compat-secret"));
+  }
+
+  /**
+   * As {@link #connect(URI, Flavor)}, signing with {@code signingAs}; an {@code https} endpoint's certificate is
+   * trusted whatever it is (a test server's self-signed one).
+   */
+  public static CompatClient connect(URI endpoint, Flavor flavor, AwsCredentials signingAs) {
     WireRecorder recorder = new WireRecorder();
+    AttributeMap http = endpoint.getScheme().equals("https") ? AttributeMap.builder()
+        .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, true).build() : AttributeMap.empty();
     String before = System.getProperty("aws.cborEnabled");
     if (flavor.cbor()) {
       System.clearProperty("aws.cborEnabled");
@@ -74,14 +87,14 @@ public final class CompatClient implements AutoCloseable {
       System.setProperty("aws.cborEnabled", "false");
     }
     try {
-      StaticCredentialsProvider credentials =
-          StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDCOMPAT", "compat-secret"));
+      StaticCredentialsProvider credentials = StaticCredentialsProvider.create(signingAs);
       if (flavor.async()) {
         KinesisAsyncClient async = KinesisAsyncClient.builder()
             .endpointOverride(endpoint)
             .region(Region.US_EAST_1)
             .credentialsProvider(credentials)
-            .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2))
+            .httpClientBuilder(serviceDefaults -> NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2)
+                .buildWithDefaults(serviceDefaults.merge(http)))
             .overrideConfiguration(o -> o.addExecutionInterceptor(recorder)
                 .retryStrategy(AwsRetryStrategy.doNotRetry())
                 .apiCallTimeout(Duration.ofSeconds(30)))
@@ -92,7 +105,8 @@ public final class CompatClient implements AutoCloseable {
           .endpointOverride(endpoint)
           .region(Region.US_EAST_1)
           .credentialsProvider(credentials)
-          .httpClientBuilder(UrlConnectionHttpClient.builder())
+          .httpClientBuilder(serviceDefaults -> UrlConnectionHttpClient.builder()
+              .buildWithDefaults(serviceDefaults.merge(http)))
           .overrideConfiguration(o -> o.addExecutionInterceptor(recorder)
               .retryStrategy(AwsRetryStrategy.doNotRetry())
               .apiCallTimeout(Duration.ofSeconds(30)))

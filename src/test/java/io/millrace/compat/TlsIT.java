@@ -1,6 +1,7 @@
 package io.millrace.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.millrace.compat.FanOutIT.Counting;
 import io.millrace.grpc.v1.CreateStreamRequest;
@@ -9,6 +10,8 @@ import io.millrace.testing.GrpcClients;
 import io.millrace.testing.TestServer;
 import io.vertx.core.net.SelfSignedCertificate;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +20,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkBytes;
@@ -26,6 +32,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.KinesisException;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 import software.amazon.awssdk.services.kinesis.model.SubscribeToShardRequest;
 import software.amazon.awssdk.utils.AttributeMap;
@@ -113,6 +120,29 @@ class TlsIT {
         .httpClient(UrlConnectionHttpClient.builder().buildWithDefaults(TRUST_ALL)).build()) {
       sync.createStream(b -> b.streamName("tls-only").shardCount(1));
       assertEquals(List.of("tls-only"), sync.listStreams().streamNames());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Flavor.class)
+  void every_sdk_flavor_is_served_over_tls_with_its_signature_verified(Flavor flavor, @TempDir Path dir)
+      throws Exception {
+    server.close();
+    Path credentials = dir.resolve("credentials");
+    Files.writeString(credentials, "[compat]\naws_access_key_id = AKIDCOMPAT\naws_secret_access_key = compat-secret\n");
+    server = TestServer.start(Map.of("port", "-1", "tlsPort", "0", "credentialsFile", credentials.toString(),
+        "createStreamMillis", "0"));
+    URI tls = URI.create("https://127.0.0.1:" + server.millrace().tlsPort());
+    try (CompatClient signed = CompatClient.connect(tls, flavor)) {
+      signed.kinesis().createStream(b -> b.streamName("signed-" + flavor.ordinal()).shardCount(1));
+      signed.kinesis().putRecord(b -> b.streamName("signed-" + flavor.ordinal()).partitionKey("k")
+          .data(SdkBytes.fromUtf8String("over tls")));
+      assertEquals(List.of("signed-" + flavor.ordinal()), signed.kinesis().listStreams().streamNames());
+    }
+    try (CompatClient guessing = CompatClient.connect(tls, flavor, AwsBasicCredentials.create("AKIDCOMPAT",
+        "guessed"))) {
+      KinesisException refused = assertThrows(KinesisException.class, () -> guessing.kinesis().listStreams());
+      assertEquals("InvalidSignatureException", refused.awsErrorDetails().errorCode());
     }
   }
 }
