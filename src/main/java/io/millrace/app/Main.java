@@ -22,11 +22,16 @@ public final class Main {
     MillraceConfig config;
     try {
       config = ConfigLoader.load(args, System.getenv());
+    } catch (ConfigLoader.HelpRequested help) {
+      System.out.print(help.getMessage());
+      System.exit(0);
+      return;
     } catch (ConfigLoader.ConfigException e) {
       System.err.println("millrace: " + e.getMessage());
       System.exit(2);
       return;
     }
+    Logs.applyFormat(config);
     CountDownLatch started = new CountDownLatch(1);
     Millrace[] server = new Millrace[1];
     Throwable[] failure = new Throwable[1];

@@ -8,7 +8,10 @@ import io.millrace.api.http.ConnectionGuard;
 import io.millrace.api.auth.Credentials;
 import io.millrace.api.http.HttpApiVerticle;
 import io.millrace.api.http.TlsFrontend;
+import io.millrace.api.model.Requests;
+import io.millrace.api.op.Operation;
 import io.millrace.api.op.Operations;
+import io.millrace.api.op.RequestScope;
 import io.millrace.api.op.Service;
 import io.millrace.config.ConfigLoader;
 import io.millrace.config.MillraceConfig;
@@ -22,6 +25,7 @@ import io.millrace.firehose.ObjectStore;
 import io.millrace.firehose.S3ObjectStore;
 import io.millrace.fanout.SubscriptionLeases;
 import io.millrace.fanout.SubscriptionStats;
+import io.millrace.metrics.KinesisMetrics;
 import io.millrace.metrics.ServerMetrics;
 import io.millrace.shard.ShardSettings;
 import io.millrace.shard.TailCacheBudget;
@@ -34,6 +38,7 @@ import io.millrace.stream.DataPlane;
 import io.millrace.stream.MetadataStore;
 import io.millrace.stream.OnDemandScaler;
 import io.millrace.stream.ShardDirectory;
+import io.millrace.stream.StreamMeta;
 import io.millrace.stream.StreamRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -101,6 +106,7 @@ public final class Millrace {
    * pass one that fails on demand; everything else uses {@link SegmentIo#standard()}).
    */
   public static Future<Millrace> start(MillraceConfig config, Clock clock, SegmentIo segmentIo) {
+    Logs.applyAccessLog(config);
     ConnectionGuard connections = new ConnectionGuard(new ConnectionGuard.Limits(config.maxConnections(),
         config.connectionIdleTimeoutMillis(), config.requestReadTimeoutMillis(), config.maxReceivingBytes()));
     Vertx vertx = Vertx.builder().with(vertxOptions(config)).withTransport(connections.transport()).build();
@@ -143,23 +149,53 @@ public final class Millrace {
           .resolve("analytics.json"), segmentIo, new FlinkRunner(Path.of(config.analyticsClasspath()),
           config.analyticsFlinkRestUrl(), analyticsWorkDir(dataDir)), clock);
       Millrace millrace = new Millrace(config, vertx, controlPlane, firehose, analytics, metrics, claim[0]);
-      Operations kinesis = new Operations(controlPlane, data, signer);
+      KinesisMetrics kinesisMetrics = new KinesisMetrics(metrics.registry(), key -> controlPlane.streams().find(key)
+          .map(StreamMeta::shardLevelMetrics).orElse(List.of()));
+      subscriptions.reportTo(kinesisMetrics);
+      metrics.beforeScrape(() -> kinesisMetrics.retain(key -> controlPlane.streams().find(key).isPresent()));
+      Operations kinesis = new Operations(controlPlane, data, signer, kinesisMetrics);
       List<Service> services = List.of(kinesis, new FirehoseOperations(firehose, kinesis.authorizer()),
           new AnalyticsOperations(analytics));
-      return controlPlane.start()
+      // The port first, so that liveness and readiness answer while shard logs are recovered; API requests are
+      // answered 503 until the server has started.
+      return millrace.deployApi(() -> new HttpApiVerticle(services, millrace.apiSettings(), metrics::scrape,
+              metrics.health(), fanout, connections, credentials[0], clock))
+          .compose(v -> controlPlane.start())
           .compose(v -> firehose.start())
           .compose(v -> analytics.start())
-          .compose(v -> millrace.deployApi(() -> new HttpApiVerticle(services, millrace.apiSettings(),
-              metrics::scrape, fanout, connections, credentials[0], clock)))
+          .compose(v -> initializeStreams(config, kinesis))
           .onSuccess(v -> {
             if (credentials[0] != null) {
               credentials[0].watch(vertx, CREDENTIALS_CHECK_MILLIS);
             }
+            metrics.health().started();
           })
           .onSuccess(v -> scaler.start())
           .compose(v -> millrace.describeClaim()).map(millrace)
           .onFailure(e -> millrace.removeSocketDir());
     }).onFailure(e -> vertx.close().onComplete(v -> release(claim[0])));
+  }
+
+  /**
+   * Creates the streams of {@code initializeStreams} that do not exist yet, in the default account and region, as
+   * CreateStream would (its validation and limits); one that exists is left as it is.
+   */
+  @SuppressWarnings("unchecked")
+  private static Future<Void> initializeStreams(MillraceConfig config, Operations kinesis) {
+    RequestScope scope = new RequestScope(config.defaultAccountId(), config.defaultRegion());
+    Operation<Requests.CreateStreamRequest, Object> create =
+        (Operation<Requests.CreateStreamRequest, Object>) kinesis.find("CreateStream");
+    List<Future<Object>> created = new ArrayList<>();
+    for (ConfigLoader.InitialStream s : config.initializeStreams()) {
+      boolean onDemand = s.mode().equals("ON_DEMAND");
+      created.add(kinesis.call(create, new Requests.CreateStreamRequest(s.name(), onDemand ? null : s.shards(),
+          new Requests.StreamModeDetails(s.mode()), null, null, null), scope)
+          .recover(e -> e instanceof io.millrace.error.KinesisException.ResourceInUse ? Future.succeededFuture()
+              : Future.failedFuture(new StartRefusedException("Cannot create stream " + s.name()
+                  + " of initializeStreams: " + e.getMessage())))
+          .onSuccess(r -> LOG.info("Stream {} of initializeStreams is there", s.name())));
+    }
+    return Future.all(created).mapEmpty();
   }
 
   /**
@@ -228,7 +264,7 @@ public final class Millrace {
 
   private HttpApiVerticle.Settings apiSettings() {
     return new HttpApiVerticle.Settings(apiAddresses, config.maxRequestBytes(), config.defaultAccountId(),
-        config.defaultRegion());
+        config.defaultRegion(), Logs.accessLevel(config));
   }
 
   /**

@@ -27,7 +27,7 @@ public final class ConfigLoader {
 
   private enum Check {
     HOST, PORT, PATH, BOOL, DURABILITY, NON_NEGATIVE_LONG, POSITIVE_LONG, POSITIVE_INT, ACCOUNT, REGION, TEXT,
-    URL_OR_EMPTY
+    URL_OR_EMPTY, LOG_FORMAT, ACCESS_LOG
   }
 
   /** A quarter of the JVM's maximum heap, at most 256 MiB: the records kept in memory never crowd out the rest. */
@@ -93,7 +93,10 @@ public final class ConfigLoader {
       new Setting("tlsPort", "-1", Check.TEXT),
       new Setting("tlsCertFile", "", Check.TEXT),
       new Setting("tlsKeyFile", "", Check.TEXT),
-      new Setting("tlsHandshakeTimeoutMillis", "10000", Check.POSITIVE_LONG));
+      new Setting("tlsHandshakeTimeoutMillis", "10000", Check.POSITIVE_LONG),
+      new Setting("initializeStreams", "", Check.TEXT),
+      new Setting("logFormat", "text", Check.LOG_FORMAT),
+      new Setting("accessLog", "off", Check.ACCESS_LOG));
 
   /** kinesalite's flag names, for people moving over. */
   private static final Map<String, String> FLAG_ALIASES = Map.of(
@@ -118,6 +121,9 @@ public final class ConfigLoader {
    * if it exists.
    */
   public static MillraceConfig load(String[] args, Map<String, String> env) {
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      throw new HelpRequested(help());
+    }
     Map<String, String> flags = parseFlags(args);
     Map<String, String> values = new LinkedHashMap<>();
     String file = flags.remove("config");
@@ -127,6 +133,9 @@ public final class ConfigLoader {
     Path yaml = file != null ? Path.of(file) : Path.of("conf", "millrace.yaml");
     if (file != null || Files.isRegularFile(yaml)) {
       values.putAll(readYaml(yaml));
+    }
+    if (env.get("INITIALIZE_STREAMS") != null) {
+      values.put("initializeStreams", env.get("INITIALIZE_STREAMS")); // the popular emulators' variable
     }
     for (Setting s : SETTINGS) {
       String fromEnv = env.get(envName(s.name()));
@@ -215,7 +224,10 @@ public final class ConfigLoader {
         tlsPort(v.get("tlsPort").trim()),
         v.get("tlsCertFile").trim(),
         v.get("tlsKeyFile").trim(),
-        longOf(v, "tlsHandshakeTimeoutMillis"));
+        longOf(v, "tlsHandshakeTimeoutMillis"),
+        initialStreams(v.get("initializeStreams")),
+        v.get("logFormat").trim().toLowerCase(Locale.ROOT),
+        v.get("accessLog").trim().toLowerCase(Locale.ROOT).replace("false", "off"));
   }
 
   /** The TLS port: -1 (off), 0 (any free port) or a port number. */
@@ -230,6 +242,63 @@ public final class ConfigLoader {
     }
     throw new ConfigException("Invalid value '" + value + "' for setting tlsPort: expected -1 (off) or a port "
         + "number from 0 to 65535.");
+  }
+
+  /** {@code --help} was given: the message is the help text, and nothing starts. */
+  public static final class HelpRequested extends RuntimeException {
+    public HelpRequested(String help) {
+      super(help, null, false, false);
+    }
+  }
+
+  /**
+   * Every flag with its setting, environment variable, default and description: the shipped configuration file
+   * (in the jar), whose comments describe each setting, read section by section.
+   */
+  public static String help() {
+    String shipped;
+    try (var in = ConfigLoader.class.getResourceAsStream("millrace.yaml")) {
+      shipped = in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      shipped = "";
+    }
+    StringBuilder out = new StringBuilder("""
+        Usage: bin/millrace [--<flag> VALUE ...] [--config FILE]     (or: java -jar target/millrace.jar ...)
+
+        Each setting comes from, lowest to highest: its default; the YAML file given by --config FILE (or
+        MILLRACE_CONFIG), else conf/millrace.yaml under the working directory if there is one; its environment
+        variable; its flag. A boolean flag needs no value (--in-memory).
+        """);
+    java.util.Set<String> described = new java.util.HashSet<>();
+    StringBuilder comment = new StringBuilder();
+    for (String line : shipped.split("\n")) {
+      if (line.startsWith("# ---")) {
+        out.append('\n').append(line.replaceAll("^# -+ *", "").replaceAll(" *-+$", "")).append('\n');
+        comment.setLength(0);
+      } else if (line.startsWith("#")) {
+        comment.append("      ").append(line.replaceFirst("^# ?", "")).append('\n');
+      } else if (line.isBlank()) {
+        comment.setLength(0);
+      } else if (line.contains(":") && !line.startsWith(" ")) {
+        String name = line.substring(0, line.indexOf(':')).trim();
+        SETTINGS.stream().filter(s -> s.name().equals(name)).findFirst().ifPresent(s -> {
+          described.add(name);
+          out.append(flagLine(s)).append('\n').append(comment);
+        });
+        comment.setLength(0);
+      }
+    }
+    for (Setting s : SETTINGS) {
+      if (!described.contains(s.name())) {
+        out.append(flagLine(s)).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  private static String flagLine(Setting s) {
+    return "  --" + flagName(s.name()) + (s.check() == Check.BOOL ? "" : " VALUE") + "    (" + s.name() + ", "
+        + envName(s.name()) + "; default " + (s.defaultValue().isEmpty() ? "empty" : s.defaultValue()) + ")";
   }
 
   /** {@code createStreamMillis} becomes {@code MILLRACE_CREATE_STREAM_MILLIS}. */
@@ -305,12 +374,66 @@ public final class ConfigLoader {
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().equals("streams") && e.getValue().isArray()) {
+        out.put("initializeStreams", streamsList(e.getValue(), file));
+        continue;
+      }
       if (!e.getValue().isValueNode()) {
         throw new ConfigException("Setting '" + e.getKey() + "' in " + file + " must be a single value.");
       }
       out.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText());
     }
     return out;
+  }
+
+  /**
+   * A {@code streams:} list (items {@code {name: orders, shards: 2, mode: PROVISIONED}}, or {@code "orders:2"}) as
+   * the initializeStreams setting's {@code name:shards[:mode],...}.
+   */
+  private static String streamsList(JsonNode list, Path file) {
+    List<String> streams = new ArrayList<>();
+    for (JsonNode item : list) {
+      if (item.isTextual()) {
+        streams.add(item.asText());
+      } else if (item.isObject() && item.hasNonNull("name")) {
+        streams.add(item.get("name").asText() + ":" + item.path("shards").asText("1")
+            + (item.hasNonNull("mode") ? ":" + item.get("mode").asText() : ""));
+      } else {
+        throw new ConfigException("Each item of 'streams' in " + file + " must be name:shards[:mode] or a map with "
+            + "name, shards and mode, not " + item);
+      }
+    }
+    return String.join(",", streams);
+  }
+
+  /** A stream to create at start (initializeStreams). */
+  public record InitialStream(String name, int shards, String mode) {}
+
+  /** The streams of an initializeStreams value, {@code name:shards[:mode],...}. */
+  public static List<InitialStream> initialStreams(String value) {
+    List<InitialStream> streams = new ArrayList<>();
+    for (String item : value.split(",")) {
+      if (item.isBlank()) {
+        continue;
+      }
+      String[] parts = item.trim().split(":");
+      String mode = parts.length > 2 ? parts[2].toUpperCase(Locale.ROOT) : "PROVISIONED";
+      int shards;
+      try {
+        shards = parts.length > 1 ? Integer.parseInt(parts[1]) : 1;
+      } catch (NumberFormatException e) {
+        shards = -1;
+      }
+      if (parts.length > 3 || parts[0].isEmpty() || !parts[0].matches("[a-zA-Z0-9_.-]{1,128}") || shards < 1
+          || !mode.equals("PROVISIONED") && !mode.equals("ON_DEMAND")) {
+        throw new ConfigException("Invalid stream '" + item.trim() + "' in initializeStreams (--initialize-streams): "
+            + "expected "
+            + "name:shards[:mode], e.g. orders:2 or events:4:ON_DEMAND (names of letters, digits, _ . -; shards 1 or "
+            + "more; mode PROVISIONED or ON_DEMAND).");
+      }
+      streams.add(new InitialStream(parts[0], shards, mode));
+    }
+    return streams;
   }
 
   private static void check(Setting s, String value) {
@@ -324,6 +447,17 @@ public final class ConfigLoader {
         }
       }
       case PATH -> { if (value.isEmpty()) problems.add("must be a directory path"); }
+      case LOG_FORMAT -> {
+        if (!List.of("text", "json").contains(value.toLowerCase(Locale.ROOT))) {
+          problems.add("must be text or json");
+        }
+      }
+      case ACCESS_LOG -> {
+        // "false": YAML reads an unquoted off as a boolean
+        if (!List.of("off", "false", "info", "debug").contains(value.toLowerCase(Locale.ROOT))) {
+          problems.add("must be off, info or debug");
+        }
+      }
       case BOOL -> {
         if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) problems.add("must be true or false");
       }

@@ -1,6 +1,7 @@
 package io.millrace.config;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Every setting of a Millrace server, validated once at boot ({@link ConfigLoader}). Units are in the names.
@@ -51,7 +52,10 @@ public record MillraceConfig(
     int tlsPort,
     String tlsCertFile,
     String tlsKeyFile,
-    long tlsHandshakeTimeoutMillis) {
+    long tlsHandshakeTimeoutMillis,
+    List<ConfigLoader.InitialStream> initializeStreams,
+    String logFormat,
+    String accessLog) {
 
   /**
    * The Firehose settings.

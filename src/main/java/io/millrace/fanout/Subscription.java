@@ -145,7 +145,7 @@ public final class Subscription {
   /** Starts pushing. Call on the subscription's context. */
   public void start() {
     started = true;
-    stats.started();
+    stats.started(start.stream().key());
     lastEventMillis = clock.millis();
     heartbeatTimer = vertx.setPeriodic(Math.max(1, timing.heartbeatMillis() / 2), id -> maybeHeartbeat());
     if (timing.lifetimeMillis() > 0) {
@@ -292,9 +292,12 @@ public final class Subscription {
     long[] bytes = {0};
     boolean[] written = {false};
     List<StreamRecord> served = new ArrayList<>(records.size());
+    long dataBytes = 0;
     for (LogRecord record : records) {
       served.add(StreamRecord.of(start.shard(), record));
+      dataBytes += record.data().length;
     }
+    stats.pushed(start.stream().key(), start.shard().shardId(), served.size(), dataBytes, millisBehind);
     bytes[0] = sink.event(start.shard(), served, lastSequenceNumber, millisBehind, null, () -> {
       // On this context: the transport completes writes on the connection's event loop, which created this.
       written[0] = true;

@@ -1,5 +1,7 @@
 package io.millrace.fanout;
 
+import io.millrace.metrics.KinesisMetrics;
+import io.millrace.stream.StreamKey;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -14,6 +16,13 @@ public final class SubscriptionStats {
   private final AtomicLong live = new AtomicLong();
   private final AtomicLong inFlightBytes = new AtomicLong();
   private final AtomicLong waitingOnClient = new AtomicLong();
+  /** Where subscriptions report what they push, by stream and shard, once the server has it. */
+  private volatile KinesisMetrics kinesis;
+
+  /** Reports subscriptions started and events pushed to {@code metrics} from now on. */
+  public void reportTo(KinesisMetrics metrics) {
+    this.kinesis = metrics;
+  }
 
   public long live() {
     return live.get();
@@ -27,8 +36,20 @@ public final class SubscriptionStats {
     return waitingOnClient.get();
   }
 
-  void started() {
+  void started(StreamKey stream) {
     live.incrementAndGet();
+    KinesisMetrics metrics = kinesis;
+    if (metrics != null) {
+      metrics.subscribed(stream);
+    }
+  }
+
+  /** An event was pushed: {@code records} of {@code bytes} (their data) from {@code shardId}. */
+  void pushed(StreamKey stream, String shardId, int records, long bytes, long millisBehindLatest) {
+    KinesisMetrics metrics = kinesis;
+    if (metrics != null) {
+      metrics.pushed(stream, shardId, records, bytes, millisBehindLatest);
+    }
   }
 
   void ended() {

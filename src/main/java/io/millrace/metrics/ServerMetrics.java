@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The server's metrics, served by {@code GET /metrics} in the Prometheus text format. Shards feed it through
  * {@link ShardEvents}:
  * <ul>
- *   <li>{@code millrace_recovered_shards_total}: shard logs opened (at start, or when a stream is created);</li>
+ *   <li>{@code millrace_recovered_shards_total}: shard logs found on disk and recovered (not shards created);</li>
  *   <li>{@code millrace_recovery_dropped_bytes_total}, {@code millrace_recovery_dropped_records_total}: torn or
  *       corrupt tails that recovery truncated;</li>
  *   <li>{@code millrace_fenced_shards}: shards fenced by a storage failure since the start (they refuse writes
@@ -37,7 +37,9 @@ public final class ServerMetrics implements ShardEvents {
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Set<String> fenced = ConcurrentHashMap.newKeySet();
+  private final Health health = new Health();
   private final java.util.List<Object> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final java.util.List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Counter recovered;
   private final Counter droppedBytes;
   private final Counter droppedRecords;
@@ -50,7 +52,7 @@ public final class ServerMetrics implements ShardEvents {
   /** Metrics that include the totals of the server's SubscribeToShard subscriptions. */
   public ServerMetrics(SubscriptionStats subscriptions) {
     recovered = Counter.builder("millrace.recovered.shards")
-        .description("Shard logs opened and recovered").register(registry);
+        .description("Shard logs found on disk and recovered (not shards created)").register(registry);
     droppedBytes = Counter.builder("millrace.recovery.dropped.bytes")
         .description("Bytes of torn or corrupt tail that recovery truncated").register(registry);
     droppedRecords = Counter.builder("millrace.recovery.dropped.records")
@@ -80,6 +82,12 @@ public final class ServerMetrics implements ShardEvents {
   @Override
   public void onFenced(String shard, Throwable cause) {
     fenced.add(shard);
+    health.fenced(shard, String.valueOf(cause.getMessage()));
+  }
+
+  /** The server's readiness, which fenced shards take away. */
+  public Health health() {
+    return health;
   }
 
   @Override
@@ -105,8 +113,14 @@ public final class ServerMetrics implements ShardEvents {
     return registry;
   }
 
+  /** Runs {@code action} before each scrape (on the scraping thread; quick and thread-safe). */
+  public void beforeScrape(Runnable action) {
+    beforeScrape.add(action);
+  }
+
   /** Every meter in the Prometheus text exposition format (version 0.0.4). */
   public String scrape() {
+    beforeScrape.forEach(Runnable::run);
     return registry.scrape();
   }
 }

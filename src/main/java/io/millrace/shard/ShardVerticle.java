@@ -107,7 +107,9 @@ public final class ShardVerticle extends VerticleBase {
       tail = new TailCache(settings.tailCacheBytes(), nextOffset, settings.tailCacheBudget());
       horizonOffset = opened.startOffset();
       RecoveryReport report = opened.recoveryReport();
-      settings.events().onRecovered(name, report);
+      if (report.foundExistingLog()) {
+        settings.events().onRecovered(name, report); // a recovery, not a shard created now
+      }
       if (report.droppedAnything()) {
         LOG.warn("Recovered {}: kept {} records, dropped a torn tail of {} bytes ({} records): {}", name,
             report.recordsRecovered(), report.bytesDropped(), report.recordsDropped(), report.detail());
@@ -430,11 +432,14 @@ public final class ShardVerticle extends VerticleBase {
     }
     trimming = true;
     long cutoff = cutoffMillis;
+    long startBefore = log.startOffset();
     return owner.executeBlocking(() -> log.trimOlderThan(cutoff), true).andThen(ar -> {
       trimming = false;
       if (ar.succeeded()) {
         horizonOffset = Math.max(horizonOffset, ar.result());
-        settings.events().onTrimmed(name, ar.result());
+        if (ar.result() > startBefore) {
+          settings.events().onTrimmed(name, ar.result()); // segments were deleted, not merely looked at
+        }
       } else {
         LOG.warn("Retention could not delete expired segments of {}: {}", name, ar.cause().toString());
       }

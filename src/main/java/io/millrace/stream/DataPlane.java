@@ -51,15 +51,23 @@ public final class DataPlane {
     return signer;
   }
 
+  /** The server's clock (record arrival times are by it). */
+  public java.time.Clock clock() {
+    return registry.clock();
+  }
+
   /** One record to put: the explicit hash key was validated syntactically (decimal) or is null. */
   public record PutEntry(String partitionKey, String explicitHashKey, byte[] data) {}
 
   /** Where a put record went, or why it failed (throttled, or the shard is fenced). */
   public record PutOutcome(String shardId, String sequenceNumber, KinesisException error) {}
 
-  /** A GetRecords answer; {@code nextIterator} is null at the end of a closed shard, which has children then. */
+  /**
+   * A GetRecords answer; {@code nextIterator} is null at the end of a closed shard, which has children then. The
+   * stream and shard it was read from are there for metrics.
+   */
   public record RecordsPage(List<StreamRecord> records, String nextIterator,
-                            long millisBehindLatest, List<ShardMeta> childShards) {}
+                            long millisBehindLatest, List<ShardMeta> childShards, StreamKey stream, String shardId) {}
 
   /** The shard types GetShardIterator understands. */
   public enum IteratorType { AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP }
@@ -423,9 +431,9 @@ public final class DataPlane {
       List<ShardMeta> children = stream.shards().stream()
           .filter(c -> Integer.valueOf(shard.index()).equals(c.parentIndex())
               || Integer.valueOf(shard.index()).equals(c.adjacentParentIndex())).toList();
-      return new RecordsPage(served, null, 0, children);
+      return new RecordsPage(served, null, 0, children, key, shard.shardId());
     }
-    return new RecordsPage(served, it.at(next, now).encode(signer), behind, null);
+    return new RecordsPage(served, it.at(next, now).encode(signer), behind, null, key, shard.shardId());
   }
 
   /** Dates in iterator-expiry messages, as AWS prints them ({@code Sat Jun 13 02:55:44 UTC 2020}). */

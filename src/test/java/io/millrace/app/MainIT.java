@@ -49,9 +49,57 @@ class MainIT {
   }
 
   @Test
+  void help_lists_every_flag_with_its_setting_environment_variable_default_and_description() throws Exception {
+    try (JarProcess jar = JarProcess.start(tmp.resolve("help.log"), "--help")) {
+      assertEquals(0, jar.awaitExit(Duration.ofSeconds(20)), jar::output);
+      String help = jar.output();
+      assertTrue(help.contains("  --port VALUE    (port, MILLRACE_PORT; default 4567)\n"
+          + "      Port serving the Kinesis API"), help);
+      assertTrue(help.contains("  --in-memory    (inMemory, MILLRACE_IN_MEMORY; default false)"), help);
+      assertTrue(help.contains("conf/millrace.yaml"), help);
+      for (String flag : List.of("--max-receiving-bytes", "--tls-handshake-timeout-millis", "--initialize-streams",
+          "--credentials-file", "--request-read-timeout-millis", "--durability")) {
+        assertTrue(help.contains("  " + flag + " VALUE    ("), flag + " in:\n" + help);
+      }
+    }
+  }
+
+  @Test
+  void json_logs_are_one_object_per_line_and_the_access_log_has_a_line_per_call() throws Exception {
+    int port = JarProcess.freePort();
+    try (JarProcess jar = JarProcess.start(tmp.resolve("json.log"), "--in-memory", "--port", String.valueOf(port),
+        "--log-format", "json", "--access-log", "info", "--create-stream-millis", "0")) {
+      jar.awaitHealthy(port, Duration.ofSeconds(20));
+      try (var kinesis = io.millrace.testing.KinesisClients.kinesisWithoutRetries(
+          java.net.URI.create("http://127.0.0.1:" + port))) {
+        kinesis.createStream(b -> b.streamName("logged").shardCount(1));
+        kinesis.putRecord(b -> b.streamName("logged").partitionKey("k")
+            .data(software.amazon.awssdk.core.SdkBytes.fromUtf8String("x")));
+      }
+      Optional<String> access = jar.awaitLine(l -> l.contains("\"io.millrace.access\"") && l.contains("PutRecord"),
+          Duration.ofSeconds(10));
+      assertTrue(access.isPresent(), jar::output);
+      com.fasterxml.jackson.databind.JsonNode line = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(access.get());
+      assertEquals("INFO", line.get("level").asText());
+      String pairs = line.get("kvpList").toString();
+      for (String field : List.of("\"operation\":\"PutRecord\"", "\"stream\":\"logged\"", "\"status\":\"200\"",
+          "\"requestId\"", "\"latencyMillis\"")) {
+        assertTrue(pairs.contains(field), field + " in " + pairs);
+      }
+      List<String> lines = jar.output().lines().filter(l -> !l.isBlank()).toList();
+      for (String l : lines) {
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(l); // every line is a JSON object
+      }
+      assertTrue(lines.stream().anyMatch(l -> l.contains("Millrace listening on")), jar::output);
+    }
+  }
+
+  @Test
   void a_bad_setting_stops_the_start_with_a_message_naming_it() throws Exception {
     for (List<String> args : List.of(List.of("--port", "abc"), List.of("--port", "70000"),
-        List.of("--durability", "sometimes"), List.of("--no-such-flag", "1"))) {
+        List.of("--durability", "sometimes"), List.of("--no-such-flag", "1"),
+        List.of("--initialize-streams", "orders:many"))) {
       String name = String.join("_", args).replaceAll("[^a-z0-9_]", "");
       try (JarProcess jar = JarProcess.start(tmp.resolve("bad-" + name + ".log"), args.toArray(String[]::new))) {
         int exit = jar.awaitExit(Duration.ofSeconds(20));

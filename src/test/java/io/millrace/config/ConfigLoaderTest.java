@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.millrace.config.ConfigLoader.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +48,32 @@ class ConfigLoaderTest {
     assertEquals(Durability.INTERVAL, c.durability());
     assertEquals("eu-west-1", c.defaultRegion());
     assertEquals(4L * 1024 * 1024, c.tailCacheBytesPerShard());
+  }
+
+  @Test
+  void streams_to_create_at_start_come_from_the_setting_the_emulators_variable_or_a_list_in_the_file()
+      throws Exception {
+    assertEquals(List.of(new ConfigLoader.InitialStream("orders", 2, "PROVISIONED"),
+        new ConfigLoader.InitialStream("events", 4, "ON_DEMAND")), ConfigLoader.load(new String[0],
+        Map.of("INITIALIZE_STREAMS", "orders:2, events:4:on_demand")).initializeStreams());
+    Path yaml = dir.resolve("streams.yaml");
+    Files.writeString(yaml, "streams:\n  - name: orders\n    shards: 3\n  - \"clicks:1:ON_DEMAND\"\n");
+    assertEquals(List.of(new ConfigLoader.InitialStream("orders", 3, "PROVISIONED"),
+        new ConfigLoader.InitialStream("clicks", 1, "ON_DEMAND")), ConfigLoader.load(new String[] {"--config",
+        yaml.toString()}, Map.of()).initializeStreams());
+    assertEquals("Invalid stream 'orders:0' in initializeStreams (--initialize-streams): expected name:shards[:mode], e.g. orders:2 or "
+        + "events:4:ON_DEMAND (names of letters, digits, _ . -; shards 1 or more; mode PROVISIONED or ON_DEMAND).",
+        assertThrows(ConfigException.class, () -> ConfigLoader.fromValues(Map.of("initializeStreams",
+            "orders:0"))).getMessage());
+  }
+
+  @Test
+  void help_describes_every_setting_from_the_shipped_file() {
+    String help = ConfigLoader.help();
+    assertTrue(help.contains("      Address to listen on."), help);
+    for (String flag : List.of("--host", "--data-dir", "--shard-limit", "--tls-port", "--analytics-classpath")) {
+      assertTrue(help.contains("  " + flag + " VALUE    ("), flag);
+    }
   }
 
   @Test

@@ -113,6 +113,10 @@ class FaultIT {
     assertEquals(List.of(), acknowledgedButMissing(SHARD_1));
     assertLogged("fenced", STREAM + "/" + SHARD_0, "injected: no space left on device");
     assertEquals(1.0, metric("millrace_fenced_shards"));
+    java.net.http.HttpResponse<String> ready = readiness();
+    assertEquals(503, ready.statusCode(), "not ready while a shard is fenced");
+    assertTrue(ready.body().contains(SHARD_0 + " is fenced (it refuses writes until a restart): ")
+        && ready.body().contains("injected: no space left on device"), ready.body());
 
     faulty.clear();
     assertPutFailsWithInternalFailure(SHARD_0); // sticky: no silent retry onto the half-written file
@@ -129,6 +133,19 @@ class FaultIT {
     String metrics = PrometheusText.scrape(server.endpoint());
     assertEquals(0.0, PrometheusText.value(metrics, "millrace_fenced_shards"));
     assertEquals(0.0, PrometheusText.value(metrics, "millrace_recovery_dropped_records_total"), metrics);
+    assertEquals(200, readiness().statusCode(), "ready again after the restart");
+  }
+
+  private java.net.http.HttpResponse<String> readiness() {
+    try {
+      return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          server.endpoint().resolve("/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test

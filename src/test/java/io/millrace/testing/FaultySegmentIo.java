@@ -43,8 +43,9 @@ public final class FaultySegmentIo implements SegmentIo {
   private final AtomicInteger injected = new AtomicInteger();
   private final Map<String, LongAdder> bytesRead = new ConcurrentHashMap<>();
   private volatile PausedRead pausedRead;
+  private volatile PausedRead pausedOpen;
 
-  /** A read held at its start: {@link #arrived} opens when a reader reaches it, {@link #resume()} lets it go on. */
+  /** A read (or open) held at its start: {@link #arrived} opens when a reader reaches it, {@link #resume()} lets it go on. */
   public static final class PausedRead {
     final String fileName;
     public final CountDownLatch arrived = new CountDownLatch(1);
@@ -57,12 +58,30 @@ public final class FaultySegmentIo implements SegmentIo {
     public void resume() {
       released.countDown();
     }
+
+    /** Says it arrived and waits to be resumed. */
+    void hold() throws IOException {
+      arrived.countDown();
+      try {
+        released.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while paused", e);
+      }
+    }
   }
 
   /** Holds the next read of the file named {@code fileName} until the returned handle is resumed. */
   public PausedRead pauseNextReadOf(String fileName) {
     PausedRead paused = new PausedRead(fileName);
     pausedRead = paused;
+    return paused;
+  }
+
+  /** Holds the next open of the file named {@code fileName} (as recovery opens segments) until resumed. */
+  public PausedRead pauseNextOpenOf(String fileName) {
+    PausedRead paused = new PausedRead(fileName);
+    pausedOpen = paused;
     return paused;
   }
 
@@ -125,6 +144,11 @@ public final class FaultySegmentIo implements SegmentIo {
 
   @Override
   public SegmentFile open(Path path) throws IOException {
+    PausedRead paused = pausedOpen;
+    if (paused != null && paused.fileName.equals(path.getFileName().toString())) {
+      pausedOpen = null;
+      paused.hold();
+    }
     failIfOutOfHandles(path);
     return new FaultyFile(path, SegmentIo.standard().open(path));
   }
@@ -190,13 +214,7 @@ public final class FaultySegmentIo implements SegmentIo {
       PausedRead paused = pausedRead;
       if (paused != null && paused.fileName.equals(fileName)) {
         pausedRead = null;
-        paused.arrived.countDown();
-        try {
-          paused.released.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted while paused", e);
-        }
+        paused.hold();
       }
       int read = delegate.read(target, position);
       if (read > 0) {

@@ -61,14 +61,16 @@ final class AwsJsonProtocol {
   private final Map<String, Service> services = new HashMap<>();
   /** The server-wide budget of request body bytes being received. */
   private final ConnectionGuard budget;
+  private final AccessLog access;
   private final Authentication authentication;
   private final long maxRequestBytes;
   private final SubscribeToShardHandler subscribeToShard;
 
   /** @param subscribeToShard serves Kinesis's SubscribeToShard, or null when the action is not served */
   AwsJsonProtocol(List<Service> services, Authentication authentication, long maxRequestBytes,
-                  SubscribeToShardHandler subscribeToShard, ConnectionGuard budget) {
+                  SubscribeToShardHandler subscribeToShard, ConnectionGuard budget, AccessLog access) {
     this.budget = budget;
+    this.access = access;
     services.forEach(s -> this.services.put(s.targetPrefix(), s));
     this.authentication = authentication;
     this.maxRequestBytes = maxRequestBytes;
@@ -222,12 +224,25 @@ final class AwsJsonProtocol {
                                                      String requestId) {
     Future<R> result;
     try {
-      result = service.call(op, ShapeReader.read(body, format, op.requestType()), scope);
+      Q parsed = ShapeReader.read(body, format, op.requestType());
+      access.stream(request, streamOf(parsed));
+      result = service.call(op, parsed, scope);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
     result.onComplete(response -> respond(request, format, requestId, response, op.name()),
         failure -> error(request, format, requestId, failure, op.name()));
+  }
+
+  /** The stream (or delivery stream) a request names, for the access log; null if none. */
+  private static String streamOf(Object request) {
+    if (request instanceof io.millrace.api.model.Requests.StreamScoped s) {
+      return s.streamName() != null ? s.streamName() : s.streamARN();
+    }
+    if (request instanceof io.millrace.api.firehose.FirehoseRequests.DeliveryStreamScoped d) {
+      return d.deliveryStreamName();
+    }
+    return null;
   }
 
   /** SubscribeToShard: checked like any request, then answered with an event stream (or a plain AWS error). */

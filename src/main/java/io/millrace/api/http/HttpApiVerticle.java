@@ -5,6 +5,7 @@ import io.millrace.api.auth.SigV4;
 import io.millrace.api.codec.WireFormat;
 import io.millrace.api.error.ErrorMapper;
 import io.millrace.api.grpc.GrpcApi;
+import io.millrace.metrics.Health;
 import io.millrace.api.grpc.GrpcSubscriptions;
 import io.millrace.api.op.Operations;
 import io.millrace.api.op.RequestScope;
@@ -53,7 +54,8 @@ public final class HttpApiVerticle extends VerticleBase {
   static final int MAX_STREAMS_PER_CONNECTION = 100;
 
   /** The server's own pages, served on GET beside the API. */
-  private static final java.util.Set<String> PAGES = java.util.Set.of("/health", "/metrics");
+  private static final java.util.Set<String> PAGES = java.util.Set.of("/health", "/health/live", "/health/ready",
+      "/metrics");
   private static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private final List<Service> services;
@@ -66,6 +68,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private AwsJsonProtocol protocol;
   private GrpcApi grpc;
   private final List<HttpServer> servers = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final Health health;
+  private AccessLog access;
 
   /**
    * Where to listen and what a request may be: the addresses (the plain port, unless it is off, and the private domain
@@ -73,29 +77,24 @@ public final class HttpApiVerticle extends VerticleBase {
    * request's credential scope does not give them.
    */
   public record Settings(List<SocketAddress> addresses, long maxRequestBytes, String defaultAccount,
-                         String defaultRegion) {}
+                         String defaultRegion, org.slf4j.event.Level accessLog) {}
 
   /** What SubscribeToShard needs: the control plane and data plane, the shared leases, timing and statistics. */
   public record Fanout(ControlPlane controlPlane, DataPlane data, SubscriptionLeases leases,
                        Subscription.Timing timing, SubscriptionStats stats) {}
 
   /**
-   * @param metrics the {@code GET /metrics} body in the Prometheus text format (quick, thread-safe: it is called on
-   *                the event loop)
-   * @param fanout  what SubscribeToShard needs (null: the action is not served)
-   * @param guard   the server's connection limits, shared by its API verticles
-   */
-  public HttpApiVerticle(List<Service> services, Settings settings, Supplier<String> metrics, Fanout fanout,
-                         ConnectionGuard guard) {
-    this(services, settings, metrics, fanout, guard, null, null);
-  }
-
-  /**
+   * @param metrics     the {@code GET /metrics} body in the Prometheus text format (quick, thread-safe: it is called
+   *                    on the event loop)
+   * @param health      whether the server is ready ({@code /health/ready}; the API answers 503 until it has started)
+   * @param fanout      what SubscribeToShard needs (null: the action is not served)
+   * @param guard       the server's connection limits, shared by its API verticles
    * @param credentials the key pairs whose signatures are verified, or null to check only the shape of SigV4
    * @param clock       the time signatures are checked against (with credentials)
    */
-  public HttpApiVerticle(List<Service> services, Settings settings, Supplier<String> metrics, Fanout fanout,
-                         ConnectionGuard guard, Credentials credentials, Clock clock) {
+  public HttpApiVerticle(List<Service> services, Settings settings, Supplier<String> metrics, Health health,
+                         Fanout fanout, ConnectionGuard guard, Credentials credentials, Clock clock) {
+    this.health = health;
     this.services = List.copyOf(services);
     this.settings = settings;
     this.metrics = metrics;
@@ -109,7 +108,9 @@ public final class HttpApiVerticle extends VerticleBase {
   public Future<?> start() {
     SubscribeToShardHandler subscriptions = fanout == null ? null : new SubscribeToShardHandler(vertx, fanout);
     subscribeToShard = subscriptions;
-    protocol = new AwsJsonProtocol(services, authentication, settings.maxRequestBytes(), subscriptions, guard);
+    access = new AccessLog(settings.accessLog());
+    protocol = new AwsJsonProtocol(services, authentication, settings.maxRequestBytes(), subscriptions, guard,
+        access);
     Service kinesis = services.stream().filter(s -> s.targetPrefix().equals(Operations.TARGET_PREFIX)).findFirst()
         .orElse(null);
     if (kinesis != null) {
@@ -122,8 +123,19 @@ public final class HttpApiVerticle extends VerticleBase {
               fanout.controlPlane().streams(), fanout.timing(), fanout.stats()));
     }
     Router pages = Router.router(vertx);
-    pages.get("/health").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
+    // /health: up once started (as before readiness existed); /health/live: the process answers; /health/ready:
+    // started, and no shard fenced, or 503 with the reasons.
+    pages.get("/health").handler(ctx -> ctx.response().setStatusCode(health.isStarted() ? 200 : 503)
+        .putHeader("Content-Type", "application/json")
+        .end(health.isStarted() ? "{\"status\":\"UP\"}" : "{\"status\":\"STARTING\"}"));
+    pages.get("/health/live").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
         .end("{\"status\":\"UP\"}"));
+    pages.get("/health/ready").handler(ctx -> {
+      List<String> reasons = health.notReadyReasons();
+      ctx.response().setStatusCode(reasons.isEmpty() ? 200 : 503).putHeader("Content-Type", "application/json")
+          .end(reasons.isEmpty() ? "{\"status\":\"READY\"}" : new io.vertx.core.json.JsonObject()
+              .put("status", "NOT_READY").put("reasons", new io.vertx.core.json.JsonArray(reasons)).encode());
+    });
     pages.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", METRICS_CONTENT_TYPE)
         .end(metrics.get()));
     HttpServerOptions options = guard.apply(new HttpServerOptions().setHttp2ClearTextEnabled(true).setCompressionSupported(false).setDecompressionSupported(true)
@@ -153,6 +165,11 @@ public final class HttpApiVerticle extends VerticleBase {
           }
           if (request.method() == HttpMethod.GET && PAGES.contains(request.path())) {
             pages.handle(request);
+            return;
+          }
+          access.begin(request, operation(request));
+          if (!health.isStarted()) {
+            refuseWhileStarting(request);
           } else if (grpc != null && GrpcApi.accepts(request)) {
             grpc.handle(request);
           } else {
@@ -173,6 +190,29 @@ public final class HttpApiVerticle extends VerticleBase {
     List<Future<Void>> stopped = new ArrayList<>();
     servers.forEach(s -> stopped.add(s.shutdown(10, TimeUnit.SECONDS)));
     return Future.join(stopped);
+  }
+
+  /** What a request asks for, for the access log: its X-Amz-Target's action, or its gRPC method, or its path. */
+  private static String operation(HttpServerRequest request) {
+    String target = request.getHeader("X-Amz-Target");
+    if (target != null) {
+      return target.substring(target.indexOf('.') + 1);
+    }
+    String path = request.path();
+    return GrpcApi.accepts(request) ? path.substring(path.lastIndexOf('/') + 1) : request.method() + " " + path;
+  }
+
+  /** Answers an API request that came before the server finished starting: 503 ServiceUnavailable (retried). */
+  private void refuseWhileStarting(HttpServerRequest request) {
+    String contentType = request.getHeader("Content-Type");
+    if (GrpcApi.accepts(request)) {
+      request.response().putHeader("Content-Type", "application/grpc").putHeader("grpc-status", "14")
+          .putHeader("grpc-message", "Millrace%20is%20starting%3B%20retry%20shortly.").end();
+      return;
+    }
+    WireFormat format = contentType != null && contentType.contains("cbor") ? WireFormat.CBOR : WireFormat.JSON;
+    Answers.error(request, format, Answers.requestId(), new ErrorMapper.WireError(ErrorCode.SERVICE_UNAVAILABLE,
+        "Millrace is starting (recovering its shard logs and metadata); retry shortly."));
   }
 
   /** Answers a request whose connection is beyond the cap: 503 ServiceUnavailable, then the connection closes. */

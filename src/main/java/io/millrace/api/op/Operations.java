@@ -3,6 +3,7 @@ package io.millrace.api.op;
 import io.millrace.api.auth.Authorizer;
 import io.millrace.api.model.Requests;
 import io.millrace.api.validate.Validated;
+import io.millrace.metrics.KinesisMetrics;
 import io.millrace.shard.ShardIterator;
 import io.millrace.shard.TokenSigner;
 import io.millrace.stream.ConsumerMeta;
@@ -32,13 +33,13 @@ public final class Operations implements Service {
   private final TokenSigner signer;
   private final Authorizer authorizer;
 
-  public Operations(ControlPlane plane, DataPlane data, TokenSigner signer) {
+  public Operations(ControlPlane plane, DataPlane data, TokenSigner signer, KinesisMetrics metrics) {
     this.plane = plane;
     this.signer = signer;
     StreamRegistry streams = plane.streams();
     this.authorizer = new Authorizer(streams::policy);
     List<List<Operation<?, ?>>> families = List.of(StreamOps.all(plane, signer),
-        List.of(new ListShards(streams, signer)), RecordOps.all(data), TagOps.all(plane),
+        List.of(new ListShards(streams, signer)), RecordOps.all(data, metrics), TagOps.all(plane),
         StreamSettingsOps.all(streams), ReshardOps.all(plane.resharder()), AccountOps.all(streams, plane.consumers()),
         ConsumerOps.all(plane, signer));
     for (List<Operation<?, ?>> family : families) {
