@@ -45,6 +45,8 @@ final class Logs {
       Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
       JsonEncoder encoder = new JsonEncoder();
       encoder.setContext(context);
+      encoder.setWithFormattedMessage(true); // the message with its values, not only its template
+      encoder.setWithArguments(false);
       encoder.start();
       ConsoleAppender<ILoggingEvent> json = new ConsoleAppender<>();
       json.setContext(context);

@@ -38,6 +38,7 @@ import io.millrace.stream.DataPlane;
 import io.millrace.stream.MetadataStore;
 import io.millrace.stream.OnDemandScaler;
 import io.millrace.stream.ShardDirectory;
+import io.millrace.stream.StreamKey;
 import io.millrace.stream.StreamMeta;
 import io.millrace.stream.StreamRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -163,12 +164,15 @@ public final class Millrace {
           .compose(v -> controlPlane.start())
           .compose(v -> firehose.start())
           .compose(v -> analytics.start())
-          .compose(v -> initializeStreams(config, kinesis))
+          .compose(v -> initializeStreams(vertx, config, kinesis, controlPlane.streams()))
           .onSuccess(v -> {
             if (credentials[0] != null) {
               credentials[0].watch(vertx, CREDENTIALS_CHECK_MILLIS);
             }
             metrics.health().started();
+            // A deleted stream's meters go at the next scrape, or within a minute when nobody scrapes.
+            vertx.setPeriodic(60_000, id -> kinesisMetrics.retain(key -> controlPlane.streams().find(key)
+                .isPresent()));
           })
           .onSuccess(v -> scaler.start())
           .compose(v -> millrace.describeClaim()).map(millrace)
@@ -177,25 +181,50 @@ public final class Millrace {
   }
 
   /**
-   * Creates the streams of {@code initializeStreams} that do not exist yet, in the default account and region, as
-   * CreateStream would (its validation and limits); one that exists is left as it is.
+   * Creates the streams of {@code initializeStreams} that do not exist yet, in the default account (and their region,
+   * or the default), as CreateStream would (its validation and limits), and waits until each is ACTIVE, so that a
+   * ready server serves them; one that exists already is left as it is.
    */
   @SuppressWarnings("unchecked")
-  private static Future<Void> initializeStreams(MillraceConfig config, Operations kinesis) {
-    RequestScope scope = new RequestScope(config.defaultAccountId(), config.defaultRegion());
+  private static Future<Void> initializeStreams(Vertx vertx, MillraceConfig config, Operations kinesis,
+                                                StreamRegistry streams) {
     Operation<Requests.CreateStreamRequest, Object> create =
         (Operation<Requests.CreateStreamRequest, Object>) kinesis.find("CreateStream");
-    List<Future<Object>> created = new ArrayList<>();
+    List<Future<Void>> created = new ArrayList<>();
     for (ConfigLoader.InitialStream s : config.initializeStreams()) {
+      RequestScope scope = new RequestScope(config.defaultAccountId(), s.region() != null ? s.region()
+          : config.defaultRegion());
+      StreamKey key = new StreamKey(scope.account(), scope.region(), s.name());
       boolean onDemand = s.mode().equals("ON_DEMAND");
-      created.add(kinesis.call(create, new Requests.CreateStreamRequest(s.name(), onDemand ? null : s.shards(),
-          new Requests.StreamModeDetails(s.mode()), null, null, null), scope)
-          .recover(e -> e instanceof io.millrace.error.KinesisException.ResourceInUse ? Future.succeededFuture()
-              : Future.failedFuture(new StartRefusedException("Cannot create stream " + s.name()
-                  + " of initializeStreams: " + e.getMessage())))
-          .onSuccess(r -> LOG.info("Stream {} of initializeStreams is there", s.name())));
+      Future<Object> asked = streams.find(key).isPresent() ? Future.succeededFuture()
+          : kinesis.call(create, new Requests.CreateStreamRequest(s.name(), onDemand ? null : s.shards(),
+              new Requests.StreamModeDetails(s.mode()), null, null, null), scope);
+      created.add(asked.recover(e -> Future.failedFuture(new StartRefusedException("Cannot create stream "
+          + s.name() + " of initializeStreams: " + e.getMessage())))
+          .compose(v -> active(vertx, streams, key, config.createStreamMillis() + 30_000))
+          .onSuccess(v -> LOG.info("Stream {} of initializeStreams is ACTIVE", key.arn())));
     }
     return Future.all(created).mapEmpty();
+  }
+
+  /** Completes once stream {@code key} is ACTIVE (checked every 50 ms), or fails after {@code limitMillis}. */
+  private static Future<Void> active(Vertx vertx, StreamRegistry streams, StreamKey key, long limitMillis) {
+    io.vertx.core.Promise<Void> promise = io.vertx.core.Promise.promise();
+    long deadline = System.currentTimeMillis() + limitMillis;
+    vertx.setPeriodic(1, 50, id -> {
+      boolean isActive = streams.find(key).map(m -> m.status() == io.millrace.stream.StreamStatus.ACTIVE)
+          .orElse(false);
+      if (isActive || System.currentTimeMillis() > deadline) {
+        vertx.cancelTimer(id);
+        if (isActive) {
+          promise.tryComplete();
+        } else {
+          promise.tryFail(new StartRefusedException("Stream " + key.arn() + " of initializeStreams did not "
+              + "become ACTIVE within " + limitMillis + " ms."));
+        }
+      }
+    });
+    return promise.future();
   }
 
   /**
@@ -264,7 +293,7 @@ public final class Millrace {
 
   private HttpApiVerticle.Settings apiSettings() {
     return new HttpApiVerticle.Settings(apiAddresses, config.maxRequestBytes(), config.defaultAccountId(),
-        config.defaultRegion(), Logs.accessLevel(config));
+        config.defaultRegion(), Logs.accessLevel(config), config.console());
   }
 
   /**

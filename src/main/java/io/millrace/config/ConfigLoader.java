@@ -96,7 +96,8 @@ public final class ConfigLoader {
       new Setting("tlsHandshakeTimeoutMillis", "10000", Check.POSITIVE_LONG),
       new Setting("initializeStreams", "", Check.TEXT),
       new Setting("logFormat", "text", Check.LOG_FORMAT),
-      new Setting("accessLog", "off", Check.ACCESS_LOG));
+      new Setting("accessLog", "off", Check.ACCESS_LOG),
+      new Setting("console", "true", Check.BOOL));
 
   /** kinesalite's flag names, for people moving over. */
   private static final Map<String, String> FLAG_ALIASES = Map.of(
@@ -227,7 +228,8 @@ public final class ConfigLoader {
         longOf(v, "tlsHandshakeTimeoutMillis"),
         initialStreams(v.get("initializeStreams")),
         v.get("logFormat").trim().toLowerCase(Locale.ROOT),
-        v.get("accessLog").trim().toLowerCase(Locale.ROOT).replace("false", "off"));
+        v.get("accessLog").trim().toLowerCase(Locale.ROOT).replace("false", "off"),
+        Boolean.parseBoolean(v.get("console").trim()));
   }
 
   /** The TLS port: -1 (off), 0 (any free port) or a port number. */
@@ -387,7 +389,8 @@ public final class ConfigLoader {
   }
 
   /**
-   * A {@code streams:} list (items {@code {name: orders, shards: 2, mode: PROVISIONED}}, or {@code "orders:2"}) as
+   * A {@code streams:} list (items {@code {name: orders, shards: 2, mode: PROVISIONED, region: eu-west-1}}, or
+   * {@code "orders:2"}) as
    * the initializeStreams setting's {@code name:shards[:mode],...}.
    */
   private static String streamsList(JsonNode list, Path file) {
@@ -396,8 +399,9 @@ public final class ConfigLoader {
       if (item.isTextual()) {
         streams.add(item.asText());
       } else if (item.isObject() && item.hasNonNull("name")) {
-        streams.add(item.get("name").asText() + ":" + item.path("shards").asText("1")
-            + (item.hasNonNull("mode") ? ":" + item.get("mode").asText() : ""));
+        streams.add(item.get("name").asText() + ":" + (item.hasNonNull("shards") ? item.get("shards").asText() : "")
+            + (item.hasNonNull("mode") ? ":" + item.get("mode").asText() : "")
+            + (item.hasNonNull("region") ? ":" + item.get("region").asText() : ""));
       } else {
         throw new ConfigException("Each item of 'streams' in " + file + " must be name:shards[:mode] or a map with "
             + "name, shards and mode, not " + item);
@@ -406,32 +410,51 @@ public final class ConfigLoader {
     return String.join(",", streams);
   }
 
-  /** A stream to create at start (initializeStreams). */
-  public record InitialStream(String name, int shards, String mode) {}
+  /** A stream to create at start (initializeStreams); {@code region} null for the default region. */
+  public record InitialStream(String name, int shards, String mode, String region) {}
 
-  /** The streams of an initializeStreams value, {@code name:shards[:mode],...}. */
+  /** Shards of an initial stream whose count is left empty, as kinesis-mock does. */
+  private static final int DEFAULT_INITIAL_SHARDS = 4;
+
+  /**
+   * The streams of an initializeStreams value, {@code name:shards[:mode][:region],...}: kinesis-mock's
+   * {@code name:shards:region} (an empty shard count is 4) with an optional mode (PROVISIONED, the default, or
+   * ON_DEMAND, which takes no shard count).
+   */
   public static List<InitialStream> initialStreams(String value) {
     List<InitialStream> streams = new ArrayList<>();
     for (String item : value.split(",")) {
       if (item.isBlank()) {
         continue;
       }
-      String[] parts = item.trim().split(":");
-      String mode = parts.length > 2 ? parts[2].toUpperCase(Locale.ROOT) : "PROVISIONED";
-      int shards;
-      try {
-        shards = parts.length > 1 ? Integer.parseInt(parts[1]) : 1;
-      } catch (NumberFormatException e) {
-        shards = -1;
+      String[] parts = item.trim().split(":", -1);
+      String mode = "PROVISIONED";
+      String region = null;
+      boolean valid = parts.length <= 4 && parts[0].matches("[a-zA-Z0-9_.-]{1,128}");
+      for (int i = 2; i < parts.length && valid; i++) {
+        String p = parts[i].trim();
+        if (p.equalsIgnoreCase("PROVISIONED") || p.equalsIgnoreCase("ON_DEMAND")) {
+          mode = p.toUpperCase(Locale.ROOT);
+        } else if (p.matches("[a-z]{2}(-[a-z]+)+-\\d") && region == null) {
+          region = p;
+        } else {
+          valid = false;
+        }
       }
-      if (parts.length > 3 || parts[0].isEmpty() || !parts[0].matches("[a-zA-Z0-9_.-]{1,128}") || shards < 1
-          || !mode.equals("PROVISIONED") && !mode.equals("ON_DEMAND")) {
+      String count = parts.length > 1 ? parts[1].trim() : "";
+      int shards = -1;
+      if (count.isEmpty()) {
+        shards = DEFAULT_INITIAL_SHARDS;
+      } else if (count.matches("\\d{1,6}")) {
+        shards = Integer.parseInt(count);
+      }
+      if (!valid || shards < 1 || mode.equals("ON_DEMAND") && !count.isEmpty()) {
         throw new ConfigException("Invalid stream '" + item.trim() + "' in initializeStreams (--initialize-streams): "
-            + "expected "
-            + "name:shards[:mode], e.g. orders:2 or events:4:ON_DEMAND (names of letters, digits, _ . -; shards 1 or "
-            + "more; mode PROVISIONED or ON_DEMAND).");
+            + "expected name:shards[:mode][:region], e.g. orders:2, events::ON_DEMAND or clicks:1:eu-west-1 (names of "
+            + "letters, digits, _ . -; shards 1 or more, or empty for 4; mode PROVISIONED or ON_DEMAND, which takes "
+            + "no shard count).");
       }
-      streams.add(new InitialStream(parts[0], shards, mode));
+      streams.add(new InitialStream(parts[0], shards, mode, region));
     }
     return streams;
   }

@@ -55,7 +55,8 @@ public record MillraceConfig(
     long tlsHandshakeTimeoutMillis,
     List<ConfigLoader.InitialStream> initializeStreams,
     String logFormat,
-    String accessLog) {
+    String accessLog,
+    boolean console) {
 
   /**
    * The Firehose settings.

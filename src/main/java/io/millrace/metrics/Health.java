@@ -29,6 +29,14 @@ public final class Health {
     fenced.put(shard, reason);
   }
 
+  /**
+   * Whether the process is worth keeping: not once a shard is fenced, since only a restart clears a fence (what was
+   * acknowledged is on disk and recovered); an orchestrator's liveness probe then restarts it.
+   */
+  public synchronized boolean isLive() {
+    return fenced.isEmpty();
+  }
+
   /** Why the server is not ready; empty when it is. */
   public synchronized List<String> notReadyReasons() {
     List<String> reasons = new ArrayList<>();

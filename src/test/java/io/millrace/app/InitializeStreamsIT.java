@@ -19,14 +19,16 @@ class InitializeStreamsIT {
 
   @Test
   void the_streams_named_at_start_exist_with_their_shards_and_mode_and_a_restart_keeps_them(@TempDir Path dir) {
-    Map<String, String> settings = Map.of("inMemory", "false", "dataDir", dir.toString(), "createStreamMillis", "0",
-        "initializeStreams", "orders:2,events:1:ON_DEMAND");
+    // CREATING lasts half a second: the server is ready only once its initial streams are ACTIVE.
+    Map<String, String> settings = Map.of("inMemory", "false", "dataDir", dir.toString(), "createStreamMillis",
+        "500", "initializeStreams", "orders:2,events::ON_DEMAND");
     for (int start = 0; start < 2; start++) {
       try (TestServer server = TestServer.start(settings);
            KinesisClient kinesis = KinesisClients.kinesisWithoutRetries(server.endpoint())) {
         assertEquals(List.of("events", "orders"), kinesis.listStreams().streamNames().stream().sorted().toList());
         StreamDescriptionSummary orders = kinesis.describeStreamSummary(b -> b.streamName("orders"))
             .streamDescriptionSummary();
+        assertEquals("ACTIVE", orders.streamStatusAsString());
         assertEquals(2, orders.openShardCount());
         assertEquals("ON_DEMAND", kinesis.describeStreamSummary(b -> b.streamName("events"))
             .streamDescriptionSummary().streamModeDetails().streamModeAsString());

@@ -91,7 +91,10 @@ class MainIT {
       for (String l : lines) {
         new com.fasterxml.jackson.databind.ObjectMapper().readTree(l); // every line is a JSON object
       }
-      assertTrue(lines.stream().anyMatch(l -> l.contains("Millrace listening on")), jar::output);
+      String listening = lines.stream().filter(l -> l.contains("Millrace listening on")).findFirst().orElseThrow();
+      String formatted = new com.fasterxml.jackson.databind.ObjectMapper().readTree(listening)
+          .path("formattedMessage").asText();
+      assertTrue(formatted.contains("http://127.0.0.1:" + port) && !formatted.contains("{}"), listening);
     }
   }
 

@@ -53,18 +53,22 @@ class ConfigLoaderTest {
   @Test
   void streams_to_create_at_start_come_from_the_setting_the_emulators_variable_or_a_list_in_the_file()
       throws Exception {
-    assertEquals(List.of(new ConfigLoader.InitialStream("orders", 2, "PROVISIONED"),
-        new ConfigLoader.InitialStream("events", 4, "ON_DEMAND")), ConfigLoader.load(new String[0],
-        Map.of("INITIALIZE_STREAMS", "orders:2, events:4:on_demand")).initializeStreams());
+    assertEquals(List.of(new ConfigLoader.InitialStream("orders", 2, "PROVISIONED", null),
+        new ConfigLoader.InitialStream("events", 4, "ON_DEMAND", null),
+        new ConfigLoader.InitialStream("west", 4, "PROVISIONED", "us-west-2"),
+        new ConfigLoader.InitialStream("one", 1, "PROVISIONED", "eu-west-1")), ConfigLoader.load(new String[0],
+        Map.of("INITIALIZE_STREAMS", "orders:2, events::on_demand,west::us-west-2,one:1:eu-west-1"))
+        .initializeStreams());
     Path yaml = dir.resolve("streams.yaml");
-    Files.writeString(yaml, "streams:\n  - name: orders\n    shards: 3\n  - \"clicks:1:ON_DEMAND\"\n");
-    assertEquals(List.of(new ConfigLoader.InitialStream("orders", 3, "PROVISIONED"),
-        new ConfigLoader.InitialStream("clicks", 1, "ON_DEMAND")), ConfigLoader.load(new String[] {"--config",
+    Files.writeString(yaml, "streams:\n  - name: orders\n    shards: 3\n  - \"clicks::ON_DEMAND\"\n");
+    assertEquals(List.of(new ConfigLoader.InitialStream("orders", 3, "PROVISIONED", null),
+        new ConfigLoader.InitialStream("clicks", 4, "ON_DEMAND", null)), ConfigLoader.load(new String[] {"--config",
         yaml.toString()}, Map.of()).initializeStreams());
-    assertEquals("Invalid stream 'orders:0' in initializeStreams (--initialize-streams): expected name:shards[:mode], e.g. orders:2 or "
-        + "events:4:ON_DEMAND (names of letters, digits, _ . -; shards 1 or more; mode PROVISIONED or ON_DEMAND).",
-        assertThrows(ConfigException.class, () -> ConfigLoader.fromValues(Map.of("initializeStreams",
-            "orders:0"))).getMessage());
+    for (String bad : List.of("orders:0", "orders:x", "events:4:ON_DEMAND", "a:1:mars", "a:1:b:c:d")) {
+      assertTrue(assertThrows(ConfigException.class, () -> ConfigLoader.fromValues(Map.of("initializeStreams",
+          bad))).getMessage().startsWith("Invalid stream '" + bad + "' in initializeStreams (--initialize-streams): "
+          + "expected name:shards[:mode][:region]"), bad);
+    }
   }
 
   @Test

@@ -117,6 +117,7 @@ class FaultIT {
     assertEquals(503, ready.statusCode(), "not ready while a shard is fenced");
     assertTrue(ready.body().contains(SHARD_0 + " is fenced (it refuses writes until a restart): ")
         && ready.body().contains("injected: no space left on device"), ready.body());
+    assertEquals(503, readiness("/health/live").statusCode(), "a fence asks for a restart");
 
     faulty.clear();
     assertPutFailsWithInternalFailure(SHARD_0); // sticky: no silent retry onto the half-written file
@@ -137,9 +138,13 @@ class FaultIT {
   }
 
   private java.net.http.HttpResponse<String> readiness() {
+    return readiness("/health/ready");
+  }
+
+  private java.net.http.HttpResponse<String> readiness(String path) {
     try {
       return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          server.endpoint().resolve("/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+          server.endpoint().resolve(path)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -1,8 +1,8 @@
 package io.millrace.api.http;
 
 import io.vertx.core.http.HttpServerRequest;
-import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.WeakHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -21,8 +21,11 @@ final class AccessLog {
   private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
 
   private final Level level;
-  /** The stream each request in progress names, once its body has been read. */
-  private final Map<HttpServerRequest, String> streams = new IdentityHashMap<>();
+  /**
+   * The stream each request in progress names, once its body has been read. Weak: a request whose answer is never
+   * ended (its client went away) must not be kept.
+   */
+  private final Map<HttpServerRequest, String> streams = new WeakHashMap<>();
 
   /** @param level the level lines are logged at, or null for none */
   AccessLog(Level level) {

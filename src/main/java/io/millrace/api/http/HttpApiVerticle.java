@@ -26,6 +26,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +78,7 @@ public final class HttpApiVerticle extends VerticleBase {
    * request's credential scope does not give them.
    */
   public record Settings(List<SocketAddress> addresses, long maxRequestBytes, String defaultAccount,
-                         String defaultRegion, org.slf4j.event.Level accessLog) {}
+                         String defaultRegion, org.slf4j.event.Level accessLog, boolean console) {}
 
   /** What SubscribeToShard needs: the control plane and data plane, the shared leases, timing and statistics. */
   public record Fanout(ControlPlane controlPlane, DataPlane data, SubscriptionLeases leases,
@@ -128,14 +129,27 @@ public final class HttpApiVerticle extends VerticleBase {
     pages.get("/health").handler(ctx -> ctx.response().setStatusCode(health.isStarted() ? 200 : 503)
         .putHeader("Content-Type", "application/json")
         .end(health.isStarted() ? "{\"status\":\"UP\"}" : "{\"status\":\"STARTING\"}"));
-    pages.get("/health/live").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
-        .end("{\"status\":\"UP\"}"));
+    pages.get("/health/live").handler(ctx -> ctx.response().setStatusCode(health.isLive() ? 200 : 503)
+        .putHeader("Content-Type", "application/json")
+        .end(health.isLive() ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\",\"reason\":\"a shard is fenced; a "
+            + "restart clears it (see /health/ready)\"}"));
     pages.get("/health/ready").handler(ctx -> {
       List<String> reasons = health.notReadyReasons();
       ctx.response().setStatusCode(reasons.isEmpty() ? 200 : 503).putHeader("Content-Type", "application/json")
           .end(reasons.isEmpty() ? "{\"status\":\"READY\"}" : new io.vertx.core.json.JsonObject()
               .put("status", "NOT_READY").put("reasons", new io.vertx.core.json.JsonArray(reasons)).encode());
     });
+    if (settings.console() && !authentication.verifies()) {
+      // Read-only pages over the API; not when signatures are verified (the page holds no key to sign with).
+      pages.get("/console").handler(ctx -> { // the route matches /console/ too
+        if (ctx.request().path().equals("/console")) {
+          ctx.redirect("/console/");
+        } else {
+          ctx.next();
+        }
+      });
+      pages.get("/console/*").handler(StaticHandler.create("console").setCachingEnabled(false));
+    }
     pages.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", METRICS_CONTENT_TYPE)
         .end(metrics.get()));
     HttpServerOptions options = guard.apply(new HttpServerOptions().setHttp2ClearTextEnabled(true).setCompressionSupported(false).setDecompressionSupported(true)
@@ -163,7 +177,7 @@ public final class HttpApiVerticle extends VerticleBase {
               || authentication.verifies())) {
             guard.bodyDeadline(vertx, request);
           }
-          if (request.method() == HttpMethod.GET && PAGES.contains(request.path())) {
+          if (request.method() == HttpMethod.GET && (PAGES.contains(request.path()) || isConsole(request))) {
             pages.handle(request);
             return;
           }
@@ -190,6 +204,10 @@ public final class HttpApiVerticle extends VerticleBase {
     List<Future<Void>> stopped = new ArrayList<>();
     servers.forEach(s -> stopped.add(s.shutdown(10, TimeUnit.SECONDS)));
     return Future.join(stopped);
+  }
+
+  private static boolean isConsole(HttpServerRequest request) {
+    return request.path().equals("/console") || request.path().startsWith("/console/");
   }
 
   /** What a request asks for, for the access log: its X-Amz-Target's action, or its gRPC method, or its path. */
