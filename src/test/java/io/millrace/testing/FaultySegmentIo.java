@@ -45,7 +45,10 @@ public final class FaultySegmentIo implements SegmentIo {
   private volatile PausedRead pausedRead;
   private volatile PausedRead pausedOpen;
 
-  /** A read (or open) held at its start: {@link #arrived} opens when a reader reaches it, {@link #resume()} lets it go on. */
+  /**
+   * A read (or open) held at its start: {@link #arrived} opens when a reader reaches it, {@link #resume()} lets it go
+   * on.
+   */
   public static final class PausedRead {
     final String fileName;
     public final CountDownLatch arrived = new CountDownLatch(1);

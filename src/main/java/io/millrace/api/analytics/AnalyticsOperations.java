@@ -164,7 +164,8 @@ public final class AnalyticsOperations implements Service {
     }
   }
 
-  public record StartApplicationRequest(String applicationName, JsonNode runConfiguration) implements Validated, ApplicationScoped {
+  public record StartApplicationRequest(String applicationName, JsonNode runConfiguration)
+      implements Validated, ApplicationScoped {
     @Override
     public void validate(Validator v) {
       name(v, applicationName);
@@ -178,7 +179,8 @@ public final class AnalyticsOperations implements Service {
     }
   }
 
-  public record DeleteApplicationRequest(String applicationName, Instant createTimestamp) implements Validated, ApplicationScoped {
+  public record DeleteApplicationRequest(String applicationName, Instant createTimestamp)
+      implements Validated, ApplicationScoped {
     @Override
     public void validate(Validator v) {
       name(v, applicationName);

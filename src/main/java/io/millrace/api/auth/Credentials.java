@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The key pairs from the credentials file ({@link CredentialsFile}), kept current: the file is read on a worker every
  * few seconds (it is small, as are the policy files its profiles name) and taken again when what it says changed,
- * so keys and policies change without a restart, whatever happens to the files' times and sizes. A file that has become unreadable or malformed (say, caught half written) is
+ * so keys and policies change without a restart, whatever happens to the files' times and sizes. A file that has become
+ * unreadable or malformed (say, caught half written) is
  * reported in the log once and the last good keys stay; the next read tries again.
  *
  * <p>Thread-safe: the event loops read the current keys; a worker replaces them.

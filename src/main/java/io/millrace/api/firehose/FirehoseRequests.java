@@ -500,7 +500,8 @@ public final class FirehoseRequests {
   }
 
   public record DescribeDeliveryStreamRequest(String deliveryStreamName, Integer limit,
-                                              String exclusiveStartDestinationId) implements Validated, DeliveryStreamScoped {
+                                              String exclusiveStartDestinationId)
+                                                  implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
@@ -539,7 +540,8 @@ public final class FirehoseRequests {
     }
   }
 
-  public record PutRecordBatchRequest(String deliveryStreamName, List<Record> records) implements Validated, DeliveryStreamScoped {
+  public record PutRecordBatchRequest(String deliveryStreamName, List<Record> records)
+      implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
@@ -596,14 +598,16 @@ public final class FirehoseRequests {
     }
   }
 
-  public record StopDeliveryStreamEncryptionRequest(String deliveryStreamName) implements Validated, DeliveryStreamScoped {
+  public record StopDeliveryStreamEncryptionRequest(String deliveryStreamName)
+      implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
     }
   }
 
-  public record TagDeliveryStreamRequest(String deliveryStreamName, List<Tag> tags) implements Validated, DeliveryStreamScoped {
+  public record TagDeliveryStreamRequest(String deliveryStreamName, List<Tag> tags)
+      implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);
@@ -613,7 +617,8 @@ public final class FirehoseRequests {
     }
   }
 
-  public record UntagDeliveryStreamRequest(String deliveryStreamName, List<String> tagKeys) implements Validated, DeliveryStreamScoped {
+  public record UntagDeliveryStreamRequest(String deliveryStreamName, List<String> tagKeys)
+      implements Validated, DeliveryStreamScoped {
     @Override
     public void validate(Validator v) {
       checkName(v, deliveryStreamName);

@@ -56,8 +56,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * ours (Vert.x's documented transport SPI; nothing else changes). That handler sees the raw bytes (a request has
  * begun); a second one, placed after the HTTP/1.1 decoder once Vert.x reports the connection, sees the decoded end of
  * each request. Reaching a reported connection's pipeline takes Vert.x's connection implementation class
- * ({@link ConnectionBase}, {@link Http1xServerConnection}); this class is the only place that does. An HTTP/2 connection drops the deadline (HTTP/2
- * has its own framing; the idle timeout still applies).
+ * ({@link ConnectionBase}, {@link Http1xServerConnection}); this class is the only place that does. An HTTP/2
+ * connection drops the connection deadline (HTTP/2 has its own framing; each stream gets {@link #bodyDeadline}, and the
+ * idle timeout still applies), unless it is over the cap.
  */
 public final class ConnectionGuard {
 

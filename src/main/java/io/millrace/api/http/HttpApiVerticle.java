@@ -39,7 +39,8 @@ import java.util.function.Supplier;
  * port. One instance runs per event loop; they share the listening port.
  *
  * <p>Every request but the server's own pages goes through {@link AwsJsonProtocol}, which finds its service (Kinesis,
- * Firehose) by X-Amz-Target and checks it in Kinesis's order and answers each failure as Kinesis does; every error goes out through {@link ErrorMapper}: the client's
+ * Firehose) by X-Amz-Target and checks it in Kinesis's order and answers each failure as Kinesis does; every error goes
+ * out through {@link ErrorMapper}: the client's
  * mistakes get their AWS error, never a 500. The {@link ConnectionGuard} may refuse a connection first.
  *
  * <p>Threading: everything runs on this verticle's event loop; operations return futures and never block.
@@ -120,7 +121,8 @@ public final class HttpApiVerticle extends VerticleBase {
       // X-Amz-Content-SHA256 (checked when the message arrives); without one, every call acts as the default account.
       grpc = new GrpcApi(vertx, kinesis, !authentication.verifies() ? request -> defaults
           : request -> authentication.scope(Authentication.material(request, null), kinesis.signingName()),
-          authentication.verifies(), settings.maxRequestBytes(), fanout == null ? null : new GrpcSubscriptions(vertx, fanout.data(),
+          authentication.verifies(), settings.maxRequestBytes(), fanout == null ? null
+              : new GrpcSubscriptions(vertx, fanout.data(),
               fanout.controlPlane().streams(), fanout.timing(), fanout.stats()));
     }
     Router pages = Router.router(vertx);
@@ -152,7 +154,8 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     pages.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", METRICS_CONTENT_TYPE)
         .end(metrics.get()));
-    HttpServerOptions options = guard.apply(new HttpServerOptions().setHttp2ClearTextEnabled(true).setCompressionSupported(false).setDecompressionSupported(true)
+    HttpServerOptions options = guard.apply(new HttpServerOptions().setHttp2ClearTextEnabled(true)
+        .setCompressionSupported(false).setDecompressionSupported(true)
         .setMaxHeaderSize(MAX_HEADER_BYTES).setMaxInitialLineLength(MAX_HEADER_BYTES / 2)
         .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_STREAMS_PER_CONNECTION)
             .setMaxHeaderListSize(MAX_HEADER_BYTES)));

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  */
 class TokenFuzzTest {
 
-  private static final TokenSigner SIGNER = new TokenSigner("a fuzzing secret of 32 bytes....".getBytes(StandardCharsets.UTF_8));
+  private static final TokenSigner SIGNER =
+      new TokenSigner("a fuzzing secret of 32 bytes....".getBytes(StandardCharsets.UTF_8));
   private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_.|~%";
 
   @Test
