@@ -26,6 +26,8 @@ import io.millrace.firehose.S3ObjectStore;
 import io.millrace.fanout.SubscriptionLeases;
 import io.millrace.fanout.SubscriptionStats;
 import io.millrace.metrics.KinesisMetrics;
+import io.millrace.metrics.LoopProbes;
+import io.millrace.metrics.TimedSegmentIo;
 import io.millrace.metrics.ServerMetrics;
 import io.millrace.shard.ShardSettings;
 import io.millrace.shard.TailCacheBudget;
@@ -128,9 +130,10 @@ public final class Millrace {
       ShardSettings settings = new ShardSettings(config.durability(), config.fsyncIntervalMillis(),
           config.tailCacheBytesPerShard(), config.enforceThroughputLimits(), clock, metrics,
           new TailCacheBudget(config.tailCacheBytesTotal()), config.retentionCheckMillis());
-      ShardDirectory shards = new ShardDirectory(vertx, dataDir, config.segmentMaxBytes(), settings, segmentIo);
+      SegmentIo timedIo = new TimedSegmentIo(segmentIo, metrics.registry());
+      ShardDirectory shards = new ShardDirectory(vertx, dataDir, config.segmentMaxBytes(), settings, timedIo);
       MetadataStore store = dataDir == null ? MetadataStore.inMemory()
-          : new MetadataStore(dataDir.resolve("meta"), segmentIo);
+          : new MetadataStore(dataDir.resolve("meta"), timedIo);
       ControlPlane controlPlane = ControlPlane.create(vertx, store, shards, new ControlPlane.Limits(
           config.shardLimit(), config.onDemandStreamLimit(), config.createStreamMillis(),
           config.deleteStreamMillis(), config.updateStreamMillis(), config.consumerCreateMillis(),
@@ -145,9 +148,9 @@ public final class Millrace {
       OnDemandScaler scaler = new OnDemandScaler(vertx, controlPlane.streams(), controlPlane.resharder(),
           new OnDemandScaler.Policy(config.onDemandCheckMillis(), config.onDemandQuietMillis(),
               ON_DEMAND_MIN_SHARDS, config.onDemandMaxShards()), clock);
-      Firehose firehose = firehose(config, vertx, dataDir, segmentIo, settings, controlPlane, metrics, clock);
+      Firehose firehose = firehose(config, vertx, dataDir, timedIo, settings, controlPlane, metrics, clock);
       Analytics analytics = new Analytics(vertx, dataDir == null ? null : dataDir.resolve("meta")
-          .resolve("analytics.json"), segmentIo, new FlinkRunner(Path.of(config.analyticsClasspath()),
+          .resolve("analytics.json"), timedIo, new FlinkRunner(Path.of(config.analyticsClasspath()),
           config.analyticsFlinkRestUrl(), analyticsWorkDir(dataDir)), clock);
       Millrace millrace = new Millrace(config, vertx, controlPlane, firehose, analytics, metrics, claim[0]);
       KinesisMetrics kinesisMetrics = new KinesisMetrics(metrics.registry(), key -> controlPlane.streams().find(key)
@@ -164,12 +167,14 @@ public final class Millrace {
           .compose(v -> controlPlane.start())
           .compose(v -> firehose.start())
           .compose(v -> analytics.start())
+          .onSuccess(v -> metrics.recoveryFinished())
           .compose(v -> initializeStreams(vertx, config, kinesis, controlPlane.streams()))
           .onSuccess(v -> {
             if (credentials[0] != null) {
               credentials[0].watch(vertx, CREDENTIALS_CHECK_MILLIS);
             }
             metrics.health().started();
+            LoopProbes.start(vertx, config.eventLoops(), metrics.registry());
             // A deleted stream's meters go at the next scrape, or within a minute when nobody scrapes.
             vertx.setPeriodic(60_000, id -> kinesisMetrics.retain(key -> controlPlane.streams().find(key)
                 .isPresent()));

@@ -1,6 +1,5 @@
 package io.millrace.fanout;
 
-import io.millrace.metrics.KinesisMetrics;
 import io.millrace.stream.StreamKey;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -16,12 +15,12 @@ public final class SubscriptionStats {
   private final AtomicLong live = new AtomicLong();
   private final AtomicLong inFlightBytes = new AtomicLong();
   private final AtomicLong waitingOnClient = new AtomicLong();
-  /** Where subscriptions report what they push, by stream and shard, once the server has it. */
-  private volatile KinesisMetrics kinesis;
+  /** Where subscriptions report what they push, by stream and shard, once the server has one. */
+  private volatile PushListener kinesis;
 
-  /** Reports subscriptions started and events pushed to {@code metrics} from now on. */
-  public void reportTo(KinesisMetrics metrics) {
-    this.kinesis = metrics;
+  /** Reports subscriptions started and events pushed to {@code listener} from now on. */
+  public void reportTo(PushListener listener) {
+    this.kinesis = listener;
   }
 
   public long live() {
@@ -38,17 +37,17 @@ public final class SubscriptionStats {
 
   void started(StreamKey stream) {
     live.incrementAndGet();
-    KinesisMetrics metrics = kinesis;
-    if (metrics != null) {
-      metrics.subscribed(stream);
+    PushListener listener = kinesis;
+    if (listener != null) {
+      listener.subscribed(stream);
     }
   }
 
   /** An event was pushed: {@code records} of {@code bytes} (their data) from {@code shardId}. */
   void pushed(StreamKey stream, String shardId, int records, long bytes, long millisBehindLatest) {
-    KinesisMetrics metrics = kinesis;
-    if (metrics != null) {
-      metrics.pushed(stream, shardId, records, bytes, millisBehindLatest);
+    PushListener listener = kinesis;
+    if (listener != null) {
+      listener.pushed(stream, shardId, records, bytes, millisBehindLatest);
     }
   }
 

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.millrace.fanout.PushListener;
 import io.millrace.stream.StreamKey;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,7 @@ import java.util.function.Function;
  * number follows the streams and shards that exist. Thread-safe: callers are the API verticles' event loops and the
  * subscriptions' contexts.
  */
-public final class KinesisMetrics {
+public final class KinesisMetrics implements PushListener {
 
   /** The shard-level metrics EnableEnhancedMonitoring can enable. */
   public static final List<String> SHARD_LEVEL = List.of("IncomingBytes", "IncomingRecords", "OutgoingBytes",
@@ -107,11 +108,13 @@ public final class KinesisMetrics {
   }
 
   /** A SubscribeToShard call that started its subscription. */
+  @Override
   public void subscribed(StreamKey stream) {
     count(stream, "SubscribeToShard.Success", 1);
   }
 
   /** One SubscribeToShard event pushed to a subscriber. */
+  @Override
   public void pushed(StreamKey stream, String shardId, int records, long bytes, long millisBehindLatest) {
     count(stream, "SubscribeToShardEvent.Records", records);
     count(stream, "SubscribeToShardEvent.Bytes", bytes);

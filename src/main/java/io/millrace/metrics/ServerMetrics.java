@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The server's metrics, served by {@code GET /metrics} in the Prometheus text format. Shards feed it through
  * {@link ShardEvents}:
  * <ul>
- *   <li>{@code millrace_recovered_shards_total}: shard logs found on disk and recovered (not shards created);</li>
+ *   <li>{@code millrace_recovered_shards_total}: shard logs recovered at start (not those created later);</li>
  *   <li>{@code millrace_recovery_dropped_bytes_total}, {@code millrace_recovery_dropped_records_total}: torn or
  *       corrupt tails that recovery truncated;</li>
  *   <li>{@code millrace_fenced_shards}: shards fenced by a storage failure since the start (they refuse writes
@@ -38,6 +38,7 @@ public final class ServerMetrics implements ShardEvents {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Set<String> fenced = ConcurrentHashMap.newKeySet();
   private final Health health = new Health();
+  private volatile boolean recovering = true;
   private final java.util.List<Object> held = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final java.util.List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Counter recovered;
@@ -52,7 +53,7 @@ public final class ServerMetrics implements ShardEvents {
   /** Metrics that include the totals of the server's SubscribeToShard subscriptions. */
   public ServerMetrics(SubscriptionStats subscriptions) {
     recovered = Counter.builder("millrace.recovered.shards")
-        .description("Shard logs found on disk and recovered (not shards created)").register(registry);
+        .description("Shard logs recovered at start (not those created later)").register(registry);
     droppedBytes = Counter.builder("millrace.recovery.dropped.bytes")
         .description("Bytes of torn or corrupt tail that recovery truncated").register(registry);
     droppedRecords = Counter.builder("millrace.recovery.dropped.records")
@@ -70,11 +71,22 @@ public final class ServerMetrics implements ShardEvents {
         .description("Subscriptions whose in-flight budget is used up: their client reads slower than the shard "
             + "is written, or not at all").register(registry);
     new JvmMemoryMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
+  }
+
+  /** The server has recovered what it found on disk: shard logs opened from now on are new ones, not recoveries. */
+  public void recoveryFinished() {
+    recovering = false;
   }
 
   @Override
   public void onRecovered(String shard, RecoveryReport report) {
-    recovered.increment();
+    if (recovering) {
+      recovered.increment();
+    }
     droppedBytes.increment(report.bytesDropped());
     droppedRecords.increment(report.recordsDropped());
   }

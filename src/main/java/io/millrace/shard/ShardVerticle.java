@@ -107,9 +107,7 @@ public final class ShardVerticle extends VerticleBase {
       tail = new TailCache(settings.tailCacheBytes(), nextOffset, settings.tailCacheBudget());
       horizonOffset = opened.startOffset();
       RecoveryReport report = opened.recoveryReport();
-      if (report.foundExistingLog()) {
-        settings.events().onRecovered(name, report); // a recovery, not a shard created now
-      }
+      settings.events().onRecovered(name, report);
       if (report.droppedAnything()) {
         LOG.warn("Recovered {}: kept {} records, dropped a torn tail of {} bytes ({} records): {}", name,
             report.recordsRecovered(), report.bytesDropped(), report.recordsDropped(), report.detail());

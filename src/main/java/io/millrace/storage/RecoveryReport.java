@@ -23,11 +23,6 @@ public record RecoveryReport(long recordsRecovered, long recordsDropped, long by
                              int segmentsFromIndex, int segmentsScanned, int indexesWritten,
                              boolean activeFromCheckpoint, long bytesTrusted, long bytesScanned) {
 
-  /** Whether the open found a log written before (segment files or a checkpoint), rather than starting one. */
-  public boolean foundExistingLog() {
-    return segmentsFromIndex + segmentsScanned > 0 || activeFromCheckpoint || droppedAnything();
-  }
-
   /** A report that says nothing about segments (an implementation without segment files). */
   public RecoveryReport(long recordsRecovered, long recordsDropped, long bytesDropped, String detail) {
     this(recordsRecovered, recordsDropped, bytesDropped, detail, 0, 0, 0, false, 0, 0);

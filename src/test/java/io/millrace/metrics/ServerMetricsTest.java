@@ -23,6 +23,25 @@ class ServerMetricsTest {
   }
 
   @Test
+  void shard_logs_opened_after_the_start_are_new_ones_not_recoveries() {
+    metrics.onRecovered("s/shardId-000000000000", RecoveryReport.clean(10));
+    metrics.recoveryFinished();
+    metrics.onRecovered("new/shardId-000000000000", RecoveryReport.clean(0));
+
+    assertLine(metrics.scrape(), "millrace_recovered_shards_total 1.0");
+  }
+
+  @Test
+  void a_fenced_shard_takes_readiness_and_liveness_with_its_reason() {
+    metrics.health().started();
+    assertTrue(metrics.health().notReadyReasons().isEmpty() && metrics.health().isLive());
+    metrics.onFenced("s/shardId-000000000000", new IOException("disk full"));
+    assertTrue(metrics.health().notReadyReasons().equals(java.util.List.of("shard s/shardId-000000000000 is fenced "
+        + "(it refuses writes until a restart): disk full")), metrics.health().notReadyReasons().toString());
+    assertTrue(!metrics.health().isLive());
+  }
+
+  @Test
   void a_shard_fenced_twice_counts_once() {
     metrics.onFenced("s/shardId-000000000000", new IOException("disk full"));
     metrics.onFenced("s/shardId-000000000000", new IOException("disk full"));

@@ -1,0 +1,45 @@
+package io.millrace.app;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.millrace.testing.KinesisClients;
+import io.millrace.testing.Poll;
+import io.millrace.testing.PrometheusText;
+import io.millrace.testing.TestServer;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+
+/**
+ * The server's own metrics beside Kinesis's: fsync latency as a histogram and the segment files of a server on disk,
+ * event-loop and worker-queue delays, and the JVM's threads and processors.
+ */
+@Timeout(60)
+class ServerMetricsIT {
+
+  @Test
+  void storage_thread_and_jvm_metrics_are_served(@TempDir Path dir) throws Exception {
+    try (TestServer server = TestServer.start(Map.of("inMemory", "false", "dataDir", dir.toString(),
+        "createStreamMillis", "0"));
+         KinesisClient kinesis = KinesisClients.kinesisWithoutRetries(server.endpoint())) {
+      kinesis.createStream(b -> b.streamName("synced").shardCount(2));
+      kinesis.putRecord(b -> b.streamName("synced").partitionKey("k").data(SdkBytes.fromUtf8String("durable")));
+      String first = PrometheusText.scrape(server.endpoint());
+      assertTrue(PrometheusText.value(first, "millrace_fsync_seconds_count", "kind", "file") >= 1, first);
+      assertTrue(first.contains("millrace_fsync_seconds_bucket{kind=\"file\",le=\""), "a histogram");
+      assertTrue(PrometheusText.value(first, "millrace_segment_files") >= 2, "a segment per shard at least");
+      assertTrue(PrometheusText.value(first, "jvm_threads_live_threads") > 0);
+      assertTrue(PrometheusText.value(first, "system_cpu_count") > 0);
+      // The probes run once a second.
+      Poll.until("the loop probes have reported", () -> {
+        String text = PrometheusText.scrape(server.endpoint());
+        return text.contains("millrace_event_loop_delay_seconds_count{loop=\"vert.x-eventloop-thread-")
+            && text.contains("millrace_worker_queue_delay_seconds_count ");
+      });
+    }
+  }
+}
