@@ -30,6 +30,14 @@ public final class ConfigLoader {
     URL_OR_EMPTY, LOG_FORMAT, ACCESS_LOG
   }
 
+  /**
+   * A quarter of the JVM's maximum heap, at least 64 MiB: request bodies being received never crowd out the rest, and
+   * a few of the largest (16 MiB) fit at once.
+   */
+  private static long defaultMaxReceivingBytes() {
+    return Math.max(64L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4);
+  }
+
   /** A quarter of the JVM's maximum heap, at most 256 MiB: the records kept in memory never crowd out the rest. */
   private static long defaultTailCacheBytesTotal() {
     return Math.min(256L * 1024 * 1024, Runtime.getRuntime().maxMemory() / 4);
@@ -50,7 +58,7 @@ public final class ConfigLoader {
       new Setting("maxConnections", "4096", Check.POSITIVE_INT),
       new Setting("connectionIdleTimeoutMillis", "120000", Check.POSITIVE_LONG),
       new Setting("requestReadTimeoutMillis", "60000", Check.POSITIVE_LONG),
-      new Setting("maxReceivingBytes", String.valueOf(64L * 1024 * 1024), Check.POSITIVE_LONG),
+      new Setting("maxReceivingBytes", String.valueOf(defaultMaxReceivingBytes()), Check.POSITIVE_LONG),
       new Setting("defaultAccountId", "000000000000", Check.ACCOUNT),
       new Setting("defaultRegion", "us-east-1", Check.REGION),
       new Setting("shardLimit", "1000", Check.POSITIVE_INT),
