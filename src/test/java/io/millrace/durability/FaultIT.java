@@ -143,8 +143,9 @@ class FaultIT {
 
   private java.net.http.HttpResponse<String> readiness(String path) {
     try {
-      return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          server.endpoint().resolve(path)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      return java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+          .send(java.net.http.HttpRequest.newBuilder(server.endpoint().resolve(path)).timeout(
+              java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {

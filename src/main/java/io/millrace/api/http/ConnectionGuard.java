@@ -133,6 +133,7 @@ public final class ConnectionGuard {
     RequestDeadline deadline = new RequestDeadline(limits.requestReadTimeoutMillis(), timedOut);
     channel.attr(DEADLINE).set(deadline);
     channel.pipeline().addFirst(START, deadline.start);
+    channel.pipeline().addAfter(START, "millraceH2cUpgradeDecliner", new H2cUpgradeDecliner());
     if (!(channel.localAddress() instanceof InetSocketAddress)) {
       return; // the TLS port's connection, piped to the API's private socket: counted as the TLS one
     }

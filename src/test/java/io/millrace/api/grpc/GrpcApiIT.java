@@ -31,6 +31,7 @@ import io.millrace.grpc.v1.UntagStreamRequest;
 import io.millrace.testing.GrpcClients;
 import io.millrace.testing.KinesisClients;
 import io.millrace.testing.Poll;
+import io.millrace.testing.PrometheusText;
 import io.millrace.testing.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -259,18 +260,7 @@ class GrpcApiIT {
 
   /** The server's live subscriptions, as {@code /metrics} counts them (SubscribeToShard and Subscribe alike). */
   private long liveSubscriptions() {
-    String page;
-    try {
-      page = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          server.endpoint().resolve("/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-    return page.lines().filter(l -> l.startsWith("millrace_subscriptions "))
-        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
+    return (long) PrometheusText.value(PrometheusText.scrape(server.endpoint()), "millrace_subscriptions");
   }
 
   @Test
