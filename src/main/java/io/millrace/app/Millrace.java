@@ -175,9 +175,16 @@ public final class Millrace {
             }
             metrics.health().started();
             LoopProbes.start(vertx, config.eventLoops(), metrics.registry());
-            // A deleted stream's meters go at the next scrape, or within a minute when nobody scrapes.
-            vertx.setPeriodic(60_000, id -> kinesisMetrics.retain(key -> controlPlane.streams().find(key)
-                .isPresent()));
+            // A deleted stream's meters go at the next scrape, or within a minute when nobody scrapes: on a context of
+            // its own (this callback may run on any context the start finished on, a shard's among them).
+            vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+              @Override
+              public Future<?> start() {
+                vertx.setPeriodic(60_000, id -> kinesisMetrics.retain(key -> controlPlane.streams().find(key)
+                    .isPresent()));
+                return Future.succeededFuture();
+              }
+            });
           })
           .onSuccess(v -> scaler.start())
           .compose(v -> millrace.describeClaim()).map(millrace)
