@@ -5,6 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -18,19 +20,26 @@ import java.util.Locale;
  * MAX_FRAME_SIZE"), or hangs. A {@code GET /metrics} with {@code HttpClient.newHttpClient()} failed that way about
  * once in a few hundred calls. Vert.x offers no switch for the upgrade alone, so this handler, first in each
  * accepted connection's pipeline after the request deadline, holds the connection's first request head until it is
- * complete and drops its {@code Upgrade: h2c} and {@code HTTP2-Settings} lines before Vert.x reads it; then it steps
- * out of the pipeline. A connection that opens with the HTTP/2 preface, or whose head grows past
- * {@link #MAX_HELD_BYTES} (the decoder refuses it anyway), passes unchanged.
+ * complete and drops its {@code Upgrade} and {@code HTTP2-Settings} headers (and those tokens of {@code Connection})
+ * before Vert.x reads it; then it steps out of the pipeline. A connection that opens with the HTTP/2 preface, or
+ * whose head grows past {@link #MAX_HELD_BYTES} (which the decoder refuses anyway), passes unchanged.
+ *
+ * <p>What it holds is one copy of the bytes so far (at most {@link #MAX_HELD_BYTES}), scanned once: a client that
+ * trickles its head a byte at a time costs no more than one that sends it whole.
  *
  * <p>Threading: a Netty handler of one channel, on its event loop.
  */
 final class H2cUpgradeDecliner extends ChannelInboundHandlerAdapter {
 
-  /** More than any head the server accepts (its header and request-line limits together). */
-  static final int MAX_HELD_BYTES = 64 * 1024;
+  /** Past the decoder's limits (headers, plus the request line) with room to spare. */
+  static final int MAX_HELD_BYTES = 2 * HttpApiVerticle.MAX_HEADER_BYTES;
   private static final byte[] PREFACE_START = "PRI ".getBytes(StandardCharsets.US_ASCII);
 
   private ByteBuf held;
+  /** Where the head starts in {@link #held} (after the empty lines a client may send first), or -1 until known. */
+  private int headStart = -1;
+  /** How far {@link #held} has been searched for the head's end. */
+  private int scanned;
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -38,21 +47,35 @@ final class H2cUpgradeDecliner extends ChannelInboundHandlerAdapter {
       ctx.fireChannelRead(msg);
       return;
     }
-    held = held == null ? bytes : Unpooled.wrappedBuffer(held, bytes);
-    if (startsLikePreface(held)) {
-      if (held.readableBytes() >= PREFACE_START.length) {
-        release(ctx, held);
-      }
-      return; // too few bytes yet to tell
+    if (held == null) {
+      held = ctx.alloc().heapBuffer(Math.min(MAX_HELD_BYTES, Math.max(256, bytes.readableBytes())), MAX_HELD_BYTES);
     }
-    int headEnd = headEnd(held);
-    if (headEnd < 0) {
-      if (held.readableBytes() > MAX_HELD_BYTES) {
-        release(ctx, held);
-      }
+    int room = held.maxCapacity() - held.writerIndex();
+    if (bytes.readableBytes() > room) { // beyond any head the server accepts: let the decoder refuse it
+      release(ctx, Unpooled.wrappedBuffer(held, bytes));
       return;
     }
-    release(ctx, withoutUpgrade(held, headEnd));
+    held.writeBytes(bytes);
+    bytes.release();
+    if (headStart < 0) {
+      headStart = firstNonBlank(held);
+      if (headStart < 0) {
+        return; // only empty lines so far
+      }
+      if (startsLikePreface(held, headStart)) {
+        if (held.writerIndex() - headStart >= PREFACE_START.length) {
+          release(ctx, held); // HTTP/2 by prior knowledge
+        } else {
+          headStart = -1; // too few bytes yet to tell
+        }
+        return;
+      }
+      scanned = headStart;
+    }
+    int headEnd = headEnd();
+    if (headEnd >= 0) {
+      release(ctx, withoutUpgrade(held, headStart, headEnd));
+    }
   }
 
   /** Hands {@code bytes} on and leaves the pipeline: only a connection's first request may ask to upgrade. */
@@ -70,54 +93,62 @@ final class H2cUpgradeDecliner extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Whether the bytes so far agree with the start of the HTTP/2 preface (an HTTP/1.1 method never starts so). */
-  private static boolean startsLikePreface(ByteBuf buf) {
-    int n = Math.min(buf.readableBytes(), PREFACE_START.length);
+  private static int firstNonBlank(ByteBuf buf) {
+    for (int i = buf.readerIndex(); i < buf.writerIndex(); i++) {
+      byte b = buf.getByte(i);
+      if (b != '\r' && b != '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Whether the bytes from {@code from} agree with the start of the HTTP/2 preface (no HTTP/1.1 method does). */
+  private static boolean startsLikePreface(ByteBuf buf, int from) {
+    int n = Math.min(buf.writerIndex() - from, PREFACE_START.length);
     for (int i = 0; i < n; i++) {
-      if (buf.getByte(buf.readerIndex() + i) != PREFACE_START[i]) {
+      if (buf.getByte(from + i) != PREFACE_START[i]) {
         return false;
       }
     }
     return true;
   }
 
-  /** The index just past the head's blank line, or -1 while it has not come. */
-  private static int headEnd(ByteBuf buf) {
-    int end = buf.writerIndex() - 3;
-    for (int i = buf.readerIndex(); i < end; i++) {
-      if (buf.getByte(i) == '\r' && buf.getByte(i + 1) == '\n' && buf.getByte(i + 2) == '\r'
-          && buf.getByte(i + 3) == '\n') {
+  /** The index just past the head's blank line, or -1 while it has not come; resumes where the last search ended. */
+  private int headEnd() {
+    int end = held.writerIndex() - 3;
+    for (int i = scanned; i < end; i++) {
+      if (held.getByte(i) == '\r' && held.getByte(i + 1) == '\n' && held.getByte(i + 2) == '\r'
+          && held.getByte(i + 3) == '\n') {
         return i + 4;
       }
     }
+    scanned = Math.max(scanned, end);
     return -1;
   }
 
   /**
-   * {@code buf} itself when its head does not ask for h2c; else a copy of the head without the upgrade's two header
-   * lines, followed by whatever came after the head (a body, the next requests).
+   * {@code buf} itself when its head does not ask for h2c; else the head without the upgrade's headers (continuation
+   * lines included), followed by whatever came after it (a body, the next requests).
    */
-  private static ByteBuf withoutUpgrade(ByteBuf buf, int headEnd) {
-    String head = buf.toString(buf.readerIndex(), headEnd - buf.readerIndex(), StandardCharsets.ISO_8859_1);
-    String[] lines = head.split("\r\n", -1);
-    boolean asksH2c = false;
-    for (String line : lines) {
-      if (isHeader(line, "upgrade") && line.substring(line.indexOf(':') + 1).toLowerCase(Locale.ROOT)
-          .contains("h2c")) {
-        asksH2c = true;
+  private static ByteBuf withoutUpgrade(ByteBuf buf, int headStart, int headEnd) {
+    String head = buf.toString(headStart, headEnd - 4 - headStart, StandardCharsets.ISO_8859_1);
+    List<String> fields = new ArrayList<>(); // the request line, then each header with its continuation lines
+    for (String line : head.split("\r\n", -1)) {
+      if (!fields.isEmpty() && !line.isEmpty() && (line.charAt(0) == ' ' || line.charAt(0) == '\t')) {
+        fields.set(fields.size() - 1, fields.get(fields.size() - 1) + "\r\n" + line);
+      } else {
+        fields.add(line);
       }
     }
-    if (!asksH2c) {
+    if (fields.stream().noneMatch(f -> isHeader(f, "upgrade") && value(f).contains("h2c"))) {
       return buf;
     }
-    StringBuilder kept = new StringBuilder(head.length());
-    for (int i = 0; i < lines.length - 2; i++) { // the last two are the blank line's halves
-      String line = lines[i];
-      if (isHeader(line, "connection")) {
-        line = withoutUpgradeTokens(line);
-      }
-      if (line != null && !isHeader(line, "upgrade") && !isHeader(line, "http2-settings")) {
-        kept.append(line).append("\r\n");
+    StringBuilder kept = new StringBuilder(head.length() + 4);
+    for (String field : fields) {
+      String f = isHeader(field, "connection") ? withoutUpgradeTokens(field) : field;
+      if (f != null && !isHeader(f, "upgrade") && !isHeader(f, "http2-settings")) {
+        kept.append(f).append("\r\n");
       }
     }
     kept.append("\r\n");
@@ -126,20 +157,26 @@ final class H2cUpgradeDecliner extends ChannelInboundHandlerAdapter {
     return Unpooled.wrappedBuffer(Unpooled.copiedBuffer(kept, StandardCharsets.ISO_8859_1), rest);
   }
 
-  /** A Connection header line without the upgrade's tokens, or null when none other is left. */
-  private static String withoutUpgradeTokens(String line) {
+  /** A Connection header without the upgrade's tokens, or null when none other is left. */
+  private static String withoutUpgradeTokens(String field) {
     StringBuilder tokens = new StringBuilder();
-    for (String token : line.substring(line.indexOf(':') + 1).split(",")) {
+    for (String token : value(field).split(",")) {
       String t = token.trim();
-      if (!t.isEmpty() && !t.equalsIgnoreCase("upgrade") && !t.equalsIgnoreCase("http2-settings")) {
+      if (!t.isEmpty() && !t.equals("upgrade") && !t.equals("http2-settings")) {
         tokens.append(tokens.isEmpty() ? "" : ", ").append(t);
       }
     }
-    return tokens.isEmpty() ? null : line.substring(0, line.indexOf(':') + 1) + " " + tokens;
+    return tokens.isEmpty() ? null : field.substring(0, field.indexOf(':') + 1) + " " + tokens;
   }
 
-  private static boolean isHeader(String line, String lowerCaseName) {
-    int colon = line.indexOf(':');
-    return colon == lowerCaseName.length() && line.substring(0, colon).toLowerCase(Locale.ROOT).equals(lowerCaseName);
+  /** A header's value, lower case, its continuation lines joined. */
+  private static String value(String field) {
+    return field.substring(field.indexOf(':') + 1).replace("\r\n", " ").toLowerCase(Locale.ROOT);
+  }
+
+  private static boolean isHeader(String field, String lowerCaseName) {
+    int colon = field.indexOf(':');
+    return colon == lowerCaseName.length()
+        && field.substring(0, colon).toLowerCase(Locale.ROOT).equals(lowerCaseName);
   }
 }
