@@ -6,7 +6,8 @@
 const $ = (selector) => document.querySelector(selector);
 const HISTORY = 60; // points of the throughput chart, one per poll
 const POLL_MILLIS = 2000;
-const state = { stream: null, iterator: null, rates: new Map(), last: null, history: new Map() };
+const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
+const state = { stream: null, iterator: null, rates: new Map(), last: null, history: new Map(), lag: new Map() };
 
 function amzDate() {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -92,10 +93,49 @@ async function pollMetrics() {
     (state.last ??= new Map()).set(name, { totals, at: now });
   }
   if (state.stream) {
-    $('#lag').textContent = max(values, 'kinesis_SubscribeToShardEvent_MillisBehindLatest_milliseconds_max',
-      'StreamName', state.stream);
+    recordLag(values, state.stream);
   }
   return values;
+}
+
+/** Each consumer's latest MillisBehindLatest (its recent maximum) into its history, and into its table row. */
+function recordLag(values, stream) {
+  const prefix = 'kinesis_SubscribeToShardEvent_MillisBehindLatest_milliseconds_max{';
+  const seen = new Map();
+  for (const [key, v] of values) {
+    const consumer = /ConsumerName="([^"]*)"/.exec(key)?.[1];
+    if (key.startsWith(prefix) && key.includes(`StreamName="${stream}"`) && consumer) {
+      seen.set(consumer, Math.max(seen.get(consumer) ?? 0, v));
+    }
+  }
+  for (const [consumer, lag] of seen) {
+    const history = state.lag.get(consumer) ?? [];
+    history.push(lag);
+    state.lag.set(consumer, history.slice(-HISTORY));
+    const cellOf = document.querySelector(`#consumers tr[data-consumer="${CSS.escape(consumer)}"] td.lag`);
+    if (cellOf) {
+      cellOf.textContent = String(lag);
+    }
+  }
+}
+
+function drawLag() {
+  const svg = $('#lag-chart');
+  const series = [...state.lag.entries()];
+  const top = Math.max(1, ...series.flatMap(([, h]) => h));
+  let html = `<text x="4" y="12" font-size="11">${Math.round(top)} ms</text>`;
+  const legend = $('#lag-legend');
+  legend.replaceChildren();
+  series.forEach(([consumer, history], i) => {
+    const color = COLORS[i % COLORS.length];
+    const points = history.map((v, x) => `${(x * 600) / (HISTORY - 1)},${150 - (v / top) * 140}`).join(' ');
+    html += `<polyline data-consumer="${consumer.replace(/[^\w.-]/g, '')}" stroke="${color}" points="${points}"/>`;
+    const label = document.createElement('span');
+    label.textContent = `${consumer} `;
+    label.style.color = color;
+    legend.append(label);
+  });
+  svg.innerHTML = html;
 }
 
 function drawChart(name) {
@@ -156,6 +196,9 @@ async function showStreams() {
 }
 
 async function showStream(name) {
+  if (state.stream !== name) {
+    state.lag = new Map();
+  }
   state.stream = name;
   $('#stream').hidden = false;
   $('#stream-name').textContent = name;
@@ -168,10 +211,14 @@ async function showStream(name) {
   body.replaceChildren();
   for (const c of consumers) {
     const row = body.insertRow();
+    row.dataset.consumer = c.ConsumerName;
     [c.ConsumerName, c.ConsumerStatus, new Date(c.ConsumerCreationTimestamp * 1000).toISOString()]
       .forEach((v) => cell(row, v));
+    const lag = state.lag.get(c.ConsumerName);
+    cell(row, lag ? String(lag[lag.length - 1]) : '–', 'lag');
   }
   drawChart(name);
+  drawLag();
 }
 
 function render(base64, as) {
@@ -236,9 +283,17 @@ async function showDeliveries(values) {
       }
     }
     const row = body.insertRow();
+    const last = max(values, 'millrace_firehose_last_delivery_timestamp_seconds', 'DeliveryStreamName', name);
+    let freshness = 0;
+    for (const [key, v] of values) {
+      if (/^firehose_DeliveryTo\w+_DataFreshness\{/.test(key) && key.includes(`DeliveryStreamName="${name}"`)) {
+        freshness = Math.max(freshness, v);
+      }
+    }
     [name, d.DeliveryStreamStatus, (destination ?? '').replace('DestinationDescription', ''),
       sum(values, 'firehose_IncomingRecords_total', 'DeliveryStreamName', name), delivered,
-      max(values, 'firehose_DeliveryToS3_DataFreshness', 'DeliveryStreamName', name)]
+      last > 0 ? new Date(last * 1000).toISOString() : 'never',
+      sum(values, 'millrace_firehose_delivery_failures_total', 'DeliveryStreamName', name), freshness]
       .forEach((v) => cell(row, String(v)));
   }
 }
@@ -250,6 +305,7 @@ async function refresh() {
     await showDeliveries(values);
     if (state.stream) {
       drawChart(state.stream);
+      drawLag();
     }
     $('#status').textContent = `updated ${new Date().toLocaleTimeString()}`;
   } catch (e) {

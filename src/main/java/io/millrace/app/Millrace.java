@@ -25,6 +25,7 @@ import io.millrace.firehose.ObjectStore;
 import io.millrace.firehose.S3ObjectStore;
 import io.millrace.fanout.SubscriptionLeases;
 import io.millrace.fanout.SubscriptionStats;
+import io.millrace.metrics.DiskUsage;
 import io.millrace.metrics.KinesisMetrics;
 import io.millrace.metrics.LoopProbes;
 import io.millrace.metrics.TimedSegmentIo;
@@ -112,7 +113,17 @@ public final class Millrace {
     Logs.applyAccessLog(config);
     ConnectionGuard connections = new ConnectionGuard(new ConnectionGuard.Limits(config.maxConnections(),
         config.connectionIdleTimeoutMillis(), config.requestReadTimeoutMillis(), config.maxReceivingBytes()));
-    Vertx vertx = Vertx.builder().with(vertxOptions(config)).withTransport(connections.transport()).build();
+    SubscriptionStats subscriptions = new SubscriptionStats();
+    ServerMetrics metrics = new ServerMetrics(subscriptions);
+    // Vert.x reports its worker pools and event loops into the server's registry (ServerMetrics.vertxMetrics).
+    final Vertx vertx;
+    try {
+      vertx = Vertx.builder().with(vertxOptions(config).setMetricsOptions(metrics.vertxMetricsOptions()))
+          .withTransport(connections.transport()).withMetrics(metrics.vertxMetrics()).build();
+    } catch (RuntimeException e) {
+      metrics.close();
+      return Future.failedFuture(e);
+    }
     Path dataDir = config.inMemory() ? null : config.dataDir().toAbsolutePath();
     DataDirectoryLock[] claim = new DataDirectoryLock[1];
     Credentials[] credentials = new Credentials[1];
@@ -124,8 +135,6 @@ public final class Millrace {
       return TokenSigner.forDeployment(config.iteratorSecret(),
           dataDir == null ? null : dataDir.resolve("meta").resolve("iterator.key"), segmentIo);
     }).compose(signer -> {
-      SubscriptionStats subscriptions = new SubscriptionStats();
-      ServerMetrics metrics = new ServerMetrics(subscriptions);
       measure(connections, metrics);
       ShardSettings settings = new ShardSettings(config.durability(), config.fsyncIntervalMillis(),
           config.tailCacheBytesPerShard(), config.enforceThroughputLimits(), clock, metrics,
@@ -156,7 +165,9 @@ public final class Millrace {
       KinesisMetrics kinesisMetrics = new KinesisMetrics(metrics.registry(), key -> controlPlane.streams().find(key)
           .map(StreamMeta::shardLevelMetrics).orElse(List.of()));
       subscriptions.reportTo(kinesisMetrics);
-      metrics.beforeScrape(() -> kinesisMetrics.retain(key -> controlPlane.streams().find(key).isPresent()));
+      controlPlane.consumers().onConsumerGone(c -> kinesisMetrics.forgetConsumer(c.stream(), c.name()));
+      metrics.beforeScrape(() -> kinesisMetrics.retain(key -> controlPlane.streams().find(key).isPresent(),
+          (key, consumer) -> controlPlane.consumers().consumer(key, consumer).isPresent()));
       Operations kinesis = new Operations(controlPlane, data, signer, kinesisMetrics);
       List<Service> services = List.of(kinesis, new FirehoseOperations(firehose, kinesis.authorizer()),
           new AnalyticsOperations(analytics));
@@ -175,13 +186,16 @@ public final class Millrace {
             }
             metrics.health().started();
             LoopProbes.start(vertx, config.eventLoops(), metrics.registry());
+            if (dataDir != null) {
+              DiskUsage.start(vertx, dataDir, metrics.registry());
+            }
             // A deleted stream's meters go at the next scrape, or within a minute when nobody scrapes: on a context of
             // its own (this callback may run on any context the start finished on, a shard's among them).
             vertx.deployVerticle(new io.vertx.core.VerticleBase() {
               @Override
               public Future<?> start() {
                 vertx.setPeriodic(60_000, id -> kinesisMetrics.retain(key -> controlPlane.streams().find(key)
-                    .isPresent()));
+                    .isPresent(), (key, consumer) -> controlPlane.consumers().consumer(key, consumer).isPresent()));
                 return Future.succeededFuture();
               }
             });
@@ -189,7 +203,10 @@ public final class Millrace {
           .onSuccess(v -> scaler.start())
           .compose(v -> millrace.describeClaim()).map(millrace)
           .onFailure(e -> millrace.removeSocketDir());
-    }).onFailure(e -> vertx.close().onComplete(v -> release(claim[0])));
+    }).onFailure(e -> vertx.close().onComplete(v -> {
+      release(claim[0]);
+      metrics.close();
+    }));
   }
 
   /**
@@ -437,7 +454,7 @@ public final class Millrace {
       analytics.close(); // the applications' JVMs stop; their status stays for the next start
       return null;
     })).transform(v -> vertx.close()).andThen(ar -> firehose.close())
-        .andThen(ar -> removeSocketDir()).andThen(ar -> release(claim));
+        .andThen(ar -> removeSocketDir()).andThen(ar -> metrics.close()).andThen(ar -> release(claim));
   }
 
   /**

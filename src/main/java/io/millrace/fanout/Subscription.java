@@ -100,6 +100,7 @@ public final class Subscription {
   /** Whether the in-flight budget is used up (reported to {@link #stats}). */
   private boolean waitingOnClient;
   private final SubscriptionStats stats;
+  private final String consumer;
   private long lastEventMillis;
   private boolean reading;
   private boolean closed;
@@ -117,18 +118,20 @@ public final class Subscription {
 
   public Subscription(Vertx vertx, DataPlane.StartPoint start, Sink sink, Timing timing, Clock clock,
                       Runnable onClosed) {
-    this(vertx, start, sink, timing, clock, onClosed, start::stream, new SubscriptionStats());
+    this(vertx, start, sink, timing, clock, onClosed, start::stream, new SubscriptionStats(), null);
   }
 
   /**
    * @param latest the stream's current metadata (or null once it is gone): how a subscription started on an open
    *               shard learns that a reshard closed it, where it ended and which children it has
    * @param stats  the server's totals over all subscriptions, which this one keeps up to date
+   * @param consumer the registered consumer's name, for the metrics of its events; null without one (gRPC)
    */
   public Subscription(Vertx vertx, DataPlane.StartPoint start, Sink sink, Timing timing, Clock clock,
-                      Runnable onClosed, Supplier<StreamMeta> latest, SubscriptionStats stats) {
+                      Runnable onClosed, Supplier<StreamMeta> latest, SubscriptionStats stats, String consumer) {
     this.latest = latest;
     this.stats = stats;
+    this.consumer = consumer;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.start = start;
@@ -145,7 +148,7 @@ public final class Subscription {
   /** Starts pushing. Call on the subscription's context. */
   public void start() {
     started = true;
-    stats.started(start.stream().key());
+    stats.started(start.stream().key(), consumer);
     lastEventMillis = clock.millis();
     heartbeatTimer = vertx.setPeriodic(Math.max(1, timing.heartbeatMillis() / 2), id -> maybeHeartbeat());
     if (timing.lifetimeMillis() > 0) {
@@ -297,7 +300,7 @@ public final class Subscription {
       served.add(StreamRecord.of(start.shard(), record));
       dataBytes += record.data().length;
     }
-    stats.pushed(start.stream().key(), start.shard().shardId(), served.size(), dataBytes, millisBehind);
+    stats.pushed(start.stream().key(), consumer, start.shard().shardId(), served.size(), dataBytes, millisBehind);
     bytes[0] = sink.event(start.shard(), served, lastSequenceNumber, millisBehind, null, () -> {
       // On this context: the transport completes writes on the connection's event loop, which created this.
       written[0] = true;

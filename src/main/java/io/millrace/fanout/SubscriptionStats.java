@@ -35,19 +35,27 @@ public final class SubscriptionStats {
     return waitingOnClient.get();
   }
 
-  void started(StreamKey stream) {
+  void started(StreamKey stream, String consumer) {
     live.incrementAndGet();
     PushListener listener = kinesis;
     if (listener != null) {
-      listener.subscribed(stream);
+      listener.subscribed(stream, consumer);
+    }
+  }
+
+  /** A SubscribeToShard of {@code consumer} was refused: too soon after the live one's start. */
+  public void refused(StreamKey stream, String consumer) {
+    PushListener listener = kinesis;
+    if (listener != null) {
+      listener.rateExceeded(stream, consumer);
     }
   }
 
   /** An event was pushed: {@code records} of {@code bytes} (their data) from {@code shardId}. */
-  void pushed(StreamKey stream, String shardId, int records, long bytes, long millisBehindLatest) {
+  void pushed(StreamKey stream, String consumer, String shardId, int records, long bytes, long millisBehindLatest) {
     PushListener listener = kinesis;
     if (listener != null) {
-      listener.pushed(stream, shardId, records, bytes, millisBehindLatest);
+      listener.pushed(stream, consumer, shardId, records, bytes, millisBehindLatest);
     }
   }
 

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -18,7 +19,10 @@ import java.util.function.LongSupplier;
  * loads), {@code DeliveryToAmazonOpenSearchService} / {@code DeliveryToElasticsearch} ({@code _bulk} requests) and
  * {@code DeliveryToSplunk} (acknowledged HEC requests) for those destinations; {@code BackupToS3.*} (objects written
  * to the backup bucket); and {@code BufferedBytes}, the undelivered bytes on disk. In Prometheus text they read
- * {@code firehose_IncomingRecords_total{DeliveryStreamName="..."}}.
+ * {@code firehose_IncomingRecords_total{DeliveryStreamName="..."}}. Two of Millrace's own say how delivery goes:
+ * {@code millrace_firehose_delivery_failures_total} (attempts to reach the destination or backup that failed; each
+ * is retried, or its batch goes to the backup) and {@code millrace_firehose_last_delivery_timestamp_seconds} (when the
+ * destination last took a delivery; 0 before the first).
  *
  * <p>Thread-safe: counters are atomic; the delivery updates them, scrapes read them from any thread.
  */
@@ -42,6 +46,24 @@ public final class DeliveryStats {
   /** Epoch millis of the oldest record not yet delivered, or 0 when none is waiting. */
   final AtomicLong oldestUndelivered = new AtomicLong();
   final AtomicLong bufferedBytes = new AtomicLong();
+  final AtomicLong failedAttempts = new AtomicLong();
+  /** Epoch millis of the destination's last delivery, or 0 before the first. */
+  final AtomicLong lastDeliveryMillis = new AtomicLong();
+
+  /** An attempt to deliver failed: counted, then {@code log} tells why. */
+  Consumer<Throwable> failing(Consumer<Throwable> log) {
+    return e -> {
+      if (!(e instanceof Retries.Superseded)) { // not a failure: the configuration changed under the attempt
+        failedAttempts.incrementAndGet();
+      }
+      log.accept(e);
+    };
+  }
+
+  /** The destination took a delivery at {@code nowMillis}. */
+  void delivered(long nowMillis) {
+    lastDeliveryMillis.accumulateAndGet(nowMillis, Math::max);
+  }
 
   private final List<Meter> meters = new ArrayList<>();
 
@@ -81,6 +103,11 @@ public final class DeliveryStats {
     }).description("Age in seconds of the oldest record not yet delivered").tags(tags).register(registry));
     meters.add(Gauge.builder("firehose.BufferedBytes", bufferedBytes, AtomicLong::get)
         .description("Bytes accepted and not yet delivered, waiting on disk").tags(tags).register(registry));
+    counter(registry, "millrace.firehose.delivery.failures", "Delivery attempts that failed (each is retried, or its "
+        + "batch goes to the backup)", failedAttempts, tags);
+    meters.add(Gauge.builder("millrace.firehose.last.delivery.timestamp", lastDeliveryMillis, m -> m.get() / 1000.0)
+        .baseUnit("seconds").description("When the destination last took a delivery (epoch seconds; 0: never)")
+        .tags(tags).register(registry));
   }
 
   private void counter(MeterRegistry registry, String name, String description, AtomicLong value, Tags tags) {

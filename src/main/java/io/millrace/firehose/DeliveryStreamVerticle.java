@@ -429,14 +429,15 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     Retries.Attempts<Void> attempts = Retries.withBackOff(context, () -> settings.worker().executeBlocking(() -> {
       settings.objects().put(object.bucket(), object.key(), object.file(), object.contentEncoding());
       return null;
-    }, false), -1, e -> LOG.warn("Delivery stream {} could not store s3://{}/{} in {} ({}); retrying",
-        batchMeta.key().arn(), object.bucket(), object.key(), settings.objects().describe(), e.toString()));
+    }, false), -1, stats.failing(e -> LOG.warn("Delivery stream {} could not store s3://{}/{} in {} ({}); retrying",
+        batchMeta.key().arn(), object.bucket(), object.key(), settings.objects().describe(), e.toString())));
     shipping = attempts;
     attempts.result().onSuccess(v -> {
       shipping = null;
       deleteQuietly(object.file()); // a store that copies it (S3) leaves the staged file behind
       if (destination) {
         stats.s3Success.incrementAndGet();
+        stats.delivered(settings.clock().millis());
         stats.s3Records.addAndGet(object.records());
         stats.s3Bytes.addAndGet(object.bytes());
       } else {
@@ -469,12 +470,12 @@ public final class DeliveryStreamVerticle extends VerticleBase {
     int[] attempts = {0};
     Throwable[] last = {null};
     Retries.Attempts<Void> sending = Retries.withBackOff(context, () -> sender.send(request),
-        http.retryOptions().durationInSeconds() * 1000L, e -> {
+        http.retryOptions().durationInSeconds() * 1000L, stats.failing(e -> {
           attempts[0]++;
           last[0] = e;
           LOG.warn("Delivery stream {} could not deliver request {} to {} ({})", batchMeta.key().arn(),
               request.requestId(), http.endpointConfiguration().url(), e.getMessage());
-        });
+        }));
     shipping = sending;
     sending.result().onComplete(ar -> {
       shipping = null;
@@ -483,6 +484,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
       }
       if (ar.succeeded()) {
         stats.httpSuccess.incrementAndGet();
+        stats.delivered(settings.clock().millis());
         stats.httpRecords.addAndGet(request.records());
         stats.httpBytes.addAndGet(request.dataBytes());
         deleteQuietly(request);
@@ -605,8 +607,8 @@ public final class DeliveryStreamVerticle extends VerticleBase {
       FirehoseConfig.RedshiftDestinationConfiguration current = meta.destination().redshift(); // after an update too
       return settings.worker().executeBlocking(() -> RedshiftLoader.loadedThrough(current, loadsId(batchMeta)),
           false);
-    }, -1, e -> LOG.warn("Delivery stream {} could not read its loads table at {} ({}); retrying",
-        batchMeta.key().arn(), meta.destination().redshift().clusterJdbcUrl(), e.toString()));
+    }, -1, stats.failing(e -> LOG.warn("Delivery stream {} could not read its loads table at {} ({}); retrying",
+        batchMeta.key().arn(), meta.destination().redshift().clusterJdbcUrl(), e.toString())));
     shipping = asking;
     asking.result().onSuccess(through -> {
       shipping = null;
@@ -663,8 +665,9 @@ public final class DeliveryStreamVerticle extends VerticleBase {
             throw new Retries.Superseded(e.getMessage() + "; the batch starts again where the table ends");
           }
         }, false), redshift.retryOptions().durationInSeconds() * 1000L,
-        e -> LOG.warn("Delivery stream {} could not load {} into {} at {} ({}); retrying", batchMeta.key().arn(),
-            objects.get(0).url(), redshift.copyCommand().dataTableName(), redshift.clusterJdbcUrl(), e.toString()));
+        stats.failing(e -> LOG.warn("Delivery stream {} could not load {} into {} at {} ({}); retrying",
+            batchMeta.key().arn(), objects.get(0).url(), redshift.copyCommand().dataTableName(),
+            redshift.clusterJdbcUrl(), e.toString())));
     shipping = loading;
     loading.result().onComplete(ar -> {
       shipping = null;
@@ -674,6 +677,7 @@ public final class DeliveryStreamVerticle extends VerticleBase {
       if (ar.succeeded()) {
         if (ar.result() >= 0) {
           stats.destinationSuccess.incrementAndGet();
+          stats.delivered(settings.clock().millis());
           stats.destinationRecords.addAndGet(records);
           stats.destinationBytes.addAndGet(bytes);
         }

@@ -195,12 +195,12 @@ final class OpenSearchDelivery {
           .mapEmpty();
     }).compose(v -> left.values().stream().anyMatch(p -> !p.refused)
         ? Future.failedFuture(new DocumentsRefused(left)) : Future.succeededFuture()),
-        config.retryOptions().durationInSeconds() * 1000L, e -> {
+        config.retryOptions().durationInSeconds() * 1000L, stats.failing(e -> {
           if (!(e instanceof Retries.Superseded)) {
             LOG.warn("Delivery stream {} could not index {} documents in {} ({}); retrying", meta.key().arn(),
                 left.size(), http.describe(), e.getMessage());
           }
-        });
+        }));
     track.accept(attempts);
     return attempts.result().transform(ar -> {
       if (ar.failed() && ar.cause() instanceof Retries.Superseded) {
@@ -209,6 +209,7 @@ final class OpenSearchDelivery {
       int indexed = file.records() - left.size();
       if (indexed > 0) {
         stats.destinationSuccess.incrementAndGet();
+        stats.delivered(clock.millis());
         stats.destinationRecords.addAndGet(indexed);
         stats.destinationBytes.addAndGet(indexedBytes[0]);
       }

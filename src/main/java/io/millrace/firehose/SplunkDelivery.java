@@ -139,7 +139,7 @@ final class SplunkDelivery {
               ? Future.failedFuture(new Retries.Superseded("the destination's configuration changed"))
               : worker.executeBlocking(() -> body(RecordFile.read(file), raw), true).compose(body -> post(body, raw)))
           .compose(ackId -> awaitAck(ackId, clock.millis() + ackTimeoutMillis, superseded));
-    }, config.retryOptions().durationInSeconds() * 1000L, e -> {
+    }, config.retryOptions().durationInSeconds() * 1000L, stats.failing(e -> {
       if (e instanceof Retries.Superseded) {
         return;
       }
@@ -147,7 +147,7 @@ final class SplunkDelivery {
           "Could not reach " + http.describe() + ": " + e.getMessage());
       LOG.warn("Delivery stream {} could not deliver {} events to {} ({}: {}); retrying", meta.key().arn(),
           file.records(), http.describe(), last[0].errorCode, last[0].getMessage());
-    });
+    }));
     track.accept(sending);
     return sending.result().transform(ar -> {
       if (ar.failed() && ar.cause() instanceof Retries.Superseded) {
@@ -155,6 +155,7 @@ final class SplunkDelivery {
       }
       if (ar.succeeded()) {
         stats.destinationSuccess.incrementAndGet();
+        stats.delivered(clock.millis());
         stats.destinationRecords.addAndGet(file.records());
         stats.destinationBytes.addAndGet(file.dataBytes());
         return Future.succeededFuture();

@@ -16,13 +16,15 @@ import java.util.function.Function;
  * Kinesis Data Streams' CloudWatch metrics, under their CloudWatch names, so dashboards and alerts carry over: the
  * stream-level ones always, with the stream's dimension ({@code StreamName}, plus {@code Account} and {@code Region},
  * which CloudWatch implies), and the shard-level ones ({@code ShardId} too) for the metrics a stream's enhanced
- * monitoring enables (EnableEnhancedMonitoring's ShardLevelMetrics, or {@code ALL}). In Prometheus's text a
- * CloudWatch name keeps its case under the {@code kinesis_} prefix, its dots becoming underscores:
+ * monitoring enables (EnableEnhancedMonitoring's ShardLevelMetrics, or {@code ALL}); the enhanced fan-out ones
+ * ({@code SubscribeToShard.*}, {@code SubscribeToShardEvent.*}) per consumer ({@code ConsumerName}). In Prometheus's
+ * text a CloudWatch name keeps its case under the {@code kinesis_} prefix, its dots becoming underscores:
  * {@code kinesis_IncomingBytes_total{StreamName="orders",...}}; latencies and ages are summaries in milliseconds
  * ({@code kinesis_PutRecord_Latency_milliseconds_count}, {@code _sum}, {@code _max}), as CloudWatch reports them.
  *
- * <p>Meters are created when a stream is first used and removed with {@link #forget} when it is deleted, so their
- * number follows the streams and shards that exist. Thread-safe: callers are the API verticles' event loops and the
+ * <p>Meters are created when a stream is first used and removed with {@link #forget} when it is deleted (a
+ * consumer's with {@link #forgetConsumer} when it is deregistered), so their number follows the streams, shards and
+ * consumers that exist. Thread-safe: callers are the API verticles' event loops and the
  * subscriptions' contexts.
  */
 public final class KinesisMetrics implements PushListener {
@@ -34,7 +36,9 @@ public final class KinesisMetrics implements PushListener {
 
   private final MeterRegistry registry;
   private final Function<StreamKey, List<String>> shardLevel;
+  /** Each stream's meters by name (a consumer's: name, {@link #CONSUMER}, consumer name). */
   private final Map<StreamKey, Map<String, Meter>> byStream = new ConcurrentHashMap<>();
+  private static final String CONSUMER = "\u0000consumer=";
 
   /**
    * @param shardLevel the shard-level metrics enabled for a stream (empty when none, or the stream is unknown)
@@ -107,18 +111,25 @@ public final class KinesisMetrics implements PushListener {
     shardCount(stream, shardId, "ReadProvisionedThroughputExceeded", 1);
   }
 
-  /** A SubscribeToShard call that started its subscription. */
+  /** A SubscribeToShard call that started its subscription (or a gRPC Subscribe call: no consumer). */
   @Override
-  public void subscribed(StreamKey stream) {
-    count(stream, "SubscribeToShard.Success", 1);
+  public void subscribed(StreamKey stream, String consumer) {
+    consumerCount(stream, consumer, "SubscribeToShard.Success", 1);
   }
 
-  /** One SubscribeToShard event pushed to a subscriber. */
   @Override
-  public void pushed(StreamKey stream, String shardId, int records, long bytes, long millisBehindLatest) {
-    count(stream, "SubscribeToShardEvent.Records", records);
-    count(stream, "SubscribeToShardEvent.Bytes", bytes);
-    summary(stream, "SubscribeToShardEvent.MillisBehindLatest", millisBehindLatest);
+  public void rateExceeded(StreamKey stream, String consumer) {
+    consumerCount(stream, consumer, "SubscribeToShard.RateExceeded", 1);
+  }
+
+  /** One SubscribeToShard event (records, or an empty one to keep the subscription alive) pushed to a consumer. */
+  @Override
+  public void pushed(StreamKey stream, String consumer, String shardId, int records, long bytes,
+                     long millisBehindLatest) {
+    consumerCount(stream, consumer, "SubscribeToShardEvent.Success", 1);
+    consumerCount(stream, consumer, "SubscribeToShardEvent.Records", records);
+    consumerCount(stream, consumer, "SubscribeToShardEvent.Bytes", bytes);
+    consumerSummary(stream, consumer, "SubscribeToShardEvent.MillisBehindLatest", millisBehindLatest);
     outgoing(stream, shardId, records, bytes);
   }
 
@@ -129,12 +140,38 @@ public final class KinesisMetrics implements PushListener {
     shardCount(stream, shardId, "OutgoingBytes", bytes);
   }
 
-  /** Removes the meters of every stream that no longer {@code exists}. */
-  public void retain(java.util.function.Predicate<StreamKey> exists) {
-    for (StreamKey stream : byStream.keySet()) {
-      if (!exists.test(stream)) {
-        forget(stream);
+  /**
+   * Removes the meters of every stream that no longer exists, and of every consumer that no longer exists (an event
+   * pushed just as its consumer was deregistered may have brought some back after {@link #forgetConsumer}).
+   */
+  public void retain(java.util.function.Predicate<StreamKey> streamExists,
+                     java.util.function.BiPredicate<StreamKey, String> consumerExists) {
+    for (Map.Entry<StreamKey, Map<String, Meter>> stream : byStream.entrySet()) {
+      if (!streamExists.test(stream.getKey())) {
+        forget(stream.getKey());
+        continue;
       }
+      for (String key : stream.getValue().keySet()) {
+        int at = key.indexOf(CONSUMER);
+        String consumer = at < 0 ? "" : key.substring(at + CONSUMER.length());
+        if (!consumer.isEmpty() && !consumerExists.test(stream.getKey(), consumer)) {
+          forgetConsumer(stream.getKey(), consumer);
+        }
+      }
+    }
+  }
+
+  /** Removes the meters of a consumer that was deregistered. */
+  public void forgetConsumer(StreamKey stream, String consumer) {
+    Map<String, Meter> meters = byStream.get(stream);
+    if (meters != null) {
+      meters.entrySet().removeIf(meter -> {
+        boolean its = meter.getKey().endsWith(CONSUMER + consumer);
+        if (its) {
+          registry.remove(meter.getValue());
+        }
+        return its;
+      });
     }
   }
 
@@ -164,6 +201,23 @@ public final class KinesisMetrics implements PushListener {
   private void summary(StreamKey stream, String name, long millis) {
     ((DistributionSummary) meters(stream).computeIfAbsent(name, n -> DistributionSummary.builder("kinesis." + n)
         .baseUnit("milliseconds").tags(tags(stream)).register(registry))).record(millis);
+  }
+
+  /**
+   * The meters of a consumer's subscriptions: dimensions StreamName and ConsumerName, as CloudWatch's; the gRPC API's
+   * subscriptions, which have no consumer, under an empty ConsumerName.
+   */
+  private void consumerCount(StreamKey stream, String consumer, String name, long amount) {
+    String c = consumer == null ? "" : consumer;
+    ((Counter) meters(stream).computeIfAbsent(name + CONSUMER + c, n -> Counter.builder("kinesis." + name)
+        .tags(tags(stream).and("ConsumerName", c)).register(registry))).increment(amount);
+  }
+
+  private void consumerSummary(StreamKey stream, String consumer, String name, long millis) {
+    String c = consumer == null ? "" : consumer;
+    ((DistributionSummary) meters(stream).computeIfAbsent(name + CONSUMER + c, n -> DistributionSummary
+        .builder("kinesis." + name).baseUnit("milliseconds").tags(tags(stream).and("ConsumerName", c))
+        .register(registry))).record(millis);
   }
 
   private boolean shardLevelEnabled(StreamKey stream, String metric) {

@@ -25,7 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *       {@code millrace_subscriptions_waiting_on_client}: SubscribeToShard subscriptions, the event bytes their
  *       clients have not yet taken, and how many wait on their client;</li>
  * </ul>
- * plus the JVM memory gauges ({@code jvm_memory_used_bytes} and friends).
+ * plus the JVM's: memory ({@code jvm_memory_used_bytes} and friends), garbage collection ({@code jvm_gc_pause_seconds},
+ * {@code jvm_gc_memory_allocated_bytes_total}, ...; its listeners go with {@link #close}), threads, classes, processors
+ * and uptime.
  *
  * <p>Threading: the callbacks run on the shards' contexts and only touch Micrometer meters and a concurrent set,
  * both thread-safe; {@link #scrape()} may run on any thread.
@@ -45,6 +47,9 @@ public final class ServerMetrics implements ShardEvents {
   private final Counter droppedBytes;
   private final Counter droppedRecords;
   private final Counter trims;
+  /** Listens to the JVM's collections until {@link #close}: one set of listeners per server, not per JVM. */
+  private final io.micrometer.core.instrument.binder.jvm.JvmGcMetrics gc =
+      new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics();
 
   public ServerMetrics() {
     this(new SubscriptionStats());
@@ -75,6 +80,7 @@ public final class ServerMetrics implements ShardEvents {
     new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(registry);
     new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
     new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
+    gc.bindTo(registry);
   }
 
   /** The server has recovered what it found on disk: shard logs opened from now on are new ones, not recoveries. */
@@ -95,6 +101,34 @@ public final class ServerMetrics implements ShardEvents {
   public void onFenced(String shard, Throwable cause) {
     fenced.add(shard);
     health.fenced(shard, String.valueOf(cause.getMessage()));
+  }
+
+  /**
+   * Vert.x's own metrics, from {@code vertx-micrometer-metrics}, into this registry: its worker pools
+   * ({@code vertx_pool_queue_pending}, {@code vertx_pool_in_use}, {@code vertx_pool_queue_time_seconds},
+   * {@code vertx_pool_usage_seconds}, by {@code pool_type} and {@code pool_name}) and Netty's event loops ({@code netty_eventexecutor_tasks_pending}, per loop). Per-request HTTP and connection metrics are left off:
+   * the API's CloudWatch-named metrics and {@code millrace_connections} say that at less cost per request. The
+   * registry's name is this server's alone (Vert.x keeps a process-wide table of them; it drops the entry on close).
+   */
+  public io.vertx.core.metrics.MetricsOptions vertxMetricsOptions() {
+    io.vertx.micrometer.MicrometerMetricsOptions options = new io.vertx.micrometer.MicrometerMetricsOptions()
+        .setEnabled(true).setRegistryName("millrace-" + java.util.UUID.randomUUID()).setJvmMetricsEnabled(false)
+        .setNettyMetricsEnabled(true);
+    for (io.vertx.micrometer.MetricsDomain off : java.util.EnumSet.complementOf(java.util.EnumSet.of(
+        io.vertx.micrometer.MetricsDomain.NAMED_POOLS))) {
+      options.addDisabledMetricsCategory(off);
+    }
+    return options;
+  }
+
+  /** The factory of Vert.x's metrics ({@link #vertxMetricsOptions}), writing to this server's registry. */
+  public io.vertx.core.spi.VertxMetricsFactory vertxMetrics() {
+    return new io.vertx.micrometer.MicrometerMetricsFactory(registry);
+  }
+
+  /** Stops listening to the JVM's garbage collections (the server stopped). */
+  public void close() {
+    gc.close();
   }
 
   /** The server's readiness, which fenced shards take away. */

@@ -15,8 +15,8 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 
 /**
- * The server's own metrics beside Kinesis's: fsync latency as a histogram and the segment files of a server on disk,
- * event-loop and worker-queue delays, and the JVM's threads and processors.
+ * The server's own metrics beside Kinesis's: fsync latency as a histogram, the segment files of a server on disk and
+ * each stream's bytes there, event-loop and worker-queue delays, and the JVM's threads, processors and collections.
  */
 @Timeout(60)
 class ServerMetricsIT {
@@ -34,12 +34,25 @@ class ServerMetricsIT {
       assertTrue(PrometheusText.value(first, "millrace_segment_files") >= 2, "a segment per shard at least");
       assertTrue(PrometheusText.value(first, "jvm_threads_live_threads") > 0);
       assertTrue(PrometheusText.value(first, "system_cpu_count") > 0);
+      assertTrue(first.contains("\njvm_gc_memory_allocated_bytes_total "), "garbage collection metrics");
+      // Vert.x's own: its worker pool, and each event loop's pending tasks.
+      assertTrue(first.contains("\nvertx_pool_in_use{pool_name=\"vert.x-worker-thread\",pool_type=\"worker\"}"), first);
+      assertTrue(first.contains("\nnetty_eventexecutor_tasks_pending{name=\"vert.x-eventloop-thread-"), first);
       // The probes run once a second.
       Poll.until("the loop probes have reported", () -> {
         String text = PrometheusText.scrape(server.endpoint());
         return text.contains("millrace_event_loop_delay_seconds_count{loop=\"vert.x-eventloop-thread-")
             && text.contains("millrace_worker_queue_delay_seconds_count ");
       });
+      // Bytes on disk per stream, sampled every few seconds: at least the record put, gone with the stream.
+      Poll.until("the stream's bytes on disk are measured, the record put among them", () -> {
+        String text = PrometheusText.scrape(server.endpoint());
+        return text.contains("millrace_stream_disk_bytes{") && PrometheusText.value(text,
+            "millrace_stream_disk_bytes", "StreamName", "synced") >= "durable".length();
+      });
+      kinesis.deleteStream(b -> b.streamName("synced"));
+      Poll.until("the deleted stream's gauge goes", () -> !PrometheusText.scrape(server.endpoint())
+          .contains("StreamName=\"synced\""));
     }
   }
 }

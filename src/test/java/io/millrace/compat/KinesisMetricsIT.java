@@ -25,6 +25,7 @@ import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.MetricsName;
 import software.amazon.awssdk.services.kinesis.model.ProvisionedThroughputExceededException;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.ResourceInUseException;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 import software.amazon.awssdk.services.kinesis.model.SubscribeToShardRequest;
 
@@ -45,8 +46,9 @@ class KinesisMetricsIT {
 
   @BeforeEach
   void start() {
+    // A minute before a subscription may be taken over, so that one made at once is refused (RateExceeded).
     server = TestServer.start(Map.of("createStreamMillis", "0", "consumerCreateMillis", "0",
-        "enforceThroughputLimits", "true"));
+        "enforceThroughputLimits", "true", "subscriptionTakeoverMillis", "60000"));
     kinesis = KinesisClients.kinesisWithoutRetries(server.endpoint());
   }
 
@@ -69,6 +71,20 @@ class KinesisMetricsIT {
       String labels = m.group(1);
       if (labels.contains("StreamName=\"" + stream + "\"")
           && (shard == null ? !labels.contains("ShardId=") : labels.contains("ShardId=\"" + shard + "\""))) {
+        total += Double.parseDouble(m.group(2));
+      }
+    }
+    return total;
+  }
+
+  /** The value of {@code kinesis_<name>} for stream {@code stream} and consumer {@code consumer}, or 0 if absent. */
+  private static double consumerValue(String text, String name, String stream, String consumer) {
+    Matcher m = Pattern.compile("^kinesis_" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE)
+        .matcher(text);
+    double total = 0;
+    while (m.find()) {
+      if (m.group(1).contains("StreamName=\"" + stream + "\"") && m.group(1).contains("ConsumerName=\"" + consumer
+          + "\"")) {
         total += Double.parseDouble(m.group(2));
       }
     }
@@ -101,11 +117,17 @@ class KinesisMetricsIT {
         .consumerARN();
     Poll.until("consumer ACTIVE", () -> kinesis.describeStreamConsumer(b -> b.consumerARN(consumer))
         .consumerDescription().consumerStatusAsString().equals("ACTIVE"));
+    Throwable refused;
     try (KinesisAsyncClient async = KinesisClients.defaultAsync(server.endpoint())) {
       FanOutIT.Counting counting = new FanOutIT.Counting(3);
       async.subscribeToShard(SubscribeToShardRequest.builder().consumerARN(consumer).shardId(SHARD_0)
           .startingPosition(p -> p.type(ShardIteratorType.TRIM_HORIZON)).build(), counting.handler());
       counting.reachedTarget.get(30, TimeUnit.SECONDS);
+      // A second subscription of the same consumer and shard, before the first may be taken over, is refused.
+      FanOutIT.Counting tooSoon = new FanOutIT.Counting(1);
+      async.subscribeToShard(SubscribeToShardRequest.builder().consumerARN(consumer).shardId(SHARD_0)
+          .startingPosition(p -> p.type(ShardIteratorType.LATEST)).build(), tooSoon.handler());
+      refused = tooSoon.error.get(30, TimeUnit.SECONDS);
     }
 
     String text = scrape();
@@ -121,9 +143,16 @@ class KinesisMetricsIT {
     assertEquals(1.0, value(text, "GetRecords_Success_total", "metered", null));
     assertEquals(5.0, value(text, "GetRecords_Records_total", "metered", null));
     assertEquals(100.0, value(text, "GetRecords_Bytes_total", "metered", null));
-    assertEquals(1.0, value(text, "SubscribeToShard_Success_total", "metered", null));
-    assertEquals(3.0, value(text, "SubscribeToShardEvent_Records_total", "metered", null));
-    assertEquals(30.0, value(text, "SubscribeToShardEvent_Bytes_total", "metered", null));
+    // Enhanced fan-out: by consumer, as CloudWatch's StreamName and ConsumerName dimensions.
+    assertEquals(1.0, consumerValue(text, "SubscribeToShard_Success_total", "metered", "c"), text);
+    assertEquals(3.0, consumerValue(text, "SubscribeToShardEvent_Records_total", "metered", "c"));
+    assertEquals(30.0, consumerValue(text, "SubscribeToShardEvent_Bytes_total", "metered", "c"));
+    assertTrue(consumerValue(text, "SubscribeToShardEvent_Success_total", "metered", "c") >= 1, text);
+    assertTrue(consumerValue(text, "SubscribeToShardEvent_MillisBehindLatest_milliseconds_count", "metered", "c")
+        >= 1, "lag recorded per event");
+    assertTrue(refused instanceof ResourceInUseException || refused.getCause() instanceof ResourceInUseException,
+        String.valueOf(refused));
+    assertEquals(1.0, consumerValue(text, "SubscribeToShard_RateExceeded_total", "metered", "c"));
     assertEquals(5.0 + 3.0, value(text, "OutgoingRecords_total", "metered", null), "GetRecords and pushes");
     // Shard level: only what enhanced monitoring enabled, by shard.
     assertEquals(30.0, value(text, "shard_IncomingBytes_total", "metered", SHARD_0));
@@ -133,6 +162,8 @@ class KinesisMetricsIT {
     assertFalse(text.contains("kinesis_shard_IncomingRecords_total"), "not enabled");
     assertTrue(text.contains("# TYPE kinesis_GetRecords_IteratorAgeMilliseconds_milliseconds summary"), text);
 
+    kinesis.deregisterStreamConsumer(b -> b.consumerARN(consumer));
+    Poll.until("a deregistered consumer's metrics are removed", () -> !scrape().contains("ConsumerName=\"c\""));
     kinesis.deleteStream(b -> b.streamName("metered").enforceConsumerDeletion(true));
     Poll.until("the stream is gone", () -> kinesis.listStreams().streamNames().isEmpty());
     assertFalse(scrape().contains("StreamName=\"metered\""), "a deleted stream's metrics are removed");
@@ -146,14 +177,15 @@ class KinesisMetricsIT {
       batch.add(PutRecordsRequestEntry.builder().partitionKey("k" + i).data(SdkBytes.fromUtf8String("x")).build());
     }
     int throttledRecords = 0;
-    for (int i = 0; i < 4; i++) { // 2,000 records at once: AWS's 1,000 per second per shard refuses some
+    for (int i = 0; i < 40 && throttledRecords == 0; i++) { // AWS's 1,000 records per second per shard refuses some
       throttledRecords += kinesis.putRecords(b -> b.streamName("busy").records(batch)).records().stream()
           .filter(r -> "ProvisionedThroughputExceededException".equals(r.errorCode())).count();
     }
     String iterator = kinesis.getShardIterator(b -> b.streamName("busy").shardId(SHARD_0)
         .shardIteratorType(ShardIteratorType.LATEST)).shardIterator();
     int throttledReads = 0;
-    for (int i = 0; i < 10; i++) { // AWS's 5 GetRecords calls per second per shard
+    int reads = 0;
+    for (; reads < 100 && throttledReads == 0; reads++) { // AWS's 5 GetRecords calls per second per shard
       try {
         kinesis.getRecords(b -> b.shardIterator(iterator));
       } catch (ProvisionedThroughputExceededException e) {
@@ -165,6 +197,6 @@ class KinesisMetricsIT {
     assertEquals(throttledRecords, value(text, "WriteProvisionedThroughputExceeded_total", "busy", null));
     assertEquals(throttledRecords, value(text, "PutRecords_ThrottledRecords_total", "busy", null));
     assertEquals(throttledReads, value(text, "ReadProvisionedThroughputExceeded_total", "busy", null));
-    assertEquals(10 - throttledReads, value(text, "GetRecords_Success_total", "busy", null));
+    assertEquals(reads - throttledReads, value(text, "GetRecords_Success_total", "busy", null));
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.millrace.stream.StreamKey;
 import io.millrace.testing.KinesisClients;
 import io.millrace.testing.MutableClock;
+import io.millrace.testing.PrometheusText;
 import io.millrace.testing.TestServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,9 +44,9 @@ class RetentionIT {
   private final MutableClock clock = new MutableClock();
 
   private TestServer start() {
-    // Small segments so that each batch below fills segments of its own.
-    return TestServer.start(Map.of("inMemory", "false", "dataDir", dataDir.toString(), "segmentMaxBytes", "4096"),
-        clock);
+    // Small segments so that each batch below fills segments of its own; retention passes only when a test asks.
+    return TestServer.start(Map.of("inMemory", "false", "dataDir", dataDir.toString(), "segmentMaxBytes", "4096",
+        "retentionCheckMillis", "3600000"), clock);
   }
 
   @Test
@@ -65,7 +66,7 @@ class RetentionIT {
   }
 
   @Test
-  void whole_expired_segments_are_deleted_and_stay_deleted_after_a_restart() throws Exception {
+  void whole_expired_segments_are_deleted_counted_as_one_trim_and_stay_deleted_after_a_restart() throws Exception {
     StreamKey key = new StreamKey("000000000000", "us-east-1", "trimmed");
     long segmentsBefore;
     try (TestServer server = start(); KinesisClient kinesis = KinesisClients.kinesisWithoutRetries(server.endpoint())) {
@@ -74,10 +75,16 @@ class RetentionIT {
       clock.advance(Duration.ofHours(12));
       putBatch(kinesis, "trimmed", "new", 60);
       segmentsBefore = segmentFiles(key);
+      server.millrace().registry().shards().enforceRetention(key).toCompletionStage().toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
+      assertEquals(0, trims(server), "a pass that deletes nothing is not a trim");
       clock.advance(Duration.ofHours(12).plusSeconds(1));
 
       server.millrace().registry().shards().enforceRetention(key).toCompletionStage().toCompletableFuture()
           .get(10, TimeUnit.SECONDS);
+      server.millrace().registry().shards().enforceRetention(key).toCompletionStage().toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
+      assertEquals(1, trims(server), "one pass deleted segments; the next found nothing more to delete");
 
       assertTrue(segmentFiles(key) < segmentsBefore, "expired segments were deleted: " + segmentFiles(key)
           + " of " + segmentsBefore + " left");
@@ -115,6 +122,10 @@ class RetentionIT {
     try (Stream<Path> files = Files.list(dir)) {
       return files.filter(p -> p.getFileName().toString().endsWith(".log")).count();
     }
+  }
+
+  private static double trims(TestServer server) {
+    return PrometheusText.value(PrometheusText.scrape(server.endpoint()), "millrace_retention_trims_total");
   }
 
   private static void createActive(KinesisClient kinesis, String stream) {

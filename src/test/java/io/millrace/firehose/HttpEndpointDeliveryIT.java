@@ -200,6 +200,7 @@ class HttpEndpointDeliveryIT {
       throws Exception {
     create("orders", 120, HttpEndpointS3BackupMode.FAILED_DATA_ONLY, ContentEncoding.GZIP);
     endpoint.answer(n -> n < 3 ? 500 : 200);
+    long before = System.currentTimeMillis();
     List<String> sent = put(firehose, "orders", 25);
 
     awaitMetric("firehose_DeliveryToHttpEndpoint_Records_total", "orders", 25);
@@ -223,6 +224,9 @@ class HttpEndpointDeliveryIT {
     assertEquals(List.of(), buckets.keys("orders-backup"), "FailedDataOnly: nothing delivered is backed up");
     assertEquals(1, metric("firehose_DeliveryToHttpEndpoint_Success_total", "orders"));
     assertEquals(25, metric("firehose_IncomingRecords_total", "orders"));
+    assertEquals(3, metric("millrace_firehose_delivery_failures_total", "orders"), "each failed attempt");
+    double last = metric("millrace_firehose_last_delivery_timestamp_seconds", "orders") * 1000;
+    assertTrue(last >= before && last <= System.currentTimeMillis(), "the last delivery's time: " + last);
   }
 
   @Test

@@ -35,7 +35,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardResponseHandler;
 
 /**
  * The web console in a real browser: headless Chromium (Debian's {@code chromium}, which {@code .ci/run} installs)
@@ -52,10 +55,12 @@ class ConsoleIT {
   Path tmp;
 
   @Test
-  void the_console_shows_the_streams_a_chart_and_the_records_produced() throws Exception {
+  void the_console_shows_the_streams_charts_of_throughput_and_consumer_lag_and_the_records_produced()
+      throws Exception {
     assertTrue(Files.isExecutable(CHROMIUM), "Chromium is not at " + CHROMIUM + " (.ci/run installs it)");
-    try (TestServer server = TestServer.start(Map.of("createStreamMillis", "0"));
-         KinesisClient kinesis = KinesisClients.kinesisWithoutRetries(server.endpoint())) {
+    try (TestServer server = TestServer.start(Map.of("createStreamMillis", "0", "consumerCreateMillis", "0"));
+         KinesisClient kinesis = KinesisClients.kinesisWithoutRetries(server.endpoint());
+         KinesisAsyncClient async = KinesisClients.defaultAsync(server.endpoint())) {
       kinesis.createStream(b -> b.streamName("clicks").shardCount(2));
       for (int i = 0; i < 3; i++) {
         String data = "{\"click\":" + i + "}";
@@ -64,6 +69,17 @@ class ConsoleIT {
       }
       kinesis.splitShard(b -> b.streamName("clicks").shardToSplit("shardId-000000000001")
           .newStartingHashKey("255211775190703847597530955573826158592"));
+      // A consumer subscribed to the first shard: its lag is charted.
+      String arn = kinesis.describeStreamSummary(b -> b.streamName("clicks")).streamDescriptionSummary().streamARN();
+      String consumer = kinesis.registerStreamConsumer(b -> b.streamARN(arn).consumerName("dashboard")).consumer()
+          .consumerARN();
+      Poll.until("the consumer is ACTIVE", () -> kinesis.describeStreamConsumer(b -> b.consumerARN(consumer))
+          .consumerDescription().consumerStatusAsString().equals("ACTIVE"));
+      CompletableFuture<Void> firstEvent = new CompletableFuture<>();
+      async.subscribeToShard(b -> b.consumerARN(consumer).shardId("shardId-000000000000")
+          .startingPosition(p -> p.type(ShardIteratorType.TRIM_HORIZON)), SubscribeToShardResponseHandler.builder()
+          .subscriber(event -> firstEvent.complete(null)).onError(firstEvent::completeExceptionally).build());
+      firstEvent.get(30, TimeUnit.SECONDS);
 
       Process chromium = new ProcessBuilder(CHROMIUM.toString(), "--headless=new", "--no-sandbox", "--disable-gpu",
           "--disable-dev-shm-usage", "--remote-debugging-port=0", "--user-data-dir=" + tmp.resolve("profile"),
@@ -79,6 +95,10 @@ class ConsoleIT {
             && page.eval("document.querySelectorAll('#lineage rect').length").asInt() == 4);
         assertEquals(1, page.eval("document.querySelectorAll('#lineage rect.closed').length").asInt(),
             "the split shard is drawn closed, its two children open");
+        Poll.until("the consumer's lag is charted", () -> page.eval(
+            "document.querySelectorAll('#lag-chart polyline[data-consumer=\"dashboard\"]').length").asInt() == 1);
+        assertTrue(page.eval("document.querySelector('#consumers tr[data-consumer=\"dashboard\"] td.lag')"
+            + ".textContent").asText().matches("\\d+"), "the consumer's row shows its lag in milliseconds");
 
         page.eval("document.querySelector('#shard').value = 'shardId-000000000000';"
             + "document.querySelector('#read').click()");

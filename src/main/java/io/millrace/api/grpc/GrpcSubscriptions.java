@@ -87,7 +87,7 @@ public final class GrpcSubscriptions {
       // The stream as it is now, or null once it is gone (deleted, or deleted and created again): the end.
       Subscription subscription = new Subscription(vertx, start, sink, timing, streams.clock(),
           () -> live.remove(self[0]), () -> streams.find(key).filter(s -> s.createdMillis() == incarnation)
-              .orElse(null), stats);
+              .orElse(null), stats, null);
       self[0] = subscription;
       sink.subscription = subscription;
       call.subscription = subscription;

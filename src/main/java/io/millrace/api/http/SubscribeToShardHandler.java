@@ -98,23 +98,28 @@ final class SubscribeToShardHandler {
     // Set before the status check below, so that a consumer-gone notice either finds the subscription here or
     // came early enough for the check to see the consumer's new state.
     AtomicReference<Subscription> holder = new AtomicReference<>();
-    SubscriptionLeases.Lease lease = leases.acquire(consumer.arn(), start.shard().shardId(), clock.millis(),
-        () -> {
-          Subscription s = holder.get();
-          if (s != null) {
-            s.takenOver();
-          }
-        }, error -> {
-          Subscription s = holder.get();
-          if (s != null) {
-            s.fail(error);
-          }
-        });
+    SubscriptionLeases.Lease lease;
+    try {
+      lease = leases.acquire(consumer.arn(), start.shard().shardId(), clock.millis(), () -> {
+        Subscription s = holder.get();
+        if (s != null) {
+          s.takenOver();
+        }
+      }, error -> {
+        Subscription s = holder.get();
+        if (s != null) {
+          s.fail(error);
+        }
+      });
+    } catch (KinesisException.ResourceInUse tooSoon) {
+      stats.refused(consumer.stream(), consumer.name()); // CloudWatch's SubscribeToShard.RateExceeded
+      throw tooSoon;
+    }
     Subscription[] self = new Subscription[1];
     Subscription subscription = new Subscription(vertx, start, sink, timing, clock, () -> {
       leases.release(lease);
       live.remove(self[0]);
-    }, () -> streams.find(start.stream().key()).orElse(null), stats);
+    }, () -> streams.find(start.stream().key()).orElse(null), stats, consumer.name());
     self[0] = subscription;
     holder.set(subscription);
     // Checked again now that the lease is visible: a deregistration that came after the first check is seen here.
