@@ -13,7 +13,8 @@
 #   GetRecords  one shard of 20,000 x 1 KiB records read again and again, Limit 10,000, 2 readers -> records per
 #               second (GET_RECORDS=200000 for issue #11's shard; kinesis-mock takes 8 minutes to load that)
 # Each run lasts WARMUP_SECONDS (10) more than it measures. SERVERS and WORKLOADS (space-separated) pick a subset;
-# SERVERS may add "baseline": BASELINE_JAR started as java -jar (an older build, for before/after rows).
+# SERVERS may add "baseline": BASELINE_JAR (an older build, for before/after rows) started by bin/millrace as
+# "millrace" is, with the conf/millrace.yaml of its own checkout (beside its target/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${1:-2}
@@ -43,7 +44,8 @@ start() { # start <server>: sets SERVER to its pid and waits until it answers
   rm -rf "$WORK/data"
   case $1 in
     millrace) bin/millrace --data-dir "$WORK/data" --shard-limit 1000 > "$WORK/server.log" 2>&1 & ;;
-    baseline) java -jar "$BASELINE_JAR" --data-dir "$WORK/data" --shard-limit 1000 > "$WORK/server.log" 2>&1 & ;;
+    baseline) MILLRACE_JAR="$BASELINE_JAR" bin/millrace --config "$(dirname "$BASELINE_JAR")/../conf/millrace.yaml" \
+      --data-dir "$WORK/data" --shard-limit 1000 > "$WORK/server.log" 2>&1 & ;;
     millrace-none) bin/millrace --data-dir "$WORK/data" --shard-limit 1000 --durability none \
       > "$WORK/server.log" 2>&1 & ;;
     kinesalite) node "$WORK/node_modules/kinesalite/cli.js" --port 4567 --createStreamMs 0 --deleteStreamMs 0 \
