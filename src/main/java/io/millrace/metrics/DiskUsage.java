@@ -38,6 +38,8 @@ public final class DiskUsage {
   private final Map<Tags, Gauge> gauges = new ConcurrentHashMap<>();
   /** Whether a walk is under way (read and written on the verticle's context). */
   private boolean sampling;
+  /** Whether the last walk failed (on the verticle's context). */
+  private boolean failing;
 
   private DiskUsage(Path streamsDir, MeterRegistry registry) {
     this.streamsDir = streamsDir;
@@ -65,9 +67,12 @@ public final class DiskUsage {
     vertx.executeBlocking(this::measure, false).onComplete(ar -> {
       sampling = false;
       if (ar.succeeded()) {
+        failing = false;
         publish(ar.result());
-      } else {
-        LoggerFactory.getLogger(DiskUsage.class).debug("Disk usage not measured", ar.cause());
+      } else if (!failing) { // once per spell of failures: a directory it may not read would say so every 5 s
+        failing = true;
+        LoggerFactory.getLogger(DiskUsage.class).warn("Bytes on disk per stream not measured: {}", ar.cause()
+            .toString());
       }
     });
   }
@@ -81,10 +86,11 @@ public final class DiskUsage {
     if (!Files.isDirectory(streamsDir)) {
       return now;
     }
-    Files.walkFileTree(streamsDir, java.util.Set.of(), 5, new SimpleFileVisitor<>() {
+    Path root = streamsDir.toRealPath(); // the directory itself may be a link; nothing under it is followed
+    Files.walkFileTree(root, java.util.Set.of(), 5, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
-        Tags stream = streamOf(dir);
+        Tags stream = streamOf(root, dir);
         if (stream != null) {
           now.putIfAbsent(stream, 0L); // an empty stream directory is a stream with no bytes yet
         }
@@ -93,7 +99,7 @@ public final class DiskUsage {
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-        Tags stream = streamOf(file);
+        Tags stream = streamOf(root, file);
         if (stream != null && attributes.isRegularFile()) {
           now.merge(stream, attributes.size(), Long::sum);
         }
@@ -111,9 +117,9 @@ public final class DiskUsage {
     return now;
   }
 
-  /** The stream a path under {@code <streams>/<account>/<region>/<stream>/} belongs to, or null above that. */
-  private Tags streamOf(Path path) {
-    Path relative = streamsDir.relativize(path);
+  /** The stream a path under {@code <root>/<account>/<region>/<stream>/} belongs to, or null above that. */
+  private static Tags streamOf(Path root, Path path) {
+    Path relative = root.relativize(path);
     return relative.getNameCount() < 3 ? null : Tags.of("StreamName", relative.getName(2).toString(), "Account",
         relative.getName(0).toString(), "Region", relative.getName(1).toString());
   }

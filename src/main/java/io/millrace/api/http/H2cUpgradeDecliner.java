@@ -22,7 +22,7 @@ import java.util.Locale;
  * accepted connection's pipeline after the request deadline, holds the connection's first request head until it is
  * complete and drops its {@code Upgrade} and {@code HTTP2-Settings} headers (and those tokens of {@code Connection})
  * before Vert.x reads it; then it steps out of the pipeline. A connection that opens with the HTTP/2 preface, or
- * whose head grows past {@link #MAX_HELD_BYTES} (which the decoder refuses anyway), passes unchanged.
+ * whose head has no end within {@link #MAX_HELD_BYTES} (which the decoder refuses anyway), passes unchanged.
  *
  * <p>What it holds is one copy of the bytes so far (at most {@link #MAX_HELD_BYTES}), scanned once: a client that
  * trickles its head a byte at a time costs no more than one that sends it whole.
@@ -38,7 +38,9 @@ final class H2cUpgradeDecliner extends ChannelInboundHandlerAdapter {
   private ByteBuf held;
   /** Where the head starts in {@link #held} (after the empty lines a client may send first), or -1 until known. */
   private int headStart = -1;
-  /** How far {@link #held} has been searched for the head's end. */
+  /** Whether the head is known not to be HTTP/2's preface. */
+  private boolean http1;
+  /** How far {@link #held} has been searched (for the head's start, then for its end). */
   private int scanned;
 
   @Override
@@ -50,31 +52,38 @@ final class H2cUpgradeDecliner extends ChannelInboundHandlerAdapter {
     if (held == null) {
       held = ctx.alloc().heapBuffer(Math.min(MAX_HELD_BYTES, Math.max(256, bytes.readableBytes())), MAX_HELD_BYTES);
     }
-    int room = held.maxCapacity() - held.writerIndex();
-    if (bytes.readableBytes() > room) { // beyond any head the server accepts: let the decoder refuse it
-      release(ctx, Unpooled.wrappedBuffer(held, bytes));
-      return;
-    }
-    held.writeBytes(bytes);
-    bytes.release();
+    // What fits is copied; what does not (a body, or a head past any the server accepts) follows unexamined.
+    held.writeBytes(bytes, Math.min(bytes.readableBytes(), held.maxWritableBytes()));
+    ByteBuf rest = bytes;
     if (headStart < 0) {
-      headStart = firstNonBlank(held);
-      if (headStart < 0) {
-        return; // only empty lines so far
-      }
-      if (startsLikePreface(held, headStart)) {
-        if (held.writerIndex() - headStart >= PREFACE_START.length) {
-          release(ctx, held); // HTTP/2 by prior knowledge
-        } else {
-          headStart = -1; // too few bytes yet to tell
-        }
+      headStart = firstNonBlank(held, scanned);
+      scanned = headStart < 0 ? held.writerIndex() : headStart;
+    }
+    if (headStart >= 0 && !http1) {
+      if (!startsLikePreface(held, headStart)) {
+        http1 = true;
+      } else if (held.writerIndex() - headStart >= PREFACE_START.length) {
+        release(ctx, held, rest); // HTTP/2 by prior knowledge
         return;
       }
-      scanned = headStart;
     }
-    int headEnd = headEnd();
+    int headEnd = http1 ? headEnd() : -1;
     if (headEnd >= 0) {
-      release(ctx, withoutUpgrade(held, headStart, headEnd));
+      release(ctx, withoutUpgrade(held, headStart, headEnd), rest);
+    } else if (held.maxWritableBytes() == 0) {
+      release(ctx, held, rest); // no end within the limit: the decoder refuses it
+    } else {
+      rest.release(); // empty: all of it was copied
+    }
+  }
+
+  /** Hands {@code first} and what is left of {@code rest} on, and leaves the pipeline. */
+  private void release(ChannelHandlerContext ctx, ByteBuf first, ByteBuf rest) {
+    if (rest.isReadable()) {
+      release(ctx, Unpooled.wrappedBuffer(first, rest));
+    } else {
+      rest.release();
+      release(ctx, first);
     }
   }
 
@@ -93,8 +102,8 @@ final class H2cUpgradeDecliner extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static int firstNonBlank(ByteBuf buf) {
-    for (int i = buf.readerIndex(); i < buf.writerIndex(); i++) {
+  private static int firstNonBlank(ByteBuf buf, int from) {
+    for (int i = from; i < buf.writerIndex(); i++) {
       byte b = buf.getByte(i);
       if (b != '\r' && b != '\n') {
         return i;
@@ -141,7 +150,7 @@ final class H2cUpgradeDecliner extends ChannelInboundHandlerAdapter {
         fields.add(line);
       }
     }
-    if (fields.stream().noneMatch(f -> isHeader(f, "upgrade") && value(f).contains("h2c"))) {
+    if (fields.stream().noneMatch(f -> isHeader(f, "upgrade") && value(f).trim().equals("h2c"))) { // as Vert.x
       return buf;
     }
     StringBuilder kept = new StringBuilder(head.length() + 4);

@@ -47,6 +47,16 @@ class H2cUpgradeDeclinerTest {
   }
 
   @Test
+  void a_small_upgrading_head_is_declined_though_a_body_larger_than_the_limit_comes_in_the_same_read() {
+    EmbeddedChannel channel = new EmbeddedChannel(new H2cUpgradeDecliner());
+    String body = "y".repeat(2 * H2cUpgradeDecliner.MAX_HELD_BYTES);
+    String head = UPGRADING.replace("Content-Length: " + BODY.length(), "Content-Length: " + body.length());
+    channel.writeInbound(bytes(head + body));
+    assertEquals(DECLINED.replace("Content-Length: " + BODY.length(), "Content-Length: " + body.length()) + body,
+        passedOn(channel));
+  }
+
+  @Test
   void a_head_that_asks_for_no_upgrade_passes_unchanged() {
     EmbeddedChannel channel = new EmbeddedChannel(new H2cUpgradeDecliner());
     String plain = "\r\nGET /metrics HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n";
