@@ -2,14 +2,17 @@ package io.millrace.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Probes of the server's threads, once a second: how late a timer fires on each event loop
- * ({@code millrace_event_loop_delay_seconds}, {@code loop} its thread: a loop busy with other work, or blocked, runs
- * it late) and how long a blocking task waits for a worker ({@code millrace_worker_queue_delay_seconds}: file I/O and
- * fsync queue behind each other there). Both as histograms. The probes cost a timer and a no-op task a second.
+ * A probe of each event loop, once a second: how late a timer fires on it ({@code millrace_event_loop_delay_seconds},
+ * a histogram, {@code loop} its thread: a loop busy with other work, or blocked, runs it late). It costs a timer a
+ * second per loop. (The worker pool's queueing is Vert.x's own {@code vertx_pool_queue_time_seconds}, measured for
+ * every task; see {@link ServerMetrics#vertxMetricsOptions}.)
  */
 public final class LoopProbes {
 
@@ -18,29 +21,23 @@ public final class LoopProbes {
   private LoopProbes() {}
 
   /**
-   * Starts the probes: a small verticle per event loop (each gets an event loop of its own, round robin), the first
-   * of which also probes the worker pool. Undeployed with the server's Vert.x.
+   * Starts the probes: a small verticle per event loop (each gets an event loop of its own, round robin). Undeployed
+   * with the server's Vert.x.
    */
-  public static io.vertx.core.Future<String> start(Vertx vertx, int eventLoops, MeterRegistry registry) {
-    Timer queued = Timer.builder("millrace.worker.queue.delay").publishPercentileHistogram()
-        .description("How long a blocking task waited for a worker thread").register(registry);
-    java.util.concurrent.atomic.AtomicInteger instances = new java.util.concurrent.atomic.AtomicInteger();
-    return vertx.deployVerticle(() -> new Probe(registry, instances.getAndIncrement() == 0 ? queued : null),
-        new io.vertx.core.DeploymentOptions().setInstances(eventLoops));
+  public static Future<String> start(Vertx vertx, int eventLoops, MeterRegistry registry) {
+    return vertx.deployVerticle(() -> new Probe(registry), new DeploymentOptions().setInstances(eventLoops));
   }
 
-  /** One event loop's probe (and, for one of them, the worker pool's). */
-  private static final class Probe extends io.vertx.core.VerticleBase {
+  /** One event loop's probe. */
+  private static final class Probe extends VerticleBase {
     private final MeterRegistry registry;
-    private final Timer workerQueue;
 
-    Probe(MeterRegistry registry, Timer workerQueue) {
+    Probe(MeterRegistry registry) {
       this.registry = registry;
-      this.workerQueue = workerQueue;
     }
 
     @Override
-    public io.vertx.core.Future<?> start() {
+    public Future<?> start() {
       Timer delay = Timer.builder("millrace.event.loop.delay").tag("loop", Thread.currentThread().getName())
           .description("How late a timer fired on this event loop").publishPercentileHistogram()
           .register(registry);
@@ -49,14 +46,8 @@ public final class LoopProbes {
         long now = System.nanoTime();
         delay.record(Math.max(0, now - expected[0]), TimeUnit.NANOSECONDS);
         expected[0] = now + TimeUnit.MILLISECONDS.toNanos(PERIOD_MILLIS);
-        if (workerQueue != null) {
-          context.executeBlocking(() -> {
-            workerQueue.record(System.nanoTime() - now, TimeUnit.NANOSECONDS);
-            return null;
-          }, false);
-        }
       });
-      return io.vertx.core.Future.succeededFuture();
+      return Future.succeededFuture();
     }
   }
 }

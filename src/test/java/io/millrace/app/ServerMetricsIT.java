@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.kinesis.KinesisClient;
 
 /**
  * The server's own metrics beside Kinesis's: fsync latency as a histogram, the segment files of a server on disk and
- * each stream's bytes there, event-loop and worker-queue delays, and the JVM's threads, processors and collections.
+ * each stream's bytes there, event-loop delays, Vert.x's worker pool, and the JVM's threads, processors and collections.
  */
 @Timeout(60)
 class ServerMetricsIT {
@@ -42,7 +42,7 @@ class ServerMetricsIT {
       Poll.until("the loop probes have reported", () -> {
         String text = PrometheusText.scrape(server.endpoint());
         return text.contains("millrace_event_loop_delay_seconds_count{loop=\"vert.x-eventloop-thread-")
-            && text.contains("millrace_worker_queue_delay_seconds_count ");
+            && text.contains("\nvertx_pool_queue_time_seconds_count{pool_name=\"vert.x-worker-thread\"");
       });
       // Bytes on disk per stream, sampled every few seconds: at least the record put, gone with the stream.
       Poll.until("the stream's bytes on disk are measured, the record put among them", () -> {
